@@ -1,0 +1,41 @@
+"""G-MIS: 医療機関等情報支援システム."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, CLI, in that order."""
+    app = Flask(__name__)
+
+    from gmis import config
+
+    app.config.from_mapping(config.from_environment())
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    from gmis import db
+    from gmis.extensions import csrf, htmx, login_manager
+
+    db.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+
+    from gmis.accounts import sessions
+
+    sessions.init_app(app)
+
+    from gmis import web
+
+    web.init_app(app)
+
+    from gmis.blueprints import register_blueprints
+
+    register_blueprints(app)
+
+    from gmis import cli
+
+    cli.init_app(app)
+    return app

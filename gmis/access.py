@@ -1,0 +1,156 @@
+"""Who may do what, and which records each user sees. Every view and every query for
+organisations and records goes through this module.
+
+A view declares its rule with ``@allow(Permission.X)`` or ``@public``; a view without a rule
+is refused for everybody (see ``enforce``), so a forgotten rule fails closed.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask import abort, current_app, request
+from flask_login import current_user
+
+from gmis.models import Facility, RegistrationApplication, Role, User, aggregator_members
+
+
+class Permission(enum.StrEnum):
+    view_facilities = "view_facilities"
+    edit_facilities = "edit_facilities"
+    review_registrations = "review_registrations"
+    issue_accounts = "issue_accounts"
+    change_own_password = "change_own_password"
+    view_home = "view_home"
+
+
+_EVERY_SIGNED_IN_ROLE = set(Role)
+
+ROLE_PERMISSIONS: dict[Role, set[Permission]] = {
+    role: {Permission.view_home, Permission.change_own_password} for role in _EVERY_SIGNED_IN_ROLE
+}
+for _role in (Role.facility, Role.aggregator, Role.prefecture, Role.city, Role.national,
+              Role.secretariat):
+    ROLE_PERMISSIONS[_role].add(Permission.view_facilities)
+for _role in (Role.prefecture, Role.secretariat):
+    ROLE_PERMISSIONS[_role] |= {
+        Permission.edit_facilities,
+        Permission.review_registrations,
+        Permission.issue_accounts,
+    }
+
+PUBLIC = "public"
+SIGNED_IN = "signed_in"
+
+
+def can(user, permission: Permission) -> bool:
+    return bool(user and user.is_authenticated and permission in ROLE_PERMISSIONS[user.role])
+
+
+def public(view: Callable) -> Callable:
+    """Open to everybody, signed in or not."""
+    view.access_rule = PUBLIC
+    return view
+
+
+def signed_in(view: Callable) -> Callable:
+    """Open to every signed-in user."""
+    view.access_rule = SIGNED_IN
+    return view
+
+
+def allow(permission: Permission) -> Callable[[Callable], Callable]:
+    def decorate(view: Callable) -> Callable:
+        view.access_rule = permission
+        return view
+
+    return decorate
+
+
+def enforce() -> None:
+    """``before_request`` hook: apply the access rule of the view about to run."""
+    if request.endpoint is None:
+        return  # 404 or 405: nothing to protect
+    view = current_app.view_functions[request.endpoint]
+    rule = getattr(view, "access_rule", None)
+    if rule == PUBLIC:
+        return
+    if rule is None:
+        current_app.logger.error("view %s has no access rule; refused", request.endpoint)
+        abort(403)
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if rule != SIGNED_IN and not can(current_user, rule):
+        abort(403)
+
+
+def require(permission: Permission) -> None:
+    """For checks inside a view, e.g. a button only some roles may press."""
+    if not can(current_user, permission):
+        abort(403)
+
+
+# --- scoping -------------------------------------------------------------------------------
+
+def facility_scope(user: User) -> sa.ColumnElement[bool]:
+    """The facilities ``user`` may see, as a WHERE clause on ``Facility``."""
+    match user.role:
+        case Role.national | Role.secretariat:
+            return sa.true()
+        case Role.prefecture:
+            return Facility.prefecture_code == user.prefecture_code
+        case Role.city:
+            return Facility.city_id == user.city_id
+        case Role.facility:
+            return Facility.id == user.facility_id
+        case Role.aggregator:
+            members = sa.select(aggregator_members.c.facility_id).where(
+                aggregator_members.c.aggregator_id == user.aggregator_id
+            )
+            return Facility.id.in_(members)
+        case Role.fire_department:
+            # Fire departments read hospitals of their own prefecture (bed view) only.
+            return sa.and_(
+                Facility.prefecture_code == user.fire_department.prefecture_code,
+                Facility.facility_type == "hospital",
+            )
+    return sa.false()
+
+
+def facilities(user: User) -> sa.Select:
+    return sa.select(Facility).where(facility_scope(user))
+
+
+def registration_scope(user: User) -> sa.ColumnElement[bool]:
+    """Registration applications ``user`` may review."""
+    if user.role in (Role.national, Role.secretariat):
+        return sa.true()
+    if user.role == Role.prefecture:
+        return RegistrationApplication.prefecture_code == user.prefecture_code
+    return sa.false()
+
+
+def may_issue_account_for(user: User, role: Role, prefecture_code: str | None) -> bool:
+    """Secretariat issues any account; a prefecture only facility and fire-department
+    accounts of its own prefecture."""
+    if user.role == Role.secretariat:
+        return True
+    if user.role == Role.prefecture:
+        return role in (Role.facility, Role.fire_department) and (
+            prefecture_code == user.prefecture_code
+        )
+    return False
+
+
+def scoped_or_404(query: sa.Select):
+    """Run a scoped query for one record; out of scope looks exactly like missing."""
+    from gmis.db import session
+
+    record = session.scalars(query).first()
+    if record is None:
+        abort(404)
+    return record
+
+

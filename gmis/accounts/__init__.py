@@ -1,0 +1,1 @@
+"""Accounts: passwords, server-side sessions, account e-mails and their tokens."""

@@ -1,0 +1,131 @@
+"""Sign-in, sign-out, password reset, first password, password change."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from gmis import audit
+from gmis.access import Permission, allow, public
+from gmis.accounts import operations, passwords, sessions
+from gmis.blueprints.auth.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    PasswordResetRequestForm,
+)
+from gmis.db import session
+from gmis.models import TokenPurpose
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths, so the login page cannot bounce people to another site."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("home.index")
+
+
+def _password_rule_ok(form: NewPasswordForm, login_id: str) -> bool:
+    problems = passwords.password_problems(form.password.data or "", login_id)
+    form.password.errors = list(form.password.errors) + problems
+    return not problems
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    form = LoginForm()
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(url_for("home.index"))
+    if request.method == "POST":
+        if not form.validate():
+            return render_template("auth/login.html", form=form), 422
+        try:
+            operations.sign_in(form.login_id.data, form.password.data)
+        except operations.SignInError as error:
+            return render_template("auth/login.html", form=form, error=error.message), error.status
+        session.commit()
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@allow(Permission.view_home)
+def logout():
+    user = current_user._get_current_object()
+    audit.record("user.sign_out", user)
+    sessions.sign_out(user)
+    session.commit()
+    flash("ログアウトしました。すべての端末でのログイン状態を終了しました。", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+def forgot_password():
+    form = PasswordResetRequestForm()
+    if request.method == "POST":
+        if not form.validate():
+            return render_template("auth/forgot_password.html", form=form), 422
+        operations.request_password_reset(form.login_id.data)
+        session.commit()
+        # The same answer whether or not the ID exists.
+        return render_template("auth/forgot_password_sent.html")
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/set/<token>", methods=["GET", "POST"])
+@public
+def set_password(token: str):
+    token_row = operations.find_token(token)
+    if token_row is None:
+        return render_template("auth/token_invalid.html"), 410
+    form = NewPasswordForm()
+    user = token_row.user
+    context = {"form": form, "user": user,
+               "first_time": token_row.purpose == TokenPurpose.account_setup}
+    if request.method == "POST":
+        if not (form.validate() & _password_rule_ok(form, user.login_id)):
+            return render_template("auth/set_password.html", **context), 422
+        operations.set_password_with_token(token_row, form.password.data)
+        session.commit()
+        flash("パスワードを設定しました。新しいパスワードでログインしてください。", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/set_password.html", **context)
+
+
+@bp.post("/password/check")
+@public
+def check_password():
+    """As-you-type feedback on the password rule (HTMX fragment)."""
+    problems = passwords.password_problems(
+        request.form.get("password", ""), request.form.get("login_id", "")
+    )
+    status = 422 if problems and request.form.get("password") else 200
+    return render_template("auth/_password_rule.html", problems=problems,
+                           typed=bool(request.form.get("password"))), status
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@allow(Permission.change_own_password)
+def change_password():
+    form = ChangePasswordForm()
+    user = current_user._get_current_object()
+    if request.method == "POST":
+        valid = form.validate() & _password_rule_ok(form, user.login_id)
+        if form.current_password.data and not passwords.verify_password(
+            user.password_hash, form.current_password.data
+        ):
+            form.current_password.errors = ["現在のパスワードが正しくありません。"]
+            valid = False
+        if not valid:
+            return render_template("auth/change_password.html", form=form), 422
+        operations.change_password(user, form.password.data)
+        session.commit()
+        flash("パスワードを変更しました。ほかの端末でのログインはすべて終了しました。", "success")
+        return redirect(url_for("home.index"))
+    return render_template("auth/change_password.html", form=form)

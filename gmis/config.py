@@ -1,0 +1,54 @@
+"""Configuration read from environment variables (all prefixed ``GMIS_``).
+
+Every setting is documented in README.md; defaults suit a single developer machine.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"GMIS_{name}", default)
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    return (_env(name, "1" if default else "0") or "").lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment() -> dict:
+    """The settings of this process, as a mapping for ``app.config``."""
+    return {
+        "SECRET_KEY": _env("SECRET_KEY", "dev-only-secret-change-me"),
+        "DATABASE_URL": _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'gmis.sqlite3'}"),
+        # Absolute base of links in e-mails (password set-up, reset); the request host is
+        # not trusted for this because it can be forged.
+        "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
+        "SESSION_COOKIE_SECURE": _env_bool("SECURE_COOKIES", False),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_LIFETIME_HOURS": _env_int("SESSION_LIFETIME_HOURS", 12),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_env_int("SESSION_LIFETIME_HOURS", 12)),
+        "LOGIN_MAX_FAILURES": _env_int("LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCK_MINUTES": _env_int("LOGIN_LOCK_MINUTES", 15),
+        "PASSWORD_RESET_HOURS": _env_int("PASSWORD_RESET_HOURS", 2),
+        "ACCOUNT_SETUP_DAYS": _env_int("ACCOUNT_SETUP_DAYS", 14),
+        # "log" writes outgoing mail to the application log; "smtp" sends it.
+        "MAIL_BACKEND": _env("MAIL_BACKEND", "log"),
+        "MAIL_SENDER": _env("MAIL_SENDER", "G-MIS事務局 <no-reply@gmis.example.jp>"),
+        "SMTP_HOST": _env("SMTP_HOST", "127.0.0.1"),
+        "SMTP_PORT": _env_int("SMTP_PORT", 25),
+        "SMTP_USERNAME": _env("SMTP_USERNAME"),
+        "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
+        "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", False),
+        "MAIL_MAX_ATTEMPTS": _env_int("MAIL_MAX_ATTEMPTS", 10),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    }

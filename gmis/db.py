@@ -1,0 +1,116 @@
+"""SQLAlchemy 2.x wiring: the declarative base, the request-scoped session, the engine.
+
+Plain SQLAlchemy instead of Flask-SQLAlchemy: the session picks the engine of the current
+app, which lets several apps (one per test database, a live test server in another thread)
+live in one process, and lets the test suite run each test inside a rolled-back transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.globals import app_ctx
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Timezone-aware datetimes on SQLite too, which stores them without an offset."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class AppSession(Session):
+    """A session bound to whatever the current app's database handle points at."""
+
+    def get_bind(self, mapper=None, clause=None, **kwargs):
+        if self.bind is not None:
+            return self.bind
+        return current_app.extensions["gmis.db"].bind
+
+
+def _app_context_id() -> int:
+    # One session per app context (as Flask-SQLAlchemy does): a request inside a test gets
+    # its own session, and tearing it down leaves the test's session alone.
+    return id(app_ctx._get_current_object())
+
+
+session: scoped_session[AppSession] = scoped_session(
+    sessionmaker(class_=AppSession, join_transaction_mode="create_savepoint"),
+    scopefunc=_app_context_id,
+)
+
+
+class Database:
+    """The database of one app. ``bind`` is the engine, or in tests a connection."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self.bind: sa.Engine | sa.Connection = self.engine
+
+
+def make_engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    # pysqlite opens transactions lazily and breaks SAVEPOINTs; take over BEGIN ourselves
+    # (the recipe from SQLAlchemy's SQLite dialect documentation) and enforce foreign keys.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["gmis.db"] = Database(app.config["DATABASE_URL"])
+
+    @app.teardown_appcontext
+    def _remove_session(_exc):
+        session.remove()
+
+
+def database() -> Database:
+    return current_app.extensions["gmis.db"]

@@ -1,0 +1,42 @@
+"""Every model, imported here so that Alembic and the app see the whole schema."""
+
+from gmis.models.accounts import AccountToken, Role, TokenPurpose, User, UserSession
+from gmis.models.organisations import (
+    DESIGNATIONS,
+    Aggregator,
+    City,
+    CityKind,
+    Facility,
+    FacilityDesignation,
+    FacilityType,
+    FireDepartment,
+    Prefecture,
+    SecondaryArea,
+    aggregator_members,
+)
+from gmis.models.registrations import ApplicationStatus, RegistrationApplication
+from gmis.models.support import AuditEvent, OutboxMessage, OutboxStatus
+
+__all__ = [
+    "DESIGNATIONS",
+    "AccountToken",
+    "Aggregator",
+    "ApplicationStatus",
+    "AuditEvent",
+    "City",
+    "CityKind",
+    "Facility",
+    "FacilityDesignation",
+    "FacilityType",
+    "FireDepartment",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Prefecture",
+    "RegistrationApplication",
+    "Role",
+    "SecondaryArea",
+    "TokenPurpose",
+    "User",
+    "UserSession",
+    "aggregator_members",
+]

@@ -1,0 +1,13 @@
+// Small progressive enhancements; every page works without this file.
+document.addEventListener("htmx:responseError", function (event) {
+  // 5xx and network errors: tell the user instead of failing silently.
+  var box = document.getElementById("htmx-error");
+  if (!box) {
+    box = document.createElement("p");
+    box.id = "htmx-error";
+    box.className = "flash flash-error";
+    box.setAttribute("role", "alert");
+    document.getElementById("main").prepend(box);
+  }
+  box.textContent = "通信に失敗しました。時間をおいて再度お試しください。入力内容は保持されています。";
+});
