@@ -55,5 +55,8 @@ def mail_work(once: bool, poll: float) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, mail_cli):
+    from gmis.demo import demo_cli
+    from gmis.facility_import import facilities_cli
+
+    for group in (db_cli, mail_cli, facilities_cli, demo_cli):
         app.cli.add_command(group)

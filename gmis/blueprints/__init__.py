@@ -6,7 +6,10 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from gmis.blueprints.auth.views import bp as auth
     from gmis.blueprints.core.views import bp as core
+    from gmis.blueprints.facilities.views import bp as facilities
     from gmis.blueprints.home.views import bp as home
+    from gmis.blueprints.registration.views import bp as registration
+    from gmis.blueprints.users.views import bp as users
 
-    for blueprint in (core, auth, home):
+    for blueprint in (core, auth, home, facilities, registration, users):
         app.register_blueprint(blueprint)

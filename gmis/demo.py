@@ -1,0 +1,5 @@
+"""Demo data."""
+
+from flask.cli import AppGroup
+
+demo_cli = AppGroup("demo", help="Demo data.")

@@ -1,0 +1,5 @@
+"""Facility master import from CSV."""
+
+from flask.cli import AppGroup
+
+facilities_cli = AppGroup("facilities", help="The facility master.")
