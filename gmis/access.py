@@ -14,7 +14,15 @@ import sqlalchemy as sa
 from flask import abort, current_app, request
 from flask_login import current_user
 
-from gmis.models import Facility, RegistrationApplication, Role, User, aggregator_members
+from gmis.db import session
+from gmis.models import (
+    Facility,
+    FireDepartment,
+    RegistrationApplication,
+    Role,
+    User,
+    aggregator_members,
+)
 
 
 class Permission(enum.StrEnum):
@@ -146,11 +154,26 @@ def may_issue_account_for(user: User, role: Role, prefecture_code: str | None) -
 
 def scoped_or_404(query: sa.Select):
     """Run a scoped query for one record; out of scope looks exactly like missing."""
-    from gmis.db import session
-
     record = session.scalars(query).first()
     if record is None:
         abort(404)
     return record
 
 
+
+
+def user_scope(user: User) -> sa.ColumnElement[bool]:
+    """The accounts ``user`` may list: a prefecture sees the accounts of its own prefecture's
+    facilities, fire departments and prefecture office; the secretariat sees all."""
+    if user.role == Role.secretariat:
+        return sa.true()
+    if user.role == Role.prefecture:
+        code = user.prefecture_code
+        return sa.or_(
+            User.prefecture_code == code,
+            User.facility_id.in_(sa.select(Facility.id).where(Facility.prefecture_code == code)),
+            User.fire_department_id.in_(
+                sa.select(FireDepartment.id).where(FireDepartment.prefecture_code == code)
+            ),
+        )
+    return User.id == user.id

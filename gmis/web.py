@@ -9,6 +9,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from gmis import access
+from gmis.db import utcnow
 from gmis.text import format_phone, format_postal
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -39,8 +40,9 @@ def to_tokyo(value: datetime | None, fmt: str = "%Y/%m/%d %H:%M") -> str:
 
 def init_app(app: Flask) -> None:
     app.before_request(access.enforce)
+    access.public(app.view_functions["static"])  # CSS, htmx: needed on the sign-in page too
     app.jinja_env.filters.update(jst=to_tokyo, phone=format_phone, postal=format_postal)
-    app.jinja_env.globals.update(can=access.can, Permission=access.Permission)
+    app.jinja_env.globals.update(can=access.can, Permission=access.Permission, now=utcnow)
 
     @app.after_request
     def security_headers(response):

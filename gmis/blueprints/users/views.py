@@ -1,3 +1,82 @@
-from flask import Blueprint
+"""Accounts: the list of accounts in scope and issuing a new one (アカウント発行)."""
 
-bp = Blueprint("users", __name__)
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from gmis import access
+from gmis.access import Permission, allow
+from gmis.accounts import operations as accounts
+from gmis.blueprints.users import operations
+from gmis.blueprints.users.forms import IssueAccountForm
+from gmis.db import session
+from gmis.models import Role, User
+from gmis.pagination import Page, page_number
+from gmis.text import normalise
+
+bp = Blueprint("users", __name__, url_prefix="/users")
+
+
+@bp.get("")
+@allow(Permission.issue_accounts)
+def index():
+    query = sa.select(User).where(access.user_scope(current_user))
+    q = normalise(request.args.get("q"))
+    if q:
+        like = f"%{q}%"
+        query = query.where(sa.or_(User.login_id.ilike(like), User.name.ilike(like),
+                                   User.email.ilike(like)))
+    page = Page.of(query.order_by(User.login_id), page_number(), per_page=50)
+    return render_template("users/index.html", page=page, q=q)
+
+
+def _issue_form(form: IssueAccountForm, issuer) -> tuple[Role | None, list | None]:
+    roles = operations.issuable_roles(issuer)
+    form.role.choices = [("", "選択してください")] + [(r.value, r.label) for r in roles]
+    role = Role(form.role.data) if form.role.data in {r.value for r in roles} else None
+    choices = operations.organisation_choices(issuer, role) if role else None
+    return role, choices
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(Permission.issue_accounts)
+def issue():
+    issuer = current_user._get_current_object()
+    form = IssueAccountForm(request.args if request.method == "GET" else None)
+    role, choices = _issue_form(form, issuer)
+    context = {"form": form, "role": role, "choices": choices}
+    if request.method == "GET" and request.htmx and request.htmx.trigger_name == "role":
+        return render_template("users/_organisation_field.html", **context)
+    if request.method == "GET" or "refresh" in request.form:
+        return render_template("users/issue.html", **context)
+
+    valid = form.validate()
+    if role is None and form.role.data:
+        form.role.errors = ["選択された種別のアカウントは発行できません。"]
+        valid = False
+    organisation = {}
+    if role is not None:
+        organisation, error = operations.resolve_organisation(issuer, role,
+                                                              form.organisation.data)
+        if error:
+            form.organisation.errors = [error]
+            valid = False
+    if form.login_id.data and operations.login_id_taken(form.login_id.data):
+        form.login_id.errors = list(form.login_id.errors) + ["このユーザIDはすでに使われています。"]
+        valid = False
+    if not valid:
+        return render_template("users/issue.html", **context), 422
+    user = accounts.issue_account(role=role, name=form.name.data, email=form.email.data,
+                                  login_id=form.login_id.data or None, **organisation)
+    session.commit()
+    flash(f"アカウント({user.login_id})を発行し、パスワード設定用のメールを{user.email}に送信しました。",
+          "success")
+    return redirect(url_for("users.index", q=user.login_id))
+
+
+@bp.get("/<int:user_id>")
+@allow(Permission.issue_accounts)
+def detail(user_id: int):
+    user = access.scoped_or_404(
+        sa.select(User).where(User.id == user_id, access.user_scope(current_user)))
+    return render_template("users/detail.html", user=user)

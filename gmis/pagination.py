@@ -1,0 +1,48 @@
+"""Pagination of SELECT statements for list pages."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import request
+
+from gmis.db import session
+
+
+def page_number(arg: str = "page") -> int:
+    """The requested page; anything malformed or out of range means the first page."""
+    try:
+        return max(1, min(int(request.args.get(arg, 1)), 100_000))
+    except (TypeError, ValueError):
+        return 1
+
+
+@dataclass
+class Page:
+    items: list
+    number: int
+    per_page: int
+    total: int
+
+    @classmethod
+    def of(cls, query: sa.Select, number: int, per_page: int = 50) -> Page:
+        total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None)
+                                                                      .subquery()))
+        pages = max(1, math.ceil(total / per_page))
+        number = min(number, pages)
+        items = session.scalars(query.limit(per_page).offset((number - 1) * per_page)).all()
+        return cls(items=list(items), number=number, per_page=per_page, total=total)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages

@@ -1,0 +1,119 @@
+"""Every route with every role: allowed or refused exactly as intended.
+
+``EXPECTED`` is the intended access table, written independently of ``gmis.access``; a route
+added without an entry here fails ``test_every_route_has_an_expected_rule``.
+"""
+
+import re
+
+import pytest
+
+from gmis.models import Role
+from tests.fixtures.web import sign_in
+
+PUBLIC = "public"
+EVERY_ROLE = frozenset(Role)
+STAFF = frozenset({Role.prefecture, Role.secretariat})
+MASTER_READERS = EVERY_ROLE - {Role.fire_department}
+
+EXPECTED = {
+    "static": PUBLIC,
+    "core.healthz": PUBLIC,
+    "core.index": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.forgot_password": PUBLIC,
+    "auth.set_password": PUBLIC,
+    "auth.check_password": PUBLIC,
+    "auth.change_password": EVERY_ROLE,
+    "auth.logout": EVERY_ROLE,
+    "home.index": EVERY_ROLE,
+    "facilities.index": MASTER_READERS,
+    "facilities.detail": MASTER_READERS,
+    "facilities.edit": STAFF,
+    "registration.apply": PUBLIC,
+    "registration.postal_address": PUBLIC,
+    "registration.done": PUBLIC,
+    "registration.review_list": STAFF,
+    "registration.review_detail": STAFF,
+    "registration.approve": STAFF,
+    "registration.reject": STAFF,
+    "users.index": STAFF,
+    "users.issue": STAFF,
+    "users.detail": STAFF,
+}
+
+
+def test_every_route_has_an_expected_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - EXPECTED.keys() == set(), "routes without an expected access rule"
+    assert EXPECTED.keys() - endpoints == set(), "expected rules for routes that do not exist"
+
+
+def _requests(app, sample):
+    """One (endpoint, method, url) per route, logout last (it ends the session)."""
+    found = []
+    with app.test_request_context():
+        from flask import url_for
+
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint == "static":
+                continue
+            args = {name: sample[name] for name in rule.arguments}
+            method = "GET" if "GET" in rule.methods else "POST"
+            found.append((rule.endpoint, method, url_for(rule.endpoint, **args)))
+    return sorted(found, key=lambda item: item[0] == "auth.logout")
+
+
+@pytest.fixture
+def sample(make_facility, make_user):
+    from gmis.db import session
+    from gmis.models import RegistrationApplication
+
+    facility = make_facility()
+    application = RegistrationApplication(
+        facility_type=facility.facility_type, facility_code="1310000019",
+        facility_name="試験病院", postal_code="1600023", address="東京都新宿区西新宿2-8-1",
+        phone="0353211111", contact_name="試験 太郎", email="a@example.jp",
+        prefecture_code="13", number="20261121000001",
+    )
+    session.add(application)
+    session.commit()
+    return {"facility_id": facility.id, "application_id": application.id,
+            "user_id": make_user().id, "token": "no-such-token", "number": "x",
+            "filename": "css/app.css"}
+
+
+def _refused(response) -> bool:
+    return response.status_code == 403
+
+
+def _sent_to_login(response) -> bool:
+    return response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_anonymous_visitors_reach_only_public_routes(app, sample):
+    client = app.test_client()
+    for endpoint, method, url in _requests(app, sample):
+        response = client.open(url, method=method)
+        if EXPECTED[endpoint] == PUBLIC:
+            assert not _refused(response) and not _sent_to_login(response), endpoint
+        else:
+            assert _sent_to_login(response), (endpoint, response.status_code)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_is_allowed_and_refused_as_expected(app, sample, make_user, role):
+    user = make_user(role=role)
+    client = app.test_client()
+    sign_in(client, user)
+    token = re.search(r'name="csrf-token" content="([^"]+)"',
+                      client.get("/home").get_data(as_text=True)).group(1)
+    for endpoint, method, url in _requests(app, sample):
+        response = client.open(url, method=method, headers={"X-CSRFToken": token})
+        allowed = EXPECTED[endpoint] == PUBLIC or role in EXPECTED[endpoint]
+        assert response.status_code < 500, (endpoint, response.status_code)
+        if allowed:
+            assert not _refused(response) and not _sent_to_login(response), (
+                endpoint, response.status_code)
+        else:
+            assert _refused(response), (endpoint, response.status_code)
