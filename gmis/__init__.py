@@ -19,7 +19,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     from gmis.extensions import csrf, htmx, login_manager
 
     db.init_app(app)
-    csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)
 
@@ -29,7 +28,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from gmis import web
 
+    # Access rules run before the CSRF check: a visitor who may not use a page is sent to
+    # the sign-in page (or refused) whatever the form carried.
     web.init_app(app)
+    csrf.init_app(app)
 
     from gmis.blueprints import register_blueprints
 

@@ -11,7 +11,7 @@ import enum
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import abort, current_app, request
+from flask import abort, current_app, make_response, request, url_for
 from flask_login import current_user
 
 from gmis.db import session
@@ -89,6 +89,11 @@ def enforce() -> None:
         current_app.logger.error("view %s has no access rule; refused", request.endpoint)
         abort(403)
     if not current_user.is_authenticated:
+        if request.headers.get("HX-Request"):
+            # A fragment request must not swap the sign-in page into a corner of the screen.
+            response = make_response("", 401)
+            response.headers["HX-Redirect"] = url_for("auth.login", next=request.full_path)
+            return response
         return current_app.login_manager.unauthorized()
     if rule != SIGNED_IN and not can(current_user, rule):
         abort(403)

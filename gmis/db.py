@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask.globals import app_ctx
+from flask.globals import _cv_request, app_ctx
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
@@ -59,15 +59,16 @@ class AppSession(Session):
         return current_app.extensions["gmis.db"].bind
 
 
-def _app_context_id() -> int:
-    # One session per app context (as Flask-SQLAlchemy does): a request inside a test gets
-    # its own session, and tearing it down leaves the test's session alone.
-    return id(app_ctx._get_current_object())
+def _context_id() -> int:
+    # One session per request, or per app context outside requests (CLI, tests): a request
+    # made inside a test gets its own session, as it would in production.
+    context = _cv_request.get(None) or app_ctx._get_current_object()
+    return id(context)
 
 
 session: scoped_session[AppSession] = scoped_session(
     sessionmaker(class_=AppSession, join_transaction_mode="create_savepoint"),
-    scopefunc=_app_context_id,
+    scopefunc=_context_id,
 )
 
 
@@ -107,6 +108,7 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 def init_app(app: Flask) -> None:
     app.extensions["gmis.db"] = Database(app.config["DATABASE_URL"])
 
+    @app.teardown_request
     @app.teardown_appcontext
     def _remove_session(_exc):
         session.remove()

@@ -17,6 +17,13 @@ def normalise(value: str | None) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value)).strip()
 
 
+def normalise_email(value: str | None) -> str:
+    """Half-width, without spaces, the domain in lower case (only the domain is
+    case-insensitive)."""
+    local, at, domain = normalise(value).replace(" ", "").rpartition("@")
+    return f"{local}{at}{domain.lower()}" if at else domain
+
+
 def digits_only(value: str | None) -> str:
     """For codes and numbers typed with full-width digits, hyphens, spaces or 〒."""
     value = _DASH_RE.sub("", normalise(value))

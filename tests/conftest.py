@@ -7,12 +7,20 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from flask import g, request_started
+from flask.globals import app_ctx
+from flask.testing import FlaskClient
 
 from gmis import create_app, migrate
 from gmis.db import make_engine, session
 from gmis.reference import load_reference_data
 
-pytest_plugins = ["tests.fixtures.factories", "tests.fixtures.smtp", "tests.fixtures.web"]
+pytest_plugins = [
+    "tests.fixtures.factories",
+    "tests.fixtures.live",
+    "tests.fixtures.smtp",
+    "tests.fixtures.web",
+]
 
 
 def database_url(tmp_path_factory) -> str:
@@ -56,11 +64,23 @@ def make_migrated_app(url: str, **config):
     return app
 
 
+class Client(FlaskClient):
+    """After each request the test's own session forgets what it had loaded, so the test
+    sees what the request committed (each request has a session of its own)."""
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        if app_ctx:
+            session.expire_all()
+        return response
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory, smtp_server):
     app = make_migrated_app(
         database_url(tmp_path_factory), SMTP_HOST=smtp_server.host, SMTP_PORT=smtp_server.port
     )
+    app.test_client_class = Client
     yield app
     app.extensions["gmis.db"].engine.dispose()
 
@@ -86,6 +106,21 @@ def db(request, app):
         transaction.rollback()
         connection.close()
         database.bind = database.engine
+
+
+@pytest.fixture(autouse=True)
+def fresh_request_globals(app):
+    """Requests made inside a test run in the test's app context and would share its ``g``,
+    where Flask-Login caches the current user and Flask-WTF the CSRF token. Two browsers in
+    one test (an applicant and a reviewer) must not share them, as they never do in
+    production, where each request has an app context of its own."""
+
+    def clear(sender, **extra):
+        g.__dict__.clear()
+
+    request_started.connect(clear, app)
+    yield
+    request_started.disconnect(clear, app)
 
 
 @pytest.fixture

@@ -88,7 +88,7 @@ def _refused(response) -> bool:
 
 
 def _sent_to_login(response) -> bool:
-    return response.status_code == 302 and response.headers["Location"].startswith("/login")
+    return response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
 
 
 def test_anonymous_visitors_reach_only_public_routes(app, sample):

@@ -27,8 +27,9 @@ class RegistrationApplication(Base):
     __tablename__ = "registration_applications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: 申請番号 shown to the applicant and quoted in e-mails (YYYYMMDD + 6-digit sequence).
-    number: Mapped[str | None] = mapped_column(sa.String(14), unique=True)
+    #: 申請番号 shown to the applicant and quoted in e-mails: YYYYMMDD (Japan time) + the id,
+    #: zero-padded to at least 6 digits.
+    number: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
     facility_type: Mapped[FacilityType] = mapped_column(_enum(FacilityType, "facility_type"))
     facility_code: Mapped[str] = mapped_column(sa.String(10), index=True)
     insurance_code: Mapped[str] = mapped_column(sa.String(10), default="")

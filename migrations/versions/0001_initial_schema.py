@@ -205,7 +205,7 @@ def upgrade() -> None:
 
     op.create_table('registration_applications',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('number', sa.String(length=14), nullable=True),
+    sa.Column('number', sa.String(length=20), nullable=True),
     sa.Column('facility_type', sa.Enum('hospital', 'clinic', 'dental_clinic', 'pharmacy', 'outpatient_centre', name='facility_type', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('facility_code', sa.String(length=10), nullable=False),
     sa.Column('insurance_code', sa.String(length=10), nullable=False),

@@ -190,7 +190,8 @@ def test_expired_reset_link_is_refused(client, make_user, inbox, deliver_mail):
     session.execute(sa.update(AccountToken).values(expires_at=utcnow() - timedelta(minutes=1)))
     session.commit()
     assert client.get(link).status_code == 410
-    response = client.post(link, data={"password": NEW_PASSWORD})
+    response = post_form(client, link, {"password": NEW_PASSWORD,
+                                        "password_confirm": NEW_PASSWORD}, page="/login")
     assert response.status_code == 410
 
 

@@ -21,11 +21,11 @@ def test_secretariat_issues_a_facility_account_and_the_user_sets_a_first_passwor
     response = _issue(client, role="facility", organisation=f"{facility.code[:5]}-"
                       f"{facility.code[5:]}", name="新宿 花子", email="Hanako@Example.JP")
     assert response.status_code == 302
-    user = session.scalars(sa.select(User).where(User.email == "hanako@example.jp")).one()
+    user = session.scalars(sa.select(User).where(User.email == "Hanako@example.jp")).one()
     assert user.facility_id == facility.id and user.password_hash is None
 
     deliver_mail()
-    (message,) = inbox.to("hanako@example.jp")
+    (message,) = inbox.to("Hanako@example.jp")
     body = message.get_content()
     assert "アカウント発行" in message["Subject"]
     assert f"ユーザ名(ログインID): {user.login_id}" in body

@@ -2,11 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from gmis.text import normalise
-
-
-def _lower(value):
-    return normalise(value).lower() if value else value
+from gmis.text import normalise, normalise_email
 
 
 class IssueAccountForm(FlaskForm):
@@ -22,7 +18,7 @@ class IssueAccountForm(FlaskForm):
         DataRequired("メールアドレスを入力してください。"),
         Email("メールアドレスの形式が正しくありません。", check_deliverability=False),
         Length(max=254),
-    ], filters=[_lower])
+    ], filters=[normalise_email])
     login_id = StringField(
         "ユーザID(任意)",
         [Optional(), Length(min=4, max=64, message="4〜64文字で入力してください。"),

@@ -42,7 +42,10 @@ def _issue_form(form: IssueAccountForm, issuer) -> tuple[Role | None, list | Non
 @allow(Permission.issue_accounts)
 def issue():
     issuer = current_user._get_current_object()
-    form = IssueAccountForm(request.args if request.method == "GET" else None)
+    # The role may come in the query string: the no-JavaScript fallback and the HTMX
+    # fragment both reload the form with the chosen role.
+    form = IssueAccountForm(formdata=request.args) if request.method == "GET" else (
+        IssueAccountForm())
     role, choices = _issue_form(form, issuer)
     context = {"form": form, "role": role, "choices": choices}
     if request.method == "GET" and request.htmx and request.htmx.trigger_name == "role":

@@ -1,0 +1,156 @@
+"""Forms of the registration application and of its review.
+
+Everything a person types is normalised by the field filters before validation: full-width
+digits and letters become half-width, hyphens and spaces leave codes and phone numbers.
+"""
+
+from __future__ import annotations
+
+import re
+
+import email_validator
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+
+from gmis.models import FacilityType
+from gmis.postal import normalise_postal_code
+from gmis.text import (
+    digits_only,
+    facility_code_error,
+    normalise,
+    normalise_email,
+    phone_error,
+)
+
+#: Facility types that apply through the public form; outpatient centres are set up by
+#: their prefecture.
+APPLYING_TYPES = (
+    FacilityType.hospital,
+    FacilityType.clinic,
+    FacilityType.dental_clinic,
+    FacilityType.pharmacy,
+)
+
+#: The 点数表 digit (3rd digit of the 医療機関コード) each type must carry.
+SCORE_TABLE_DIGIT = {
+    FacilityType.hospital: "1",
+    FacilityType.clinic: "1",
+    FacilityType.dental_clinic: "3",
+    FacilityType.pharmacy: "4",
+}
+
+REASON_MAX = 1000
+
+
+def _required(label: str, verb: str = "入力") -> DataRequired:
+    return DataRequired(message=f"{label}を{verb}してください。")
+
+
+def _max(label: str, length: int) -> Length:
+    return Length(max=length, message=f"{label}は{length}文字以内で入力してください。")
+
+
+def _strip(value: str | None) -> str:
+    return (value or "").strip()
+
+
+class RegistrationForm(FlaskForm):
+    """新規ユーザ登録申請."""
+
+    facility_type = SelectField(
+        "種別",
+        [_required("種別", "選択")],
+        choices=[SelectChoice("", "選択してください")]
+        + [SelectChoice(t.value, t.label) for t in APPLYING_TYPES],
+        # Checked in validate_facility_type, with a Japanese message.
+        validate_choice=False,
+    )
+    facility_code = StringField(
+        "医療機関コード", [_required("医療機関コード")], filters=[digits_only]
+    )
+    insurance_code = StringField("保険医療機関コード", [Optional()], filters=[digits_only])
+    facility_name = StringField(
+        "医療機関名称", [_required("医療機関名称"), _max("医療機関名称", 120)],
+        filters=[normalise],
+    )
+    postal_code = StringField(
+        "郵便番号", [_required("郵便番号")], filters=[normalise_postal_code]
+    )
+    lookup = SubmitField("住所を検索")
+    address = StringField(
+        "所在地", [_required("所在地"), _max("所在地", 200)], filters=[normalise]
+    )
+    phone = StringField("電話番号", [_required("電話番号")], filters=[digits_only])
+    contact_name = StringField(
+        "ご担当者氏名", [_required("ご担当者氏名"), _max("ご担当者氏名", 80)],
+        filters=[normalise],
+    )
+    email = EmailField(
+        "メールアドレス", [_required("メールアドレス"), _max("メールアドレス", 254)],
+        filters=[normalise_email],
+    )
+    email_confirm = EmailField(
+        "メールアドレス(確認)",
+        [_required("確認用のメールアドレス"),
+         EqualTo("email", message="確認用のメールアドレスが一致しません。")],
+        filters=[normalise_email],
+    )
+
+    @property
+    def chosen_type(self) -> FacilityType | None:
+        value = self.facility_type.data
+        return FacilityType(value) if value in {t.value for t in APPLYING_TYPES} else None
+
+    def validate_facility_type(self, field) -> None:
+        if self.chosen_type is None:
+            raise ValidationError("種別を一覧から選択してください。")
+
+    def validate_facility_code(self, field) -> None:
+        error = facility_code_error(field.data)
+        if error:
+            raise ValidationError(error)
+        chosen = self.chosen_type
+        if chosen is not None and field.data[2] != SCORE_TABLE_DIGIT[chosen]:
+            raise ValidationError(
+                f"医療機関コードの3桁目(点数表番号)が種別「{chosen.label}」と合いません。"
+                "病院・診療所は1、歯科診療所は3、薬局は4です。種別とコードをご確認ください。"
+            )
+
+    def validate_insurance_code(self, field) -> None:
+        if not re.fullmatch(r"\d{7,10}", field.data):
+            raise ValidationError("保険医療機関コードは7〜10桁の数字で入力してください。")
+
+    def validate_postal_code(self, field) -> None:
+        if not re.fullmatch(r"\d{7}", field.data):
+            raise ValidationError("郵便番号は7桁の数字で入力してください(例: 160-0023)。")
+
+    def validate_phone(self, field) -> None:
+        error = phone_error(field.data)
+        if error:
+            raise ValidationError(error)
+
+    def validate_email(self, field) -> None:
+        try:
+            # No DNS look-up: a slow or offline resolver must not block the form.
+            email_validator.validate_email(field.data, check_deliverability=False)
+        except email_validator.EmailNotValidError as error:
+            raise ValidationError(
+                "メールアドレスの形式が正しくありません(例: taro@example.jp)。"
+            ) from error
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(
+        "却下の理由",
+        [_required("却下の理由"),
+         Length(max=REASON_MAX, message=f"却下の理由は{REASON_MAX}文字以内で入力してください。")],
+        filters=[_strip],
+    )

@@ -1,0 +1,303 @@
+"""新規ユーザ登録申請: submitting an application, reviewing it, approving or rejecting it.
+
+Each use case changes data, flushes and records an audit event; the request commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from sqlalchemy.exc import IntegrityError
+from wtforms import Field
+
+from gmis import access, audit, mail, postal
+from gmis.accounts.operations import issue_account
+from gmis.db import session, utcnow
+from gmis.models import (
+    ApplicationStatus,
+    Facility,
+    FacilityType,
+    Prefecture,
+    RegistrationApplication,
+    Role,
+    User,
+)
+from gmis.pagination import Page
+from gmis.web import to_tokyo
+
+PER_PAGE = 50
+
+POSTAL_NOT_FOUND = (
+    "郵便番号に該当する住所が見つかりません。郵便番号をご確認ください。"
+    "大口事業所の個別番号には対応していないため、所在地の郵便番号を入力してください。"
+)
+
+#: The status filter of the review list; the key is the query-string value.
+STATUS_FILTERS: dict[str, tuple[str, ApplicationStatus | None]] = {
+    "pending": ("承認待ち", ApplicationStatus.pending),
+    "approved": ("承認済み", ApplicationStatus.approved),
+    "rejected": ("却下", ApplicationStatus.rejected),
+    "all": ("すべて", None),
+}
+
+
+class DuplicateApplication(Exception):
+    message = (
+        "この医療機関コードの新規ユーザ登録申請は、すでに受け付けており、現在都道府県で"
+        "審査中です。審査結果のメールをお待ちください。申請内容に誤りがある場合は、"
+        "管轄の都道府県の窓口へご連絡ください。"
+    )
+
+
+class AlreadyDecided(Exception):
+    def __init__(self, application: RegistrationApplication):
+        self.message = (
+            f"この申請はすでに「{application.status.label}」となっています"
+            f"({to_tokyo(application.decided_at)})。画面を読み込み直して確認してください。"
+        )
+        super().__init__(self.message)
+
+
+def _add_error(field: Field, message: str) -> None:
+    # Before validate() WTForms keeps errors in a tuple.
+    field.errors = [*field.errors, message]
+
+
+# --- postal code look-up -------------------------------------------------------------------
+
+@dataclass
+class AddressFill:
+    found: postal.PostalAddress | None
+    #: What the applicant had typed, when the looked-up address replaced it.
+    replaced: str = ""
+
+
+def fill_address(form, error_field: Field) -> AddressFill:
+    """Fill ``form.address`` from ``form.postal_code``; on failure put the message on
+    ``error_field`` and leave the typed address alone."""
+    found = postal.lookup(form.postal_code.data)
+    if found is None:
+        _add_error(error_field, POSTAL_NOT_FOUND)
+        return AddressFill(None)
+    typed = form.address.data or ""
+    if typed.startswith(found.address):
+        return AddressFill(found)  # the applicant has gone on typing the street number
+    form.address.data = found.address
+    return AddressFill(found, replaced=typed)
+
+
+def check_location(form) -> bool:
+    """Cross-field checks after ``form.validate()``: the postal code exists, lies in the
+    prefecture of the facility code, and the address begins with that prefecture."""
+    found = postal.lookup(form.postal_code.data)
+    if found is None:
+        _add_error(form.postal_code, POSTAL_NOT_FOUND)
+        return False
+    code_prefecture = form.facility_code.data[:2]
+    if found.prefecture_code != code_prefecture:
+        name = session.get(Prefecture, code_prefecture).name
+        _add_error(
+            form.postal_code,
+            f"郵便番号の住所({found.prefecture})が、医療機関コードの都道府県番号"
+            f"「{code_prefecture}」({name})と一致しません。郵便番号と医療機関コードを"
+            "ご確認ください。",
+        )
+        return False
+    address = form.address.data
+    if found.city and address.startswith(found.city):
+        address = form.address.data = found.prefecture + address
+    if not address.startswith(found.prefecture):
+        names = session.scalars(sa.select(Prefecture.name)).all()
+        other = next((n for n in names if address.startswith(n)), None)
+        _add_error(
+            form.address,
+            f"所在地の都道府県({other})が郵便番号の住所({found.prefecture})と一致しません。"
+            if other
+            else f"所在地は都道府県名から入力してください(例: {found.address}1-2-3)。",
+        )
+        return False
+    return True
+
+
+# --- applying ------------------------------------------------------------------------------
+
+def pending_application(facility_code: str) -> RegistrationApplication | None:
+    return session.scalars(
+        sa.select(RegistrationApplication).where(
+            RegistrationApplication.facility_code == facility_code,
+            RegistrationApplication.status == ApplicationStatus.pending,
+        )
+    ).first()
+
+
+def submit(form) -> RegistrationApplication:
+    """Store a validated application, give it its 申請番号 and send the receipt."""
+    code = form.facility_code.data
+    if pending_application(code) is not None:
+        raise DuplicateApplication()
+    application = RegistrationApplication(
+        facility_type=form.chosen_type,
+        facility_code=code,
+        insurance_code=form.insurance_code.data or "",
+        facility_name=form.facility_name.data,
+        postal_code=form.postal_code.data,
+        address=form.address.data,
+        phone=form.phone.data,
+        contact_name=form.contact_name.data,
+        email=form.email.data,
+        prefecture_code=code[:2],
+        submitted_at=utcnow(),
+    )
+    try:
+        # The partial unique index decides between two applicants submitting at once.
+        with session.begin_nested():
+            session.add(application)
+            session.flush()
+    except IntegrityError:
+        if pending_application(code) is not None:
+            raise DuplicateApplication() from None
+        raise
+    application.number = to_tokyo(application.submitted_at, "%Y%m%d") + f"{application.id:06d}"
+    session.flush()
+    mail.enqueue(application.email, "registration_received", application=application)
+    audit.record("registration.submitted", application, number=application.number,
+                 facility_code=code)
+    return application
+
+
+def submitted_application(number: str) -> RegistrationApplication | None:
+    return session.scalars(
+        sa.select(RegistrationApplication).where(RegistrationApplication.number == number)
+    ).first()
+
+
+# --- reviewing -----------------------------------------------------------------------------
+
+def review_page(user: User, status_key: str, page_number: int) -> Page:
+    """Applications in ``user``'s scope, newest first."""
+    query = sa.select(RegistrationApplication).where(access.registration_scope(user))
+    status = STATUS_FILTERS[status_key][1]
+    if status is not None:
+        query = query.where(RegistrationApplication.status == status)
+    query = query.order_by(
+        RegistrationApplication.submitted_at.desc(), RegistrationApplication.id.desc()
+    )
+    return Page.of(query, page_number, PER_PAGE)
+
+
+def application_for_review(user: User, application_id: int) -> RegistrationApplication:
+    """The application, or 404 when it is missing or outside ``user``'s scope."""
+    return access.scoped_or_404(
+        sa.select(RegistrationApplication).where(
+            RegistrationApplication.id == application_id, access.registration_scope(user)
+        )
+    )
+
+
+@dataclass
+class MasterMatch:
+    """What the facility master already holds for an application's facility code."""
+
+    facility: Facility | None
+    users: list[User]
+
+    @property
+    def active_users(self) -> list[User]:
+        return [u for u in self.users if u.is_active]
+
+
+def master_match(application: RegistrationApplication) -> MasterMatch:
+    facility = session.scalars(
+        sa.select(Facility).where(Facility.code == application.facility_code)
+    ).first()
+    if facility is None:
+        return MasterMatch(None, [])
+    users = session.scalars(
+        sa.select(User).where(User.facility_id == facility.id).order_by(User.id)
+    ).all()
+    return MasterMatch(facility, list(users))
+
+
+def _decide(application: RegistrationApplication, status: ApplicationStatus, reviewer: User,
+            **values) -> None:
+    # A conditional UPDATE: of two reviewers pressing a button at the same moment, exactly
+    # one decides; the other is told the application has been decided meanwhile.
+    result = session.execute(
+        sa.update(RegistrationApplication)
+        .where(
+            RegistrationApplication.id == application.id,
+            RegistrationApplication.status == ApplicationStatus.pending,
+        )
+        .values(status=status, decided_at=utcnow(), decided_by_id=reviewer.id, **values)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(application)
+    if result.rowcount != 1:
+        raise AlreadyDecided(application)
+
+
+def _facility_from(application: RegistrationApplication) -> Facility:
+    facility = Facility(
+        facility_type=FacilityType(application.facility_type),
+        code=application.facility_code,
+        insurance_code=application.insurance_code or None,
+        name=application.facility_name,
+        postal_code=application.postal_code,
+        address=application.address,
+        phone=application.phone,
+        email=application.email,
+        prefecture_code=application.prefecture_code,
+    )
+    session.add(facility)
+    session.flush()
+    audit.record("facility.created", facility, source="registration",
+                 number=application.number)
+    return facility
+
+
+def approve(application: RegistrationApplication, reviewer: User) -> str:
+    """Approve: the facility gets an account-issuance e-mail, or, when it already has an
+    account, an e-mail naming that account. Returns "issued" or "existing"."""
+    _decide(application, ApplicationStatus.approved, reviewer)
+    match = master_match(application)
+    facility = match.facility or _facility_from(application)
+    application.facility = facility
+    if match.active_users:
+        application.user = match.active_users[0]
+        mail.enqueue(
+            application.email,
+            "existing_account",
+            application=application,
+            facility=facility,
+            login_ids=[u.login_id for u in match.active_users],
+            login_url=_absolute("auth.login"),
+        )
+        outcome = "existing"
+    else:
+        application.user = issue_account(
+            role=Role.facility, name=application.contact_name, email=application.email,
+            facility=facility,
+        )
+        outcome = "issued"
+    session.flush()
+    audit.record("registration.approved", application, user=reviewer, outcome=outcome,
+                 login_id=application.user.login_id, facility_id=facility.id)
+    return outcome
+
+
+def reject(application: RegistrationApplication, reviewer: User, reason: str) -> None:
+    _decide(application, ApplicationStatus.rejected, reviewer, rejection_reason=reason)
+    mail.enqueue(
+        application.email,
+        "registration_rejected",
+        application=application,
+        apply_url=_absolute("registration.apply"),
+    )
+    audit.record("registration.rejected", application, user=reviewer, reason=reason)
+
+
+def _absolute(endpoint: str) -> str:
+    # Links in e-mails use the configured base, never the (forgeable) request host.
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint)
