@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# `make test`: the whole suite on SQLite, then on PostgreSQL.
+#
+# PostgreSQL: $GMIS_TEST_DATABASE_URL if set, otherwise the database "test" on
+# 127.0.0.1:5432 (user postgres) when a server answers there; skipped, and said so, when
+# none does. Extra pytest arguments come from $PYTEST_ARGS. Exits non-zero if a run failed
+# or collected no tests.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+DEFAULT_POSTGRESQL_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+scripts/system-packages.sh test
+scripts/venv.sh
+
+eval "extra_args=(${PYTEST_ARGS:-})"
+summary=()
+failed=0
+
+run_suite() {
+    local label=$1
+    shift
+    echo
+    echo "== Test suite on $label =="
+    local status=0
+    "$@" .venv/bin/pytest "${extra_args[@]}" || status=$?
+    case $status in
+        0) summary+=("$label: passed") ;;
+        5) summary+=("$label: FAILED (pytest collected no tests)"); failed=1 ;;
+        *) summary+=("$label: FAILED (pytest exit status $status)"); failed=1 ;;
+    esac
+}
+
+# Prints host:port/database of a PostgreSQL URL, or fails with the reason it cannot connect.
+postgresql_check() {
+    .venv/bin/python - "$1" <<'PY'
+import sys
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+url = make_url(sys.argv[1])
+try:
+    psycopg.connect(
+        host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username,
+        password=url.password, dbname=url.database, connect_timeout=3,
+    ).close()
+except psycopg.Error as error:
+    print(str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__)
+    sys.exit(1)
+print(f"{url.host or '127.0.0.1'}:{url.port or 5432}/{url.database}")
+PY
+}
+
+run_suite "SQLite" env -u GMIS_TEST_DATABASE_URL
+
+postgresql_url=${GMIS_TEST_DATABASE_URL:-$DEFAULT_POSTGRESQL_URL}
+if where=$(postgresql_check "$postgresql_url"); then
+    run_suite "PostgreSQL ($where)" env GMIS_TEST_DATABASE_URL="$postgresql_url"
+elif [[ -n ${GMIS_TEST_DATABASE_URL:-} ]]; then
+    echo
+    echo "== PostgreSQL at GMIS_TEST_DATABASE_URL did not answer: $where =="
+    summary+=("PostgreSQL: FAILED (GMIS_TEST_DATABASE_URL set, but no connection: $where)")
+    failed=1
+else
+    echo
+    echo "== PostgreSQL skipped: no server answered at 127.0.0.1:5432 ($where) =="
+    summary+=("PostgreSQL: skipped (no server answered at 127.0.0.1:5432; set GMIS_TEST_DATABASE_URL to use one)")
+fi
+
+echo
+echo "== Summary =="
+printf '  %s\n' "${summary[@]}"
+exit "$failed"
