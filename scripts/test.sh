@@ -17,13 +17,17 @@ eval "extra_args=(${PYTEST_ARGS:-})"
 summary=()
 failed=0
 
+mkdir -p test-artifacts
+rm -f test-artifacts/junit-*.xml
+
 run_suite() {
     local label=$1
     shift
     echo
     echo "== Test suite on $label =="
     local status=0
-    "$@" .venv/bin/pytest "${extra_args[@]}" || status=$?
+    local report="test-artifacts/junit-${label%% *}.xml"
+    "$@" .venv/bin/pytest --junitxml="$report" "${extra_args[@]}" || status=$?
     case $status in
         0) summary+=("$label: passed") ;;
         5) summary+=("$label: FAILED (pytest collected no tests)"); failed=1 ;;
@@ -71,4 +75,19 @@ fi
 echo
 echo "== Summary =="
 printf '  %s\n' "${summary[@]}"
+# One closing line over every database that ran, from pytest's own reports.
+.venv/bin/python - test-artifacts/junit-*.xml <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+
+passed = failed = skipped = 0
+for path in sys.argv[1:]:
+    for suite in ET.parse(path).getroot().iter("testsuite"):
+        tests, skips = int(suite.get("tests")), int(suite.get("skipped"))
+        failures = int(suite.get("failures")) + int(suite.get("errors"))
+        passed += tests - skips - failures
+        failed += failures
+        skipped += skips
+print(f"Total: {passed} passed, {failed} failed, {skipped} skipped")
+PY
 exit "$failed"

@@ -4,7 +4,10 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from gmis import migrate
 from gmis.db import Base
+from tests.conftest import make_migrated_app
+from tests.fixtures.databases import scratch_database
 
 
 def test_models_and_migrations_agree(app, db):
@@ -14,12 +17,12 @@ def test_models_and_migrations_agree(app, db):
 
 
 def test_downgrade_to_base_and_up_again(tmp_path):
-    from tests.conftest import make_migrated_app
+    with scratch_database(tmp_path, "migrations") as url:
+        _round_trip(make_migrated_app(url))
 
-    app = make_migrated_app(f"sqlite:///{tmp_path / 'roundtrip.sqlite3'}")
+
+def _round_trip(app):
     with app.app_context():
-        from gmis import migrate
-
         migrate.downgrade("base")
         engine = app.extensions["gmis.db"].engine
         assert sa.inspect(engine).get_table_names() == ["alembic_version"]
