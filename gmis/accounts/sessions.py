@@ -9,7 +9,8 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Flask, current_app, request, session as cookie
+from flask import Flask, current_app, request
+from flask import session as cookie
 from flask_login import login_user, logout_user
 
 from gmis.db import session, utcnow

@@ -176,7 +176,8 @@ aggregator_members = sa.Table(
 
 
 class Aggregator(Base):
-    """とりまとめ団体: reports on behalf of its member facilities (e.g. a city medical association)."""
+    """とりまとめ団体: reports on behalf of its member facilities, e.g. a city medical
+    association."""
 
     __tablename__ = "aggregators"
 

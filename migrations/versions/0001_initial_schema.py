@@ -1,7 +1,7 @@
 """Initial schema: organisations, users, sessions, registrations, outbox, audit
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-21 14:02:35.856161
 """
 

@@ -9,7 +9,8 @@ class IssueAccountForm(FlaskForm):
     """アカウント発行. ``organisation`` means a 医療機関コード for facility accounts and the id
     of the chosen organisation for the others (the choices depend on the role)."""
 
-    role = SelectField("利用者の種別", validators=[DataRequired("利用者の種別を選択してください。")])
+    role = SelectField("利用者の種別",
+                       validators=[DataRequired("利用者の種別を選択してください。")])
     organisation = StringField("所属", filters=[normalise])
     name = StringField("氏名(担当者名)", [DataRequired("氏名を入力してください。"),
                                          Length(max=80, message="80文字以内で入力してください。")],

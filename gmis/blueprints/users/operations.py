@@ -54,7 +54,8 @@ def resolve_organisation(issuer: User, role: Role, value: str) -> tuple[dict, st
         facility = session.scalars(
             access.facilities(issuer).where(Facility.code == code)).first()
         if facility is None:
-            return {}, "この医療機関コードの医療機関は、医療機関マスタ(所管の範囲)に登録されていません。"
+            return {}, ("この医療機関コードの医療機関は、"
+                        "医療機関マスタ(所管の範囲)に登録されていません。")
         return {"facility": facility}, None
     if value not in {key for key, _ in organisation_choices(issuer, role) or []}:
         return {}, "選択された所属は指定できません。"
