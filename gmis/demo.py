@@ -36,6 +36,7 @@ from gmis.models import (
     FacilityDesignation,
     FacilityType,
     FireDepartment,
+    RegistrationApplication,
     Role,
     SecondaryArea,
     User,
@@ -181,11 +182,26 @@ class UserRecord:
 
 
 @dataclass(frozen=True)
+class ApplicationRecord:
+    """A pending 新規ユーザ登録申請, so that the prefecture's review list has work in it."""
+
+    facility_type: FacilityType
+    facility_code: str
+    facility_name: str
+    postal_code: str
+    address: str
+    phone: str
+    contact_name: str
+    email: str
+
+
+@dataclass(frozen=True)
 class DemoData:
     facilities: tuple[FacilityRecord, ...]
     aggregators: tuple[AggregatorRecord, ...]
     fire_departments: tuple[FireDepartmentRecord, ...]
     users: tuple[UserRecord, ...]
+    applications: tuple[ApplicationRecord, ...] = ()
 
 
 # --- real addresses --------------------------------------------------------------------------
@@ -193,6 +209,8 @@ class DemoData:
 @dataclass(frozen=True)
 class PostalAddress:
     postal_code: str
+    #: JIS X 0402 code of the municipality.
+    municipality: str
     prefecture: str
     city: str
     city_kana: str
@@ -235,7 +253,7 @@ def postal_addresses() -> dict[str, tuple[PostalAddress, ...]]:
         if not _KATAKANA.fullmatch(hood_kana or "") or not _KATAKANA.fullmatch(city_kana or ""):
             continue
         buckets.setdefault(jis[:2], []).append(
-            PostalAddress(code, prefecture, city, city_kana, hood, hood_kana, bool(chome))
+            PostalAddress(code, jis, prefecture, city, city_kana, hood, hood_kana, bool(chome))
         )
     return {code: tuple(addresses) for code, addresses in sorted(buckets.items())}
 
@@ -428,6 +446,23 @@ def _designations(rng: random.Random, facility_type: FacilityType,
     return tuple(sorted(found))
 
 
+def _municipality_areas(addresses: dict[str, tuple[PostalAddress, ...]]) -> dict[str, str]:
+    """Each municipality's secondary area, so that every facility of a town lies in the same
+    area. The real assignment is not in the reference data; neighbouring municipalities have
+    neighbouring JIS codes, so each prefecture's municipalities, in code order, are cut into
+    as many consecutive runs as it has areas (Tokyo's wards land in the 区部 areas)."""
+    areas: dict[str, list[str]] = {}
+    for row in read_csv("secondary_areas.csv"):
+        areas.setdefault(row["prefecture_code"], []).append(row["code"])
+    area_of = {}
+    for prefecture_code, prefecture_addresses in addresses.items():
+        municipalities = sorted({a.municipality for a in prefecture_addresses})
+        codes = areas[prefecture_code]
+        for index, municipality in enumerate(municipalities):
+            area_of[municipality] = codes[index * len(codes) // len(municipalities)]
+    return area_of
+
+
 class _Generator:
     """The state of one generation run: one random stream and what is already taken."""
 
@@ -435,9 +470,7 @@ class _Generator:
         self.rng = random.Random(seed)
         self.facts = _prefecture_facts()
         self.addresses = postal_addresses()
-        self.areas: dict[str, list[str]] = {}
-        for row in read_csv("secondary_areas.csv"):
-            self.areas.setdefault(row["prefecture_code"], []).append(row["code"])
+        self.area_of = _municipality_areas(self.addresses)
         self.cities: dict[str, dict[str, str]] = {}
         for row in read_csv("health_centre_cities.csv"):
             self.cities.setdefault(row["prefecture_code"], {})[row["name"]] = row["code"]
@@ -489,7 +522,7 @@ class _Generator:
             email=f"{_EMAIL_PREFIX[facility_type]}{len(self.facilities) + 1:05d}@example.jp",
             beds=beds,
             prefecture_code=prefecture_code,
-            secondary_area_code=rng.choice(self.areas[prefecture_code]),
+            secondary_area_code=self.area_of[address.municipality],
             city_code=self.city_code(prefecture_code, address.city),
             latitude=round(facts.latitude + rng.uniform(-0.12, 0.12), 6) if located else None,
             longitude=round(facts.longitude + rng.uniform(-0.12, 0.12), 6) if located else None,
@@ -571,6 +604,22 @@ class _Generator:
                 for login_id, name, email, role in _DEMO_USERS]
 
 
+    def applications(self, users: list[UserRecord]) -> list[ApplicationRecord]:
+        """Two Tokyo facilities not yet in the master, and one from the demo hospital,
+        which already has an account (its approval sends the "existing account" e-mail)."""
+        newcomers = [self.facility(t, TOKYO) for t in (FacilityType.clinic,
+                                                        FacilityType.pharmacy)]
+        hospital = self.facilities[next(u.facility for u in users
+                                        if u.login_id == "demo-hospital")]
+        contacts = ["佐藤 美咲", "鈴木 健一", "高橋 由美"]
+        return [
+            ApplicationRecord(f.facility_type, f.code, f.name, f.postal_code, f.address,
+                              f.phone, contact, f"apply{number}@example.jp")
+            for number, (f, contact) in enumerate(zip([*newcomers, hospital], contacts,
+                                                      strict=True), start=1)
+        ]
+
+
 def generate(facility_count: int = DEFAULT_FACILITIES, seed: int = DEFAULT_SEED) -> DemoData:
     """The demo data set as plain records; the same arguments give the same records."""
     if facility_count < MIN_FACILITIES:
@@ -580,8 +629,9 @@ def generate(facility_count: int = DEFAULT_FACILITIES, seed: int = DEFAULT_SEED)
     aggregators = generator.aggregators()
     fire_departments = generator.fire_departments()
     users = generator.users(aggregators, fire_departments)
+    applications = generator.applications(users)
     return DemoData(tuple(generator.facilities), tuple(aggregators), tuple(fire_departments),
-                    tuple(users))
+                    tuple(users), tuple(applications))
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -637,6 +687,18 @@ def write(data: DemoData) -> None:
              city_id=city_ids[u.city_code] if u.city_code else None)
         for u in data.users
     ])
+    applications = [
+        RegistrationApplication(
+            facility_type=a.facility_type, facility_code=a.facility_code,
+            facility_name=a.facility_name, postal_code=a.postal_code, address=a.address,
+            phone=a.phone, contact_name=a.contact_name, email=a.email,
+            prefecture_code=a.facility_code[:2])
+        for a in data.applications
+    ]
+    session.add_all(applications)
+    session.flush()
+    for application in applications:
+        application.assign_number()
     session.flush()
 
 

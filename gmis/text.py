@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import phonenumbers
+
 _DASHES = "-‐‑‒–—―−ー－ｰ"
 _DASH_RE = re.compile(f"[{re.escape(_DASHES)}]")
 
@@ -74,12 +76,15 @@ def phone_error(phone: str) -> str | None:
 
 
 def format_phone(phone: str) -> str:
-    """Digits as stored, shown with hyphens where the split is unambiguous."""
-    if re.fullmatch(r"0[5789]0\d{8}", phone):
-        return f"{phone[:3]}-{phone[3:7]}-{phone[7:]}"
-    if re.fullmatch(r"0[36]\d{8}", phone):
-        return f"{phone[:2]}-{phone[2:6]}-{phone[6:]}"
-    return phone
+    """Digits as stored, shown with hyphens where Japan's numbering plan puts them
+    (011-611-6202, 03-5321-1111, 0557-12-3456); the split depends on the area code."""
+    try:
+        number = phonenumbers.parse(phone, "JP")
+    except phonenumbers.NumberParseException:
+        return phone
+    if not phonenumbers.is_possible_number(number):
+        return phone
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def format_postal(code: str) -> str:

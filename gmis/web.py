@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from gmis import access
 from gmis.db import utcnow
+from gmis.japan_time import to_tokyo
 from gmis.text import format_phone, format_postal
-
-TOKYO = ZoneInfo("Asia/Tokyo")
 
 ERROR_MESSAGES = {
     400: "リクエストの内容が正しくありません。",
@@ -29,13 +25,6 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
-
-
-def to_tokyo(value: datetime | None, fmt: str = "%Y/%m/%d %H:%M") -> str:
-    """Every time a user sees is Japan time."""
-    if value is None:
-        return ""
-    return value.astimezone(TOKYO).strftime(fmt)
 
 
 def init_app(app: Flask) -> None:

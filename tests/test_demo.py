@@ -10,7 +10,16 @@ import sqlalchemy as sa
 
 from gmis import demo
 from gmis.db import session
-from gmis.models import Aggregator, Facility, FacilityType, FireDepartment, Role, User
+from gmis.models import (
+    Aggregator,
+    ApplicationStatus,
+    Facility,
+    FacilityType,
+    FireDepartment,
+    RegistrationApplication,
+    Role,
+    User,
+)
 from gmis.text import facility_code_error
 from tests.fixtures.web import post_form
 
@@ -165,3 +174,24 @@ def test_second_load_does_nothing(runner):
     assert "already loaded" in second.output
     assert session.scalar(sa.select(sa.func.count()).select_from(Facility)) == counts == SMALL
     assert demo.load(SMALL) is None
+
+
+def test_every_facility_of_a_municipality_lies_in_one_secondary_area(data):
+    municipality = {a.postal_code: a.municipality
+                    for addresses in demo.postal_addresses().values() for a in addresses}
+    areas_by_town = {}
+    for f in data.facilities:
+        areas_by_town.setdefault(municipality[f.postal_code], set()).add(f.secondary_area_code)
+    assert all(len(areas) == 1 for areas in areas_by_town.values())
+
+
+def test_the_tokyo_prefecture_has_pending_applications_to_review():
+    demo.load(SMALL)
+    applications = session.scalars(sa.select(RegistrationApplication)).all()
+    assert len(applications) == 3
+    assert all(a.status == ApplicationStatus.pending and a.prefecture_code == "13"
+               and len(a.number) == 14 for a in applications)
+    # One comes from a facility that already has an account.
+    existing = {u.facility.code for u in session.scalars(
+        sa.select(User).where(User.facility_id.is_not(None)))}
+    assert sum(a.facility_code in existing for a in applications) == 1

@@ -1,6 +1,13 @@
 import pytest
 
-from gmis.text import digits_only, facility_code_error, normalise, phone_error, with_check_digit
+from gmis.text import (
+    digits_only,
+    facility_code_error,
+    format_phone,
+    normalise,
+    phone_error,
+    with_check_digit,
+)
 
 
 @pytest.mark.parametrize("code", ["0110113719", "3410712362"])
@@ -37,3 +44,12 @@ def test_full_width_input_is_normalised():
                                             ("353211111", False), ("035321111", False)])
 def test_phone_numbers(phone, ok):
     assert (phone_error(phone) is None) is ok
+
+
+@pytest.mark.parametrize(("digits", "shown"), [("0353211111", "03-5321-1111"),
+                                              ("0116116202", "011-611-6202"),
+                                              ("09012345678", "090-1234-5678"),
+                                              ("0557123456", "0557-12-3456"),
+                                              ("12", "12")])
+def test_phone_numbers_are_shown_with_hyphens_where_the_numbering_plan_puts_them(digits, shown):
+    assert format_phone(digits) == shown

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gmis.db import Base, utcnow
+from gmis.japan_time import to_tokyo
 from gmis.models.accounts import User
 from gmis.models.organisations import Facility, FacilityType, Prefecture, _enum
 
@@ -55,6 +56,10 @@ class RegistrationApplication(Base):
     facility: Mapped[Facility | None] = relationship()
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+
+    def assign_number(self) -> None:
+        """Give the flushed application its 申請番号."""
+        self.number = to_tokyo(self.submitted_at, "%Y%m%d") + f"{self.id:06d}"
 
     __table_args__ = (
         # One open application per facility code: a second one is a duplicate.

@@ -7,7 +7,7 @@ from flask_login import current_user
 from gmis import access
 from gmis.access import Permission, allow
 from gmis.db import session
-from gmis.models import ApplicationStatus, Facility, RegistrationApplication, Role
+from gmis.models import ApplicationStatus, Facility, FacilityType, RegistrationApplication, Role
 
 bp = Blueprint("home", __name__)
 
@@ -18,9 +18,9 @@ def _facility_counts(user) -> list[tuple[str, int]]:
         sa.select(Facility.facility_type, sa.func.count())
         .where(access.facility_scope(user), Facility.is_active.is_(True))
         .group_by(Facility.facility_type)
-        .order_by(Facility.facility_type)
     ).all()
-    return [(facility_type.label, count) for facility_type, count in rows]
+    counts = dict(rows)
+    return [(t.label, counts[t]) for t in FacilityType if t in counts]
 
 
 def _pending_applications(user) -> int:

@@ -15,6 +15,7 @@ from wtforms import Field
 from gmis import access, audit, mail, postal
 from gmis.accounts.operations import issue_account
 from gmis.db import session, utcnow
+from gmis.japan_time import to_tokyo
 from gmis.models import (
     ApplicationStatus,
     Facility,
@@ -25,7 +26,6 @@ from gmis.models import (
     User,
 )
 from gmis.pagination import Page
-from gmis.web import to_tokyo
 
 PER_PAGE = 50
 
@@ -159,7 +159,7 @@ def submit(form) -> RegistrationApplication:
         if pending_application(code) is not None:
             raise DuplicateApplication() from None
         raise
-    application.number = to_tokyo(application.submitted_at, "%Y%m%d") + f"{application.id:06d}"
+    application.assign_number()
     session.flush()
     mail.enqueue(application.email, "registration_received", application=application)
     audit.record("registration.submitted", application, number=application.number,
