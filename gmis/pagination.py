@@ -40,6 +40,15 @@ class Page:
         return max(1, math.ceil(self.total / self.per_page))
 
     @property
+    def first_number(self) -> int:
+        """Position of this page's first item among all items (1-based)."""
+        return (self.number - 1) * self.per_page + 1
+
+    @property
+    def last_number(self) -> int:
+        return (self.number - 1) * self.per_page + len(self.items)
+
+    @property
     def has_previous(self) -> bool:
         return self.number > 1
 

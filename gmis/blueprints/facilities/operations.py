@@ -3,7 +3,6 @@ change its master fields with optimistic concurrency."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -26,6 +25,7 @@ from gmis.models import (
     User,
     aggregator_members,
 )
+from gmis.pagination import Page
 
 PAGE_SIZE = 50
 QUERY_MAX = 100
@@ -63,24 +63,6 @@ class Search:
         if page > 1:
             args["page"] = page
         return args
-
-
-@dataclass
-class SearchResult:
-    search: Search
-    facilities: list[Facility]
-    total: int
-    page: int
-    pages: int
-
-    @property
-    def first_number(self) -> int:
-        """Position of the first facility of this page within all results (1-based)."""
-        return (self.page - 1) * PAGE_SIZE + 1
-
-    @property
-    def last_number(self) -> int:
-        return (self.page - 1) * PAGE_SIZE + len(self.facilities)
 
 
 def parse_search(args: MultiDict, user: User) -> Search:
@@ -153,7 +135,7 @@ def _text_condition(term: str) -> sa.ColumnElement[bool]:
     )
 
 
-def search_facilities(user: User, search: Search) -> SearchResult:
+def search_facilities(user: User, search: Search) -> Page:
     """One page of the facilities in the user's scope matching ``search``."""
     query = access.facilities(user)
     for term in search.text.split():
@@ -171,17 +153,12 @@ def search_facilities(user: User, search: Search) -> SearchResult:
             sa.select(FacilityDesignation.facility_id)
             .where(FacilityDesignation.designation == search.designation)
         ))
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(search.page, pages)
-    rows = session.scalars(
+    return Page.of(
         query.options(joinedload(Facility.prefecture), joinedload(Facility.secondary_area))
-        .order_by(Facility.prefecture_code, Facility.name_kana, Facility.name, Facility.id)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
-    return SearchResult(search=search, facilities=list(rows), total=total, page=page,
-                        pages=pages)
+        .order_by(Facility.prefecture_code, Facility.name_kana, Facility.name, Facility.id),
+        search.page,
+        PAGE_SIZE,
+    )
 
 
 def facility_in_scope(user: User, facility_id: int) -> Facility:
