@@ -1,0 +1,159 @@
+"""A definition compiled for use: field types bound, options checked, expressions compiled
+and checked against the field keys, computed fields ordered (and cycles refused).
+
+Everything that can be wrong with a definition is found here, at load time, and reported
+together with its path; nothing is left to fail while someone fills the form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from marshmallow import ValidationError
+
+from gmis.surveys.definition import FieldDef, RuleDef, SectionDef, SurveyDefinition
+from gmis.surveys.errors import DefinitionError, Problem
+from gmis.surveys.expressions import (
+    CONTEXT_NAMES,
+    Expression,
+    ExpressionSyntaxError,
+    compile_expression,
+)
+from gmis.surveys.registry import FieldType, FieldTypeRegistry
+
+
+@dataclass(frozen=True)
+class CompiledField:
+    definition: FieldDef
+    type: FieldType
+    section: str
+    visible_if: Expression | None
+    required_if: Expression | None
+    compute: Expression | None
+
+    @property
+    def key(self) -> str:
+        return self.definition.key
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    definition: RuleDef
+    expression: Expression
+
+
+@dataclass(frozen=True)
+class CompiledSurvey:
+    definition: SurveyDefinition
+    fields: dict[str, CompiledField]
+    rules: tuple[CompiledRule, ...]
+    #: Computed fields in an order where each comes after those it uses.
+    computed_order: tuple[str, ...]
+
+    @property
+    def sections(self) -> tuple[SectionDef, ...]:
+        return self.definition.sections
+
+    def section_fields(self, section_key: str) -> list[CompiledField]:
+        return [f for f in self.fields.values() if f.section == section_key]
+
+
+def _options(registry: FieldTypeRegistry, definition: FieldDef, path: str,
+             problems: list[Problem]) -> FieldType | None:
+    field_type = registry.get(definition.type)
+    if field_type is None:
+        problems.append(Problem(f"{path}.type",
+                                f"項目の種類「{definition.type}」はありません。"
+                                f"使える種類: {', '.join(registry.names())}"))
+        return None
+    try:
+        options = field_type.load_options(definition.options)
+    except ValidationError as error:
+        from gmis.surveys.definition import _paths
+
+        problems.extend(_paths(error.messages, f"{path}.options")
+                        if "options" not in error.messages
+                        else _paths(error.messages["options"], f"{path}.options"))
+        return None
+    instance = field_type(definition, options)
+    problems.extend(Problem(f"{path}.{sub}" if sub else path, message)
+                    for sub, message in instance.check_definition())
+    return instance
+
+
+def _expression(source: str | None, path: str, known: set[str],
+                problems: list[Problem]) -> Expression | None:
+    if source is None:
+        return None
+    try:
+        expression = compile_expression(source)
+    except ExpressionSyntaxError as error:
+        problems.append(Problem(path, str(error)))
+        return None
+    for name in sorted(expression.variables - known - CONTEXT_NAMES):
+        problems.append(Problem(path, f"式が知らない項目キー「{name}」を参照しています。"))
+    return expression
+
+
+def _computed_order(fields: dict[str, CompiledField], paths: dict[str, str],
+                    problems: list[Problem]) -> tuple[str, ...]:
+    """Computed fields after the computed fields they use; a cycle is a problem."""
+    computed = {key: f for key, f in fields.items() if f.compute is not None}
+    order: list[str] = []
+    state: dict[str, str] = {}
+
+    def visit(key: str, trail: list[str]) -> None:
+        if state.get(key) == "done":
+            return
+        if state.get(key) == "visiting":
+            cycle = trail[trail.index(key):] + [key]
+            problems.append(Problem(paths[key] + ".compute",
+                                    "計算項目が循環しています: " + " → ".join(cycle)))
+            return
+        state[key] = "visiting"
+        for used in sorted(computed[key].compute.variables & computed.keys()):
+            visit(used, trail + [key])
+        state[key] = "done"
+        order.append(key)
+
+    for key in computed:
+        visit(key, [])
+    return tuple(order)
+
+
+def compile_survey(definition: SurveyDefinition, registry: FieldTypeRegistry,
+                   source: str = "<definition>") -> CompiledSurvey:
+    """Compile ``definition`` or raise DefinitionError listing every problem."""
+    problems: list[Problem] = []
+    known = {f.key for f in definition.iter_fields()}
+    fields: dict[str, CompiledField] = {}
+    paths: dict[str, str] = {}
+    for s, section in enumerate(definition.sections):
+        for i, field_def in enumerate(section.fields):
+            path = f"sections[{s}].fields[{i}]"
+            paths[field_def.key] = path
+            instance = _options(registry, field_def, path, problems)
+            compiled = CompiledField(
+                definition=field_def,
+                type=instance,
+                section=section.key,
+                visible_if=_expression(field_def.visible_if, f"{path}.visible_if", known,
+                                       problems),
+                required_if=_expression(field_def.required_if, f"{path}.required_if", known,
+                                        problems),
+                compute=_expression(field_def.compute, f"{path}.compute", known, problems),
+            )
+            fields[field_def.key] = compiled
+    rules = []
+    for r, rule in enumerate(definition.rules):
+        expression = _expression(rule.expression, f"rules[{r}].expression", known, problems)
+        for name in rule.fields:
+            if name not in known:
+                problems.append(Problem(f"rules[{r}].fields",
+                                        f"知らない項目キー「{name}」です。"))
+        if expression is not None:
+            rules.append(CompiledRule(rule, expression))
+    order = _computed_order(fields, paths, problems)
+    if problems:
+        raise DefinitionError(source, problems)
+    return CompiledSurvey(definition, fields, tuple(rules), order)

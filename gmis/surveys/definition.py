@@ -1,0 +1,351 @@
+"""The survey definition format (``schema_version: 1``) and its marshmallow schema.
+
+A definition is a YAML or JSON document; ``docs/survey-definitions.md`` documents every key.
+``parse_definition`` turns text into a ``SurveyDefinition``, or raises ``DefinitionError``
+naming the file, the path inside it and every problem found. Type-specific options and
+expressions are checked by the builder, which knows the field types.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
+
+from gmis.surveys.errors import DefinitionError, Problem
+
+SCHEMA_VERSION = 1
+
+#: Keys become CEL variables and form input names: lower-case ASCII, digits and underscores.
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+KEY_MESSAGE = "キーは英小文字で始まり、英小文字・数字・_ のみ(63文字以内)で書いてください。"
+
+PERIOD_KINDS = ("daily", "weekly", "fiscal_year", "ad_hoc")
+RESPONDENT_ROLES = ("facility", "prefecture", "city")
+FACILITY_TYPES = ("hospital", "clinic", "dental_clinic", "pharmacy", "outpatient_centre")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+_key = fields.String(required=True, validate=validate.Regexp(KEY_PATTERN, error=KEY_MESSAGE))
+_text = fields.String(load_default="")
+_time = fields.String(validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$",
+                                               error="時刻は HH:MM (24時間制)で書いてください。"))
+_month_day = fields.String(validate=validate.Regexp(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",
+                                                    error="日付は MM-DD で書いてください。"))
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    key: str
+    type: str
+    label: str
+    help: str = ""
+    unit: str = ""
+    required: bool = False
+    required_if: str | None = None
+    visible_if: str | None = None
+    min: Any = None
+    max: Any = None
+    choices: tuple[Choice, ...] = ()
+    default: Any = None
+    #: Pre-fill from the respondent's last answer to this survey.
+    prefill: bool = False
+    #: A CEL expression: the field is computed, never typed.
+    compute: str | None = None
+    #: When a prefecture extends this survey, it may not remove or change this field.
+    locked: bool = False
+    #: Options particular to the field type (validated by the type's own schema).
+    options: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SectionDef:
+    key: str
+    title: str
+    description: str
+    fields: tuple[FieldDef, ...]
+
+
+@dataclass(frozen=True)
+class RuleDef:
+    key: str
+    #: CEL: must be true for the answers to be accepted.
+    expression: str
+    message: str
+    #: The fields next to which the message is shown (all of them when empty).
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RespondentsDef:
+    roles: tuple[str, ...] = ("facility",)
+    facility_types: tuple[str, ...] = ()
+    #: Only facilities holding one of these designations (empty: any).
+    designations: tuple[str, ...] = ()
+    #: Only these prefectures (JIS codes; empty: all).
+    prefectures: tuple[str, ...] = ()
+    #: Aggregators may answer for their member facilities.
+    aggregators_on_behalf: bool = False
+
+
+@dataclass(frozen=True)
+class PeriodDef:
+    kind: str
+    #: Japan time by which the period's answer is due (daily: that day; weekly: due_weekday).
+    due_time: str | None = None
+    due_weekday: str | None = None
+    #: Fiscal-year surveys: the window (MM-DD, Japan time) in which answers are accepted.
+    window_start: str | None = None
+    window_end: str | None = None
+    #: How many past periods may still be answered (after maintenance, for example).
+    backfill_periods: int = 0
+
+
+@dataclass(frozen=True)
+class SurveyDefinition:
+    schema_version: int
+    key: str
+    title: str
+    description: str
+    respondents: RespondentsDef
+    period: PeriodDef
+    sections: tuple[SectionDef, ...]
+    rules: tuple[RuleDef, ...] = ()
+    #: The national survey this one extends (prefecture versions), by key.
+    extends: str | None = None
+
+    def iter_fields(self):
+        for section in self.sections:
+            yield from section.fields
+
+    def field(self, key: str) -> FieldDef | None:
+        return next((f for f in self.iter_fields() if f.key == key), None)
+
+
+# --- schema ----------------------------------------------------------------------------------
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class ChoiceSchema(_Strict):
+    value = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    label = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+    @post_load
+    def make(self, data, **kwargs):
+        return Choice(**data)
+
+
+class FieldSchema(_Strict):
+    key = _key
+    type = fields.String(required=True)
+    label = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    help = _text
+    unit = _text
+    required = fields.Boolean(load_default=False)
+    required_if = fields.String(load_default=None)
+    visible_if = fields.String(load_default=None)
+    min = fields.Raw(load_default=None)
+    max = fields.Raw(load_default=None)
+    choices = fields.List(fields.Nested(ChoiceSchema), load_default=list)
+    default = fields.Raw(load_default=None)
+    prefill = fields.Boolean(load_default=False)
+    compute = fields.String(load_default=None)
+    locked = fields.Boolean(load_default=False)
+    options = fields.Dict(keys=fields.String(), load_default=dict)
+
+    @validates_schema
+    def check(self, data, **kwargs):
+        values = [c.value for c in data.get("choices", [])]
+        if len(values) != len(set(values)):
+            raise ValidationError("選択肢の値が重複しています。", "choices")
+        if data.get("compute") and (data.get("required") or data.get("required_if")):
+            raise ValidationError("計算項目に必須の指定はできません。", "compute")
+
+    @post_load
+    def make(self, data, **kwargs):
+        return FieldDef(**{**data, "choices": tuple(data["choices"])})
+
+
+class SectionSchema(_Strict):
+    key = _key
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    description = _text
+    fields = fields.List(fields.Nested(FieldSchema), required=True,
+                         validate=validate.Length(min=1, error="項目が1つもありません。"))
+
+    @post_load
+    def make(self, data, **kwargs):
+        return SectionDef(**{**data, "fields": tuple(data["fields"])})
+
+
+class RuleSchema(_Strict):
+    key = _key
+    expression = fields.String(required=True)
+    message = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    fields = fields.List(fields.String(), load_default=list)
+
+    @post_load
+    def make(self, data, **kwargs):
+        return RuleDef(**{**data, "fields": tuple(data["fields"])})
+
+
+class RespondentsSchema(_Strict):
+    roles = fields.List(fields.String(validate=validate.OneOf(RESPONDENT_ROLES)),
+                        load_default=lambda: ["facility"])
+    facility_types = fields.List(fields.String(validate=validate.OneOf(FACILITY_TYPES)),
+                                 load_default=list)
+    designations = fields.List(fields.String(), load_default=list)
+    prefectures = fields.List(fields.String(validate=validate.Regexp(r"^(0[1-9]|[1-3]\d|4[0-7])$")),
+                              load_default=list)
+    aggregators_on_behalf = fields.Boolean(load_default=False)
+
+    @post_load
+    def make(self, data, **kwargs):
+        return RespondentsDef(**{k: tuple(v) if isinstance(v, list) else v
+                                 for k, v in data.items()})
+
+
+class PeriodSchema(_Strict):
+    kind = fields.String(required=True, validate=validate.OneOf(PERIOD_KINDS))
+    due_time = _time
+    due_weekday = fields.String(validate=validate.OneOf(WEEKDAYS))
+    window_start = _month_day
+    window_end = _month_day
+    backfill_periods = fields.Integer(load_default=0, validate=validate.Range(min=0, max=366))
+
+    @validates_schema
+    def check(self, data, **kwargs):
+        if data["kind"] == "weekly" and data.get("due_time") and not data.get("due_weekday"):
+            raise ValidationError("週次調査の締切には曜日(due_weekday)も必要です。", "due_weekday")
+        if bool(data.get("window_start")) != bool(data.get("window_end")):
+            raise ValidationError("報告期間は開始と終了の両方を書いてください。", "window_end")
+
+    @post_load
+    def make(self, data, **kwargs):
+        return PeriodDef(**data)
+
+
+class SurveyDefinitionSchema(_Strict):
+    schema_version = fields.Integer(required=True, validate=validate.Equal(
+        SCHEMA_VERSION, error=f"schema_version は {SCHEMA_VERSION} です。"))
+    key = _key
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    description = _text
+    respondents = fields.Nested(RespondentsSchema, load_default=lambda: RespondentsDef())
+    period = fields.Nested(PeriodSchema, required=True)
+    sections = fields.List(fields.Nested(SectionSchema), required=True,
+                           validate=validate.Length(min=1, error="セクションが1つもありません。"))
+    rules = fields.List(fields.Nested(RuleSchema), load_default=list)
+    extends = fields.String(load_default=None, validate=validate.Regexp(KEY_PATTERN,
+                                                                         error=KEY_MESSAGE))
+
+    @validates_schema
+    def unique_keys(self, data, **kwargs):
+        seen: dict[str, str] = {}
+        for s, section in enumerate(data.get("sections", [])):
+            for f, field_def in enumerate(section.fields):
+                path = f"sections[{s}].fields[{f}].key"
+                if field_def.key in seen:
+                    raise ValidationError(
+                        f"項目キー「{field_def.key}」が {seen[field_def.key]} と重複しています。", path)
+                seen[field_def.key] = path
+        section_keys = [section.key for section in data.get("sections", [])]
+        if len(section_keys) != len(set(section_keys)):
+            raise ValidationError("セクションのキーが重複しています。", "sections")
+
+    @post_load
+    def make(self, data, **kwargs):
+        return SurveyDefinition(**{**data, "sections": tuple(data["sections"]),
+                                   "rules": tuple(data["rules"])})
+
+
+# --- loading -------------------------------------------------------------------------------
+
+def _paths(messages: Any, prefix: str = "") -> list[Problem]:
+    """marshmallow's nested error dict as flat problems with paths like ``sections[0].key``."""
+    if isinstance(messages, list):
+        if all(isinstance(m, str) for m in messages):
+            return [Problem(prefix, _japanese(m)) for m in messages]
+        problems = []
+        for item in messages:
+            problems.extend(_paths(item, prefix))
+        return problems
+    if isinstance(messages, dict):
+        problems = []
+        for key, value in messages.items():
+            if key == "_schema":
+                path = prefix
+            elif isinstance(key, int):
+                path = f"{prefix}[{key}]"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            problems.extend(_paths(value, path))
+        return problems
+    return [Problem(prefix, _japanese(str(messages)))]
+
+
+_MARSHMALLOW_MESSAGES = {
+    "Missing data for required field.": "必須のキーがありません。",
+    "Unknown field.": "知らないキーです(綴りを確認してください)。",
+    "Not a valid string.": "文字列で書いてください。",
+    "Not a valid integer.": "整数で書いてください。",
+    "Not a valid boolean.": "true または false で書いてください。",
+    "Not a valid list.": "リストで書いてください。",
+    "Not a valid mapping type.": "キーと値の組(マッピング)で書いてください。",
+    "Invalid input type.": "書き方が正しくありません。",
+}
+
+
+def _japanese(message: str) -> str:
+    if message in _MARSHMALLOW_MESSAGES:
+        return _MARSHMALLOW_MESSAGES[message]
+    if message.startswith("Must be one of:"):
+        return "次のいずれかを書いてください: " + message.removeprefix("Must be one of:").strip()
+    return message
+
+
+def parse_text(text: str, source: str) -> dict:
+    """YAML or JSON text (JSON is YAML) as a mapping, or DefinitionError."""
+    try:
+        data = json.loads(text) if source.endswith(".json") else yaml.safe_load(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as error:
+        mark = getattr(error, "problem_mark", None)
+        where = (f"{mark.line + 1}行目 {mark.column + 1}文字目" if mark is not None else
+                 f"{getattr(error, 'lineno', '?')}行目")
+        raise DefinitionError(source, [Problem("", f"{where}: YAML/JSONとして読めません"
+                                                   f"({getattr(error, 'problem', None) or error})")]
+                              ) from error
+    if not isinstance(data, dict):
+        raise DefinitionError(source, [Problem("", "定義の最上位はキーと値の組(マッピング)です。")])
+    return data
+
+
+def load_definition(data: dict, source: str = "<definition>") -> SurveyDefinition:
+    try:
+        return SurveyDefinitionSchema().load(data)
+    except ValidationError as error:
+        raise DefinitionError(source, _paths(error.messages)) from error
+
+
+def parse_definition(text: str, source: str = "<definition>") -> SurveyDefinition:
+    return load_definition(parse_text(text, source), source)

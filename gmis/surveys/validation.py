@@ -1,0 +1,171 @@
+"""Answers checked against a compiled survey.
+
+``read_form`` turns submitted form data into values; ``evaluate`` works out visibility,
+computed fields, required fields, type constraints and cross-field rules. With
+``partial=True`` (a draft, or one field validated as it changes) empty required fields are
+not reported, since the person has not finished yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gmis.surveys.builder import CompiledSurvey
+from gmis.surveys.expressions import Unknown
+
+REQUIRED_MESSAGE = "入力してください。"
+#: Errors of rules that name no field are shown at the top of the form.
+FORM_ERRORS = "__form__"
+
+
+def input_name(key: str) -> str:
+    """The form input name of a field (composite types add ``.row.column`` and so on)."""
+    return f"f.{key}"
+
+
+@dataclass
+class Evaluation:
+    #: Clean values of every field, None for empty or hidden ones; computed ones filled in.
+    values: dict[str, Any]
+    #: What was typed, for fields whose input could not be read (shown back unchanged).
+    raw: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    visible: set[str] = field(default_factory=set)
+    required: set[str] = field(default_factory=set)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def add(self, key: str, message: str) -> None:
+        messages = self.errors.setdefault(key, [])
+        if message not in messages:
+            messages.append(message)
+
+    def answers(self, survey: CompiledSurvey) -> dict[str, Any]:
+        """The values to store (JSON), without empty ones."""
+        return {key: survey.fields[key].type.to_json(value)
+                for key, value in self.values.items()
+                if not survey.fields[key].type.is_empty(value)}
+
+
+def read_form(survey: CompiledSurvey, form: Mapping[str, Any],
+              keys: set[str] | None = None) -> tuple[dict[str, Any], dict[str, Any],
+                                                      dict[str, str]]:
+    """(values, raw inputs, parse errors) of the fields in the form (or of ``keys``)."""
+    values, raw, errors = {}, {}, {}
+    for key, compiled in survey.fields.items():
+        if compiled.compute is not None or (keys is not None and key not in keys):
+            continue
+        parsed = compiled.type.parse(form, input_name(key))
+        values[key] = parsed.value
+        if parsed.error:
+            raw[key] = parsed.raw
+            errors[key] = parsed.error
+    return values, raw, errors
+
+
+def stored_values(survey: CompiledSurvey, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored JSON answers back as values (keys the survey does not know are dropped)."""
+    return {key: survey.fields[key].type.from_json(value)
+            for key, value in answers.items() if key in survey.fields}
+
+
+def _variables(survey: CompiledSurvey, values: dict[str, Any],
+               respondent: Mapping[str, Any]) -> dict[str, Any]:
+    variables = {key: None for key in survey.fields}
+    for key, value in values.items():
+        compiled = survey.fields[key]
+        if not compiled.type.is_empty(value):
+            variables[key] = compiled.type.to_cel(value)
+    variables["respondent"] = dict(respondent)
+    return variables
+
+
+def evaluate(survey: CompiledSurvey, values: Mapping[str, Any], *,
+             respondent: Mapping[str, Any] | None = None,
+             parse_errors: Mapping[str, str] | None = None,
+             raw: Mapping[str, Any] | None = None,
+             partial: bool = False) -> Evaluation:
+    result = Evaluation(values={key: values.get(key) for key in survey.fields},
+                        raw=dict(raw or {}))
+    for key, message in (parse_errors or {}).items():
+        result.add(key, message)
+    respondent = respondent or {}
+    variables = _variables(survey, result.values, respondent)
+
+    # Visibility first: a hidden field is neither required nor kept.
+    for key, compiled in survey.fields.items():
+        shown = True if compiled.visible_if is None else compiled.visible_if.is_true(variables)
+        if shown is True:
+            result.visible.add(key)
+        elif compiled.compute is None:
+            result.values[key] = None
+            result.errors.pop(key, None)
+            result.raw.pop(key, None)
+            variables[key] = None
+
+    for key in survey.computed_order:
+        compiled = survey.fields[key]
+        value = compiled.compute.evaluate(variables) if key in result.visible else None
+        result.values[key] = None if value is Unknown else value
+        variables[key] = result.values[key]
+
+    for key, compiled in survey.fields.items():
+        if key not in result.visible or compiled.compute is not None or key in result.errors:
+            continue
+        value = result.values[key]
+        if compiled.type.is_empty(value):
+            condition = compiled.required_if
+            needed = compiled.definition.required or (
+                condition is not None and condition.is_true(variables) is True)
+            if needed:
+                result.required.add(key)
+                if not partial:
+                    result.add(key, REQUIRED_MESSAGE)
+            continue
+        for message in compiled.type.validate(value):
+            result.add(key, message)
+
+    for rule in survey.rules:
+        # A rule speaks only once the fields it uses are answered and readable.
+        used = rule.expression.variables & survey.fields.keys()
+        if any(variables.get(key) is None or key in result.errors for key in used):
+            continue
+        if rule.expression.is_true(variables) is False:
+            for key in rule.definition.fields or (FORM_ERRORS,):
+                result.add(key, rule.definition.message)
+    return result
+
+
+def evaluate_form(survey: CompiledSurvey, form: Mapping[str, Any], *,
+                  respondent: Mapping[str, Any] | None = None,
+                  partial: bool = False) -> Evaluation:
+    values, raw, errors = read_form(survey, form)
+    return evaluate(survey, values, respondent=respondent, parse_errors=errors, raw=raw,
+                    partial=partial)
+
+
+def prefill(survey: CompiledSurvey, earlier: Mapping[str, Any]) -> dict[str, Any]:
+    """Values for a new response from earlier answers, matched by field key: fields marked
+    ``prefill``, whose earlier value is still valid for this version's field."""
+    values = {}
+    for key, json_value in earlier.items():
+        compiled = survey.fields.get(key)
+        if compiled is None or not compiled.definition.prefill or compiled.compute is not None:
+            continue
+        try:
+            value = compiled.type.from_json(json_value)
+        except (TypeError, ValueError, KeyError):
+            continue
+        if not compiled.type.is_empty(value) and not compiled.type.validate(value):
+            values[key] = value
+    return values
+
+
+def defaults(survey: CompiledSurvey) -> dict[str, Any]:
+    return {key: compiled.type.from_json(compiled.definition.default)
+            for key, compiled in survey.fields.items()
+            if compiled.definition.default is not None}
