@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app: configuration, extensions, blueprints, CLI, in that order."""
+    """Build the app: configuration, extensions, blueprints, field types, CLI, in that order."""
     app = Flask(__name__)
 
     from gmis import config
@@ -36,6 +36,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from gmis.blueprints import register_blueprints
 
     register_blueprints(app)
+
+    from gmis.surveys import runtime
+
+    runtime.init_app(app)
 
     from gmis import cli
 

@@ -16,6 +16,15 @@ from gmis.models.organisations import (
 )
 from gmis.models.registrations import ApplicationStatus, RegistrationApplication
 from gmis.models.support import AuditEvent, OutboxMessage, OutboxStatus
+from gmis.models.surveys import (
+    ResponseChange,
+    ResponseEvent,
+    ResponseStatus,
+    Survey,
+    SurveyResponse,
+    SurveyVersion,
+    VersionStatus,
+)
 
 __all__ = [
     "DESIGNATIONS",
@@ -33,10 +42,17 @@ __all__ = [
     "OutboxStatus",
     "Prefecture",
     "RegistrationApplication",
+    "ResponseChange",
+    "ResponseEvent",
+    "ResponseStatus",
     "Role",
     "SecondaryArea",
+    "Survey",
+    "SurveyResponse",
+    "SurveyVersion",
     "TokenPurpose",
     "User",
     "UserSession",
+    "VersionStatus",
     "aggregator_members",
 ]

@@ -266,8 +266,8 @@ class SurveyDefinitionSchema(_Strict):
             for f, field_def in enumerate(section.fields):
                 path = f"sections[{s}].fields[{f}].key"
                 if field_def.key in seen:
-                    raise ValidationError(
-                        f"項目キー「{field_def.key}」が {seen[field_def.key]} と重複しています。", path)
+                    raise ValidationError(f"項目キー「{field_def.key}」が "
+                                          f"{seen[field_def.key]} と重複しています。", path)
                 seen[field_def.key] = path
         section_keys = [section.key for section in data.get("sections", [])]
         if len(section_keys) != len(set(section_keys)):

@@ -1,0 +1,189 @@
+"""Surveys as data: their versions, the responses given against a version, and the history
+of every change."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gmis.db import Base, utcnow
+from gmis.models.accounts import User
+from gmis.models.organisations import City, Facility, Prefecture, _enum
+
+
+class VersionStatus(enum.StrEnum):
+    draft = "draft"
+    published = "published"
+
+    @property
+    def label(self) -> str:
+        return {"draft": "下書き", "published": "公開中"}[self.value]
+
+
+class ResponseStatus(enum.StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+    returned = "returned"
+    accepted = "accepted"
+
+    @property
+    def label(self) -> str:
+        return RESPONSE_STATUS_LABELS[self]
+
+
+RESPONSE_STATUS_LABELS = {
+    ResponseStatus.draft: "一時保存",
+    ResponseStatus.submitted: "提出済み",
+    ResponseStatus.returned: "差戻し",
+    ResponseStatus.accepted: "受理済み",
+}
+
+
+class Survey(Base):
+    """調査: one survey (e.g. the hospital daily survey), whatever its versions."""
+
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(63), unique=True)
+    #: The title of the newest national version, for lists.
+    title: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    versions: Mapped[list[SurveyVersion]] = relationship(
+        back_populates="survey", order_by="SurveyVersion.number"
+    )
+
+
+class SurveyVersion(Base):
+    """One version of a survey's definition. Published versions with responses are never
+    changed: a changed definition becomes a new version."""
+
+    __tablename__ = "survey_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id"), index=True)
+    #: 1, 2, 3 ... within the survey, whatever the scope.
+    number: Mapped[int]
+    #: None: nationwide. A prefecture code: that prefecture's extension of a national version.
+    prefecture_code: Mapped[str | None] = mapped_column(sa.ForeignKey("prefectures.code"))
+    #: The national version a prefecture version extends.
+    base_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_versions.id"))
+    #: The definition as written (validated), YAML or JSON loaded into plain data.
+    definition: Mapped[dict] = mapped_column(sa.JSON)
+    #: SHA-256 of the canonical JSON of ``definition``: importing the same file twice is a no-op.
+    checksum: Mapped[str] = mapped_column(sa.String(64))
+    source_name: Mapped[str] = mapped_column(sa.String(255), default="")
+    status: Mapped[VersionStatus] = mapped_column(
+        _enum(VersionStatus, "version_status"), default=VersionStatus.draft
+    )
+    #: The first reporting date (Japan time) this version is used for, once published.
+    effective_from: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    published_at: Mapped[datetime | None]
+    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    survey: Mapped[Survey] = relationship(back_populates="versions")
+    prefecture: Mapped[Prefecture | None] = relationship()
+    base_version: Mapped[SurveyVersion | None] = relationship(remote_side=[id])
+
+    __table_args__ = (
+        sa.UniqueConstraint("survey_id", "number", name="uq_survey_version_number"),
+        sa.CheckConstraint("status = 'draft' OR effective_from IS NOT NULL",
+                           name="published_has_date"),
+    )
+
+    @property
+    def title(self) -> str:
+        return self.definition.get("title", self.survey.title)
+
+    @property
+    def scope_label(self) -> str:
+        return self.prefecture.name if self.prefecture else "全国"
+
+
+class SurveyResponse(Base):
+    """回答: one respondent's answer to one survey for one reporting period."""
+
+    __tablename__ = "survey_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id"))
+    #: The exact version the answers were given against.
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_versions.id"), index=True)
+    #: "facility:<id>", "prefecture:<code>" or "city:<id>": unique with the survey and period.
+    respondent_key: Mapped[str] = mapped_column(sa.String(32))
+    facility_id: Mapped[int | None] = mapped_column(sa.ForeignKey("facilities.id"), index=True)
+    prefecture_code: Mapped[str] = mapped_column(sa.ForeignKey("prefectures.code"))
+    city_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cities.id"))
+    #: The reporting period: "2026-11-21" (daily), "2026-W47" (weekly), "FY2026", "adhoc-N".
+    period_key: Mapped[str] = mapped_column(sa.String(16))
+    #: First day of the period (Japan time), for ordering and date-range filters.
+    period_start: Mapped[date]
+    status: Mapped[ResponseStatus] = mapped_column(
+        _enum(ResponseStatus, "response_status"), default=ResponseStatus.draft
+    )
+    answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: Incremented by every save; a save based on an older revision is a conflict.
+    revision: Mapped[int] = mapped_column(default=1)
+    return_comment: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: Set when an aggregator answered for its member facility.
+    answered_on_behalf: Mapped[bool] = mapped_column(default=False)
+
+    survey: Mapped[Survey] = relationship()
+    version: Mapped[SurveyVersion] = relationship()
+    facility: Mapped[Facility | None] = relationship()
+    prefecture: Mapped[Prefecture] = relationship()
+    city: Mapped[City | None] = relationship()
+    updated_by: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": revision}
+
+    __table_args__ = (
+        sa.UniqueConstraint("survey_id", "respondent_key", "period_key", name="uq_response_period"),
+        sa.Index("ix_response_survey_period", "survey_id", "period_start", "status"),
+    )
+
+
+class ResponseChange(Base):
+    """One field changed in a response: who, when, from what to what."""
+
+    __tablename__ = "response_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_responses.id", ondelete="CASCADE"), index=True
+    )
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    field_key: Mapped[str] = mapped_column(sa.String(63))
+    old_value: Mapped[Any] = mapped_column(sa.JSON, nullable=True)
+    new_value: Mapped[Any] = mapped_column(sa.JSON, nullable=True)
+
+    user: Mapped[User | None] = relationship()
+
+
+class ResponseEvent(Base):
+    """A step of a response's life: created, submitted, returned (with a comment), accepted."""
+
+    __tablename__ = "response_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_responses.id", ondelete="CASCADE"), index=True
+    )
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(sa.String(32))
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+
+    user: Mapped[User | None] = relationship()

@@ -1,0 +1,47 @@
+"""The survey engine inside the app: the field-type registry (built once at start-up, so a
+clash of names stops the app from starting) and compiled versions, cached by version."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from flask import Flask, current_app
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from gmis.surveys.builder import CompiledSurvey, compile_survey
+from gmis.surveys.definition import load_definition
+from gmis.surveys.registry import FieldTypeRegistry, build_registry
+
+
+def init_app(app: Flask) -> None:
+    registry = build_registry()
+    app.extensions["gmis.field_types"] = registry
+    folders = registry.template_folders()
+    if folders:
+        # Plugin field types bring their own fields/<name>/*.html templates.
+        app.jinja_loader = ChoiceLoader([app.jinja_loader,
+                                         *(FileSystemLoader(str(f)) for f in folders)])
+
+
+def field_types() -> FieldTypeRegistry:
+    return current_app.extensions["gmis.field_types"]
+
+
+#: Compiled versions by (registry, version id, checksum). Stored versions never change, so
+#: each process may keep its own copy; nothing here needs sharing between servers.
+_compiled: OrderedDict[tuple, CompiledSurvey] = OrderedDict()
+CACHE_SIZE = 256
+
+
+def compiled(version) -> CompiledSurvey:
+    """The compiled form of a stored ``SurveyVersion``."""
+    registry = field_types()
+    key = (id(registry), version.id, version.checksum)
+    survey = _compiled.get(key)
+    if survey is None:
+        source = f"{version.survey.key} 版{version.number}"
+        survey = compile_survey(load_definition(version.definition, source), registry, source)
+        _compiled[key] = survey
+        if len(_compiled) > CACHE_SIZE:
+            _compiled.popitem(last=False)
+    return survey
