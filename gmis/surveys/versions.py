@@ -1,0 +1,160 @@
+"""Survey versions in the database: importing definitions, publishing them for a reporting
+period and a scope, and finding the version in force for a respondent on a date.
+
+A stored version never changes. Importing a changed definition makes a new draft version;
+importing the same definition again does nothing. A prefecture extends the national
+version with its own items, but may not remove or change the national items marked
+``locked``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from gmis import audit
+from gmis.db import session, utcnow
+from gmis.models import Survey, SurveyVersion, User, VersionStatus
+from gmis.surveys.builder import CompiledSurvey, compile_survey
+from gmis.surveys.definition import SurveyDefinition, load_definition
+from gmis.surveys.errors import DefinitionError, Problem
+from gmis.surveys.registry import FieldTypeRegistry
+
+#: The attributes of a locked field that a prefecture version must keep as they are.
+LOCKED_ATTRIBUTES = ("type", "label", "required", "required_if", "visible_if", "min", "max",
+                     "choices", "compute", "options")
+
+
+def checksum(data: dict) -> str:
+    canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Imported:
+    version: SurveyVersion
+    #: False when the same definition was already stored (nothing was written).
+    created: bool
+
+
+def validate(data: dict, registry: FieldTypeRegistry, source: str) -> CompiledSurvey:
+    """Parse and compile, or raise DefinitionError naming ``source``."""
+    return compile_survey(load_definition(data, source), registry, source)
+
+
+def latest(survey: Survey, prefecture_code: str | None) -> SurveyVersion | None:
+    return session.scalars(
+        sa.select(SurveyVersion)
+        .where(SurveyVersion.survey_id == survey.id,
+               SurveyVersion.prefecture_code.is_(None) if prefecture_code is None
+               else SurveyVersion.prefecture_code == prefecture_code)
+        .order_by(SurveyVersion.number.desc())
+    ).first()
+
+
+def latest_published_national(survey: Survey) -> SurveyVersion | None:
+    return session.scalars(
+        sa.select(SurveyVersion)
+        .where(SurveyVersion.survey_id == survey.id, SurveyVersion.prefecture_code.is_(None),
+               SurveyVersion.status == VersionStatus.published)
+        .order_by(SurveyVersion.effective_from.desc(), SurveyVersion.number.desc())
+    ).first()
+
+
+def locked_field_problems(base: SurveyDefinition, extension: SurveyDefinition) -> list[Problem]:
+    """What a prefecture version does to the national version's locked items."""
+    problems = []
+    for field in base.iter_fields():
+        if not field.locked:
+            continue
+        theirs = extension.field(field.key)
+        if theirs is None:
+            problems.append(Problem(f"fields.{field.key}",
+                                    f"全国共通の固定項目「{field.label}」は削除できません。"))
+            continue
+        changed = [name for name in LOCKED_ATTRIBUTES
+                   if getattr(theirs, name) != getattr(field, name)]
+        if changed:
+            problems.append(Problem(f"fields.{field.key}",
+                                    f"全国共通の固定項目「{field.label}」は変更できません"
+                                    f"(変更された属性: {', '.join(changed)})。"))
+    return problems
+
+
+def import_definition(data: dict, registry: FieldTypeRegistry, *, source: str,
+                      prefecture_code: str | None = None, user: User | None = None) -> Imported:
+    """Store ``data`` as a new draft version of its survey (creating the survey), unless the
+    newest version of that scope already has exactly this definition. Raises
+    DefinitionError; nothing is written then."""
+    compiled = validate(data, registry, source)
+    definition = compiled.definition
+    survey = session.scalars(sa.select(Survey).where(Survey.key == definition.key)).first()
+    base = None
+    if prefecture_code is not None:
+        base = latest_published_national(survey) if survey else None
+        if base is None:
+            raise DefinitionError(source, [Problem("key", f"全国版の調査「{definition.key}」が"
+                                                          "公開されていないため、拡張できません。")])
+        base_definition = load_definition(base.definition, f"{source} (全国版)")
+        problems = locked_field_problems(base_definition, definition)
+        if problems:
+            raise DefinitionError(source, problems)
+    digest = checksum(data)
+    if survey is not None:
+        newest = latest(survey, prefecture_code)
+        if newest is not None and newest.checksum == digest:
+            return Imported(newest, created=False)
+    else:
+        survey = Survey(key=definition.key, title=definition.title)
+        session.add(survey)
+        session.flush()
+    number = (session.scalar(sa.select(sa.func.max(SurveyVersion.number))
+                             .where(SurveyVersion.survey_id == survey.id)) or 0) + 1
+    version = SurveyVersion(
+        survey=survey, number=number, prefecture_code=prefecture_code, base_version=base,
+        definition=data, checksum=digest, source_name=source[:255],
+        created_by_id=user.id if user else None,
+    )
+    if prefecture_code is None:
+        survey.title = definition.title
+    session.add(version)
+    session.flush()
+    audit.record("survey.version_imported", version, user=user, survey=survey.key,
+                 number=number, scope=prefecture_code or "national")
+    return Imported(version, created=True)
+
+
+def publish(version: SurveyVersion, effective_from: date, user: User | None = None) -> None:
+    """Put a draft version in force from ``effective_from`` (Japan time) for its scope."""
+    if version.status == VersionStatus.published:
+        raise ValueError("この版はすでに公開されています。")
+    version.status = VersionStatus.published
+    version.effective_from = effective_from
+    version.published_at = utcnow()
+    version.published_by_id = user.id if user else None
+    audit.record("survey.version_published", version, user=user,
+                 effective_from=effective_from.isoformat())
+
+
+def version_in_force(survey: Survey, prefecture_code: str | None,
+                     day: date) -> SurveyVersion | None:
+    """The published version a respondent of ``prefecture_code`` answers for ``day``: the one
+    with the latest start on or before ``day``; on the same start a prefecture's own version
+    wins over the national one."""
+    scopes = [SurveyVersion.prefecture_code.is_(None)]
+    if prefecture_code:
+        scopes.append(SurveyVersion.prefecture_code == prefecture_code)
+    return session.scalars(
+        sa.select(SurveyVersion)
+        .where(SurveyVersion.survey_id == survey.id,
+               SurveyVersion.status == VersionStatus.published,
+               SurveyVersion.effective_from <= day,
+               sa.or_(*scopes))
+        .order_by(SurveyVersion.effective_from.desc(),
+                  SurveyVersion.prefecture_code.is_(None),  # False (a prefecture's) first
+                  SurveyVersion.number.desc())
+    ).first()
