@@ -4,6 +4,7 @@
 #                  (SERVE_HOST, SERVE_PORT to change)
 #   make test      the whole test suite on SQLite, then on PostgreSQL (when one answers);
 #                  PYTEST_ARGS="-k demo -x" passes arguments to pytest
+#   make bench     the benchmarks of SPEC.md, each with its ratio to a floor of the same run
 #   make lint      ruff
 #   make migrate   migrate the database (GMIS_DATABASE_URL; default instance/gmis.sqlite3)
 #   make demo      migrate, then load the demo data set (once)
@@ -20,7 +21,7 @@ export SERVE_HOST SERVE_PORT PYTEST_ARGS
 FLASK := scripts/flask.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint migrate demo worker clean distclean
+.PHONY: help run test bench lint migrate demo worker clean distclean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -30,6 +31,10 @@ run:
 
 test:
 	scripts/test.sh
+
+bench:
+	scripts/venv.sh
+	.venv/bin/python -m gmis.bench
 
 lint:
 	scripts/venv.sh

@@ -128,8 +128,6 @@ class SurveyDefinition:
     period: PeriodDef
     sections: tuple[SectionDef, ...]
     rules: tuple[RuleDef, ...] = ()
-    #: The national survey this one extends (prefecture versions), by key.
-    extends: str | None = None
 
     def iter_fields(self):
         for section in self.sections:
@@ -256,8 +254,6 @@ class SurveyDefinitionSchema(_Strict):
     sections = fields.List(fields.Nested(SectionSchema), required=True,
                            validate=validate.Length(min=1, error="セクションが1つもありません。"))
     rules = fields.List(fields.Nested(RuleSchema), load_default=list)
-    extends = fields.String(load_default=None, validate=validate.Regexp(KEY_PATTERN,
-                                                                         error=KEY_MESSAGE))
 
     @validates_schema
     def unique_keys(self, data, **kwargs):

@@ -1,0 +1,13 @@
+"""``python -m gmis.bench``: run every benchmark and print its figures."""
+
+from gmis.bench import survey_form
+
+
+def main() -> None:
+    print("G-MIS benchmarks (median of repeated runs; ratio = figure / floor of the same run)")
+    for benchmark in (survey_form,):
+        benchmark.run()
+
+
+if __name__ == "__main__":
+    main()
