@@ -50,7 +50,6 @@ for _role in (Role.prefecture, Role.secretariat):
     }
 
 PUBLIC = "public"
-SIGNED_IN = "signed_in"
 
 
 def can(user, permission: Permission) -> bool:
@@ -60,12 +59,6 @@ def can(user, permission: Permission) -> bool:
 def public(view: Callable) -> Callable:
     """Open to everybody, signed in or not."""
     view.access_rule = PUBLIC
-    return view
-
-
-def signed_in(view: Callable) -> Callable:
-    """Open to every signed-in user."""
-    view.access_rule = SIGNED_IN
     return view
 
 
@@ -95,13 +88,7 @@ def enforce() -> None:
             response.headers["HX-Redirect"] = url_for("auth.login", next=request.full_path)
             return response
         return current_app.login_manager.unauthorized()
-    if rule != SIGNED_IN and not can(current_user, rule):
-        abort(403)
-
-
-def require(permission: Permission) -> None:
-    """For checks inside a view, e.g. a button only some roles may press."""
-    if not can(current_user, permission):
+    if not can(current_user, rule):
         abort(403)
 
 
