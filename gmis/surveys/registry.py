@@ -46,6 +46,8 @@ class FieldType:
     label: ClassVar[str]
     #: Schema of ``FieldDef.options`` for this type; None: the type takes no options.
     options_schema: ClassVar[type[Schema] | None] = None
+    #: The control is a group (radios, checkboxes, a table): wrapped in <fieldset>/<legend>.
+    grouped: ClassVar[bool] = False
     template_folder: ClassVar[Path | None] = None
 
     def __init__(self, definition: FieldDef, options: dict | None = None):

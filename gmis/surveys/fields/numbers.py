@@ -6,7 +6,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from gmis.surveys.registry import FieldType, Parsed
+from gmis.surveys.fields.base import BuiltinField, form_text
+from gmis.surveys.registry import Parsed
 from gmis.text import normalise
 
 _SEPARATORS = re.compile(r"[,\s]")
@@ -19,17 +20,35 @@ def _number_text(raw: Any) -> str:
                            .replace("−", "-").replace("ー", "-"))
 
 
-def _format(value: Decimal | int) -> str:
-    return f"{value:,}" if isinstance(value, int) else format(value, "f")
+def _format(value: Decimal | int | float) -> str:
+    """1,234 / 12.5: a float (a computed value, or a bound written in YAML) shown as the
+    decimal it was written as, not as 12.500000."""
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{Decimal(str(value)):,f}"
 
 
-class _Number(FieldType):
-    def _bounds_problems(self, parse) -> list[tuple[str, str]]:
+class _Number(BuiltinField):
+    uses = frozenset({"min", "max"})
+    #: What a bound must be, in messages.
+    kind: str = "数値"
+
+    def _read(self, raw: Any) -> Any:
+        raise NotImplementedError
+
+    def check_settings(self) -> list[tuple[str, str]]:
         problems = []
+        bounds = {}
         for bound in ("min", "max"):
             value = getattr(self.definition, bound)
-            if value is not None and parse(value) is None:
-                problems.append((bound, f"{bound} は数値で書いてください。"))
+            if value is None:
+                continue
+            bounds[bound] = None if isinstance(value, bool) else self._read(value)
+            if bounds[bound] is None:
+                problems.append((bound, f"{bound} は{self.kind}で書いてください。"))
+        if bounds.get("min") is not None and bounds.get("max") is not None \
+                and bounds["min"] > bounds["max"]:
+            problems.append(("max", "max が min より小さくなっています。"))
         return problems
 
     def validate(self, value) -> list[str]:
@@ -58,17 +77,15 @@ class IntegerField(_Number):
 
     name = "integer"
     label = "整数"
+    kind = "整数"
 
     @staticmethod
     def _read(raw: Any) -> int | None:
         text = _number_text(raw)
         return int(text) if re.fullmatch(r"-?\d{1,15}", text) else None
 
-    def check_definition(self):
-        return self._bounds_problems(self._read)
-
     def parse(self, form, name) -> Parsed:
-        raw = form.get(name, "")
+        raw = form_text(form, name)
         if not _number_text(raw):
             return Parsed(None, raw)
         value = self._read(raw)
@@ -77,7 +94,11 @@ class IntegerField(_Number):
         return Parsed(value, raw)
 
     def from_json(self, value):
-        return None if value is None else int(value)
+        if value is None:
+            return None
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError(f"not an integer: {value!r}")
+        return int(value)
 
 
 class DecimalField(_Number):
@@ -96,11 +117,8 @@ class DecimalField(_Number):
         except InvalidOperation:
             return None
 
-    def check_definition(self):
-        return self._bounds_problems(self._read)
-
     def parse(self, form, name) -> Parsed:
-        raw = form.get(name, "")
+        raw = form_text(form, name)
         if not _number_text(raw):
             return Parsed(None, raw)
         value = self._read(raw)
@@ -112,7 +130,11 @@ class DecimalField(_Number):
         return None if value is None else str(value)
 
     def from_json(self, value):
-        return None if value is None else Decimal(str(value))
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            raise ValueError(f"not a number: {value!r}")
+        return Decimal(str(value))
 
     def to_cel(self, value):
         return float(value)
