@@ -57,6 +57,7 @@ def mail_work(once: bool, poll: float) -> None:
 def init_app(app: Flask) -> None:
     from gmis.demo import demo_cli
     from gmis.facility_import import facilities_cli
+    from gmis.surveys.cli import surveys_cli
 
-    for group in (db_cli, mail_cli, facilities_cli, demo_cli):
+    for group in (db_cli, mail_cli, facilities_cli, demo_cli, surveys_cli):
         app.cli.add_command(group)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,9 +25,12 @@ from gmis.surveys.definition import SurveyDefinition, load_definition
 from gmis.surveys.errors import DefinitionError, Problem
 from gmis.surveys.registry import FieldTypeRegistry
 
-#: The attributes of a locked field that a prefecture version must keep as they are.
-LOCKED_ATTRIBUTES = ("type", "label", "required", "required_if", "visible_if", "min", "max",
-                     "choices", "compute", "options")
+#: The attributes of a locked field that a prefecture version must keep as they are, with
+#: the names people who write definitions see.
+LOCKED_ATTRIBUTES = {"type": "種類", "label": "項目名", "required": "必須",
+                     "required_if": "必須条件", "visible_if": "表示条件", "min": "最小値",
+                     "max": "最大値", "choices": "選択肢", "compute": "計算式",
+                     "options": "種類ごとの設定"}
 
 
 def checksum(data: dict) -> str:
@@ -41,8 +45,49 @@ class Imported:
     created: bool
 
 
+#: More values than any real definition holds: YAML aliases (``&a`` ... ``*a``) nested a few
+#: levels deep would otherwise expand a small file into billions of values when stored.
+MAX_VALUES = 200_000
+
+
+def plain_data(data: dict, source: str) -> dict:
+    """``data`` as JSON can hold it, since the definition is stored as JSON and its checksum
+    taken from JSON: YAML dates become ISO strings and keys strings. Values JSON cannot hold
+    (binary, sets, NaN) and definitions of absurd size are a DefinitionError."""
+    budget = [MAX_VALUES]
+    problems: list[Problem] = []
+
+    def plain(value, path: str):
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise DefinitionError(source, [Problem("", "定義が大きすぎます(値が"
+                                                       f"{MAX_VALUES:,}個を超えています)。")])
+        if isinstance(value, dict):
+            return {str(k): plain(v, f"{path}.{k}" if path else str(k))
+                    for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        if isinstance(value, date):
+            return value.isoformat()
+        if value is None or isinstance(value, str | bool | int) or (
+                isinstance(value, float) and math.isfinite(value)):
+            return value
+        problems.append(Problem(path, "この値は使えません(文字列・数値・true/false・"
+                                      "リスト・マッピングで書いてください)。"))
+        return None
+
+    try:
+        result = plain(data, "")
+    except RecursionError:
+        raise DefinitionError(source, [Problem("", "入れ子が深すぎます。")]) from None
+    if problems:
+        raise DefinitionError(source, problems)
+    return result
+
+
 def validate(data: dict, registry: FieldTypeRegistry, source: str) -> CompiledSurvey:
     """Parse and compile, or raise DefinitionError naming ``source``."""
+    data = plain_data(data, source)
     return compile_survey(load_definition(data, source), registry, source)
 
 
@@ -68,6 +113,8 @@ def latest_published_national(survey: Survey) -> SurveyVersion | None:
 def locked_field_problems(base: SurveyDefinition, extension: SurveyDefinition) -> list[Problem]:
     """What a prefecture version does to the national version's locked items."""
     problems = []
+    paths = {f.key: f"sections[{s}].fields[{i}]" for s, section in enumerate(extension.sections)
+             for i, f in enumerate(section.fields)}
     for field in base.iter_fields():
         if not field.locked:
             continue
@@ -76,12 +123,12 @@ def locked_field_problems(base: SurveyDefinition, extension: SurveyDefinition) -
             problems.append(Problem(f"fields.{field.key}",
                                     f"全国共通の固定項目「{field.label}」は削除できません。"))
             continue
-        changed = [name for name in LOCKED_ATTRIBUTES
+        changed = [label for name, label in LOCKED_ATTRIBUTES.items()
                    if getattr(theirs, name) != getattr(field, name)]
         if changed:
-            problems.append(Problem(f"fields.{field.key}",
+            problems.append(Problem(paths[field.key],
                                     f"全国共通の固定項目「{field.label}」は変更できません"
-                                    f"(変更された属性: {', '.join(changed)})。"))
+                                    f"(変更された属性: {'、'.join(changed)})。"))
     return problems
 
 
@@ -90,6 +137,7 @@ def import_definition(data: dict, registry: FieldTypeRegistry, *, source: str,
     """Store ``data`` as a new draft version of its survey (creating the survey), unless the
     newest version of that scope already has exactly this definition. Raises
     DefinitionError; nothing is written then."""
+    data = plain_data(data, source)
     compiled = validate(data, registry, source)
     definition = compiled.definition
     survey = session.scalars(sa.select(Survey).where(Survey.key == definition.key)).first()
@@ -129,15 +177,37 @@ def import_definition(data: dict, registry: FieldTypeRegistry, *, source: str,
 
 
 def publish(version: SurveyVersion, effective_from: date, user: User | None = None) -> None:
-    """Put a draft version in force from ``effective_from`` (Japan time) for its scope."""
+    """Put a draft version in force from ``effective_from`` (Japan time) for its scope.
+    ValueError, with the reason in Japanese, if it cannot be published."""
     if version.status == VersionStatus.published:
         raise ValueError("この版はすでに公開されています。")
+    if version.prefecture_code is not None:
+        _check_extension(version, effective_from)
     version.status = VersionStatus.published
     version.effective_from = effective_from
     version.published_at = utcnow()
     version.published_by_id = user.id if user else None
     audit.record("survey.version_published", version, user=user,
                  effective_from=effective_from.isoformat())
+
+
+def _check_extension(version: SurveyVersion, effective_from: date) -> None:
+    """A prefecture's version keeps the locked items of the newest national version, which
+    may have been published after the draft was imported, and does not start before it."""
+    base = latest_published_national(version.survey)
+    if base is None:
+        raise ValueError("全国版が公開されていないため、公開できません。")
+    if base.id != version.base_version_id:
+        problems = locked_field_problems(load_definition(base.definition, f"版{base.number}"),
+                                         load_definition(version.definition,
+                                                         f"版{version.number}"))
+        if problems:
+            raise ValueError(f"この版の作成後に全国版(版{base.number})が公開されました。"
+                             "全国版に合わせて定義を直し、登録し直してください: "
+                             + " ".join(str(p) for p in problems))
+    if base.effective_from is not None and effective_from < base.effective_from:
+        raise ValueError(f"適用開始日は全国版(版{base.number})の適用開始日"
+                         f"{base.effective_from:%Y/%m/%d}以降にしてください。")
 
 
 def version_in_force(survey: Survey, prefecture_code: str | None,

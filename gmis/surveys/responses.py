@@ -1,0 +1,425 @@
+"""Responses (回答): one respondent's answers to a survey for one period, and their life:
+draft → submitted → returned (with a comment) → submitted again → accepted.
+
+Every change of a field is kept as a ``ResponseChange`` (who, when, old → new) and every step
+as a ``ResponseEvent``; both are written with an audit record. A save carries the
+``revision`` the person's form was shown with: when somebody else saved in the meantime and
+the answers differ, nothing is written and ``Conflict`` tells who saved what. Saving exactly
+what is stored changes nothing, so a double click or a repeated submission is harmless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from gmis import audit
+from gmis.db import session, utcnow
+from gmis.models import (
+    ResponseChange,
+    ResponseEvent,
+    ResponseStatus,
+    Survey,
+    SurveyResponse,
+    SurveyVersion,
+    User,
+)
+from gmis.surveys import eligibility, runtime
+from gmis.surveys.builder import CompiledSurvey
+from gmis.surveys.eligibility import Respondent
+from gmis.surveys.periods import Period, answerable
+from gmis.surveys.validation import Evaluation, defaults, evaluate, prefill, read_form
+from gmis.surveys.versions import version_in_force
+
+EVENT_LABELS = {
+    "created": "作成(一時保存)",
+    "submitted": "提出",
+    "resubmitted": "再提出",
+    "corrected": "提出後の修正",
+    "returned": "差戻し",
+    "accepted": "受理",
+}
+RETURN_COMMENT_MAX = 2000
+
+
+class Refused(Exception):
+    """The respondent may not answer (or change) this; ``str()`` is the Japanese reason."""
+
+    def __init__(self, message: str, status: int = 403):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Difference:
+    key: str
+    label: str
+    theirs: str
+    yours: str
+
+
+class Conflict(Exception):
+    """Somebody saved the response after the form was shown, and the answers differ."""
+
+    def __init__(self, response: SurveyResponse, differences: list[Difference]):
+        super().__init__("response changed since the form was shown")
+        self.response = response
+        self.differences = differences
+
+
+@dataclass
+class Target:
+    """What one respondent answers for one survey and period: the stored response, or the
+    version (in force on the period's first day) and the answers a new one starts from."""
+
+    survey: Survey
+    period: Period
+    respondent: Respondent
+    version: SurveyVersion
+    response: SurveyResponse | None = None
+    _initial: dict | None = field(default=None, repr=False)
+
+    @property
+    def compiled(self) -> CompiledSurvey:
+        return runtime.compiled(self.version)
+
+    @property
+    def answers(self) -> dict:
+        """Stored answers (JSON), or those a new response starts with."""
+        if self.response is not None:
+            return self.response.answers
+        if self._initial is None:
+            self._initial = initial_answers(self)
+        return self._initial
+
+    @property
+    def status(self) -> ResponseStatus | None:
+        return self.response.status if self.response is not None else None
+
+
+def find(survey: Survey, respondent_key: str, period_key: str) -> SurveyResponse | None:
+    return session.scalars(
+        sa.select(SurveyResponse).where(SurveyResponse.survey_id == survey.id,
+                                        SurveyResponse.respondent_key == respondent_key,
+                                        SurveyResponse.period_key == period_key)
+    ).first()
+
+
+def open_target(survey: Survey, respondent: Respondent, period: Period,
+                now: datetime | None = None) -> Target:
+    """The response to fill, or Refused: no version in force, not asked, period closed."""
+    response = find(survey, respondent.key, period.key)
+    version = response.version if response is not None else version_in_force(
+        survey, respondent.prefecture_code, period.start)
+    if version is None:
+        raise Refused("この期間に回答できる調査の版がありません。", 404)
+    target = Target(survey, period, respondent, version, response)
+    definition = target.compiled.definition
+    if definition.period.kind != period.kind:
+        raise Refused("この調査の報告期間ではありません。URLをご確認ください。", 404)
+    reason = eligibility.refusal(definition, respondent)
+    if reason:
+        raise Refused(reason)
+    # A returned response is answered again whenever the reviewer asks for it; an accepted
+    # one is only shown.
+    if target.status not in (ResponseStatus.returned, ResponseStatus.accepted):
+        reason = answerable(definition.period, period, now or utcnow())
+        if reason:
+            raise Refused(reason)
+    return target
+
+
+def initial_answers(target: Target) -> dict:
+    """A new response: the fields' defaults, overlaid with the respondent's latest earlier
+    answers for fields marked ``prefill`` (matched by key, whatever version they were)."""
+    compiled = target.compiled
+    values = defaults(compiled)
+    earlier = session.scalars(
+        sa.select(SurveyResponse)
+        .where(SurveyResponse.survey_id == target.survey.id,
+               SurveyResponse.respondent_key == target.respondent.key,
+               SurveyResponse.period_start < target.period.start)
+        .order_by(SurveyResponse.period_start.desc(), SurveyResponse.id.desc())
+    ).first()
+    if earlier is not None:
+        values.update(prefill(compiled, earlier.answers))
+    return {key: compiled.fields[key].type.to_json(value) for key, value in values.items()
+            if not compiled.fields[key].type.is_empty(value)}
+
+
+# --- reading a form --------------------------------------------------------------------------
+
+@dataclass
+class Answers:
+    """The stored answers with the fields shown on the page replaced by what was typed."""
+
+    evaluation: Evaluation
+    #: What the page's fields hold (kept for hidden fields too, though never stored).
+    typed: dict[str, Any]
+    #: Inputs that could not be read, as typed.
+    raw: dict[str, Any]
+    #: Fields whose input is not a valid value of its type (unreadable, out of range...).
+    invalid: set[str]
+    #: Every field's value as evaluated: stored answers, then the typed ones.
+    values: dict[str, Any]
+    #: ``respondent`` of the expressions.
+    context: dict[str, Any]
+
+    def control_value(self, compiled: CompiledSurvey, key: str) -> Any:
+        """What the control of ``key`` shows."""
+        if key in self.raw:
+            return self.raw[key]
+        field_type = compiled.fields[key].type
+        if key in self.typed:
+            return field_type.as_input(self.typed[key])
+        return field_type.as_input(self.evaluation.values.get(key))
+
+
+def read_answers(target: Target, form, shown: set[str] | None, *,
+                 partial: bool = True) -> Answers:
+    """Evaluate the stored answers with the ``shown`` fields (None: all) read from ``form``."""
+    compiled = target.compiled
+    typed, raw, parse_errors = read_form(compiled, form, shown)
+    values = {**stored_answers(compiled, target.answers), **typed}
+    context = target.respondent.expression_context()
+    evaluation = evaluate(compiled, values, respondent=context, parse_errors=parse_errors,
+                          raw=raw, partial=partial)
+    invalid = set(parse_errors) | {
+        key for key, value in typed.items()
+        if not compiled.fields[key].type.is_empty(value)
+        and compiled.fields[key].type.validate(value)}
+    return Answers(evaluation, typed, raw, invalid, values, context)
+
+
+def stored_answers(compiled: CompiledSurvey, answers: dict) -> dict[str, Any]:
+    """Stored JSON as values, skipping any a field can no longer read."""
+    values = {}
+    for key, value in answers.items():
+        if key in compiled.fields:
+            try:
+                values[key] = compiled.fields[key].type.from_json(value)
+            except (TypeError, ValueError, KeyError, AttributeError, ArithmeticError):
+                continue
+    return values
+
+
+def evaluate_stored(target: Target) -> Answers:
+    return read_answers(target, {}, set())
+
+
+def _to_store(compiled: CompiledSurvey, answers: Answers, previous: dict) -> dict:
+    """The JSON to store: the values of visible fields, computed ones included. A field
+    whose input could not be used keeps what was stored before, and what depends on it is
+    worked out again from that."""
+    evaluation = answers.evaluation
+    if answers.invalid:
+        kept = stored_answers(compiled, {key: value for key, value in previous.items()
+                                         if key in answers.invalid})
+        values = {**answers.values, **{key: kept.get(key) for key in answers.invalid}}
+        evaluation = evaluate(compiled, values, respondent=answers.context, partial=True)
+    stored = {}
+    for key, compiled_field in compiled.fields.items():
+        value = evaluation.values.get(key)
+        if not compiled_field.type.is_empty(value):
+            stored[key] = compiled_field.type.to_json(value)
+    return stored
+
+
+# --- saving ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Saved:
+    #: None when a draft of a new response had nothing to keep.
+    response: SurveyResponse | None
+    #: False when nothing differed from what was stored (nothing was written).
+    changed: bool
+
+
+def save(target: Target, answers: Answers, *, user: User, revision: int | None,
+         submit: bool = False) -> Saved:
+    """Store a draft (``submit=False``) or submit. A submission must have been evaluated
+    with ``partial=False`` and be free of errors. Raises Conflict or Refused."""
+    if submit and not answers.evaluation.ok:
+        raise ValueError("a submission with errors cannot be stored")
+    try:
+        return _save(target, answers, user, revision, submit)
+    except StaleDataError:
+        # Another save landed between reading the row and writing it: judge against it.
+        session.refresh(target.response)
+        try:
+            return _save(target, answers, user, revision, submit)
+        except StaleDataError:
+            session.refresh(target.response)
+            raise Conflict(target.response, _differences(
+                target.compiled, target.response.answers,
+                _to_store(target.compiled, answers, target.response.answers))) from None
+
+
+def _save(target: Target, answers: Answers, user: User, revision: int | None,
+          submit: bool) -> Saved:
+    compiled, response = target.compiled, target.response
+    previous = response.answers if response is not None else {}
+    new = _to_store(compiled, answers, previous)
+    if response is not None:
+        if response.status == ResponseStatus.accepted:
+            raise Refused("受理済みの回答は変更できません。", 409)
+        if new != previous and revision != response.revision:
+            raise Conflict(response, _differences(compiled, previous, new))
+        if not submit and response.status == ResponseStatus.submitted and new != previous:
+            raise Refused("この回答はすでに提出されています。修正した内容は「提出する」で"
+                          "提出してください。", 409)
+    previous_status = response.status if response is not None else None
+    status = ResponseStatus.submitted if submit else (previous_status or ResponseStatus.draft)
+    changes = [(key, previous.get(key), new.get(key)) for key in compiled.fields
+               if previous.get(key) != new.get(key)]
+    changes += [(key, value, None) for key, value in previous.items()
+                if key not in compiled.fields]
+    if response is not None and not changes and status == response.status:
+        return Saved(response, changed=False)
+    if response is None and not changes and not submit:
+        return Saved(None, changed=False)  # nothing typed yet: no empty draft
+    now = utcnow()
+    if response is None:
+        response = _create(target, user, new, status, now, changes)
+        if response is None:
+            # Created by a request that got there first (a double click): judge against it.
+            target.response = find(target.survey, target.respondent.key, target.period.key)
+            if target.response is None:
+                raise RuntimeError("the response could be neither created nor found")
+            return _save(target, answers, user, revision, submit)
+    else:
+        with session.begin_nested():
+            response.answers = new
+            response.status = status
+            response.updated_at = now
+            response.updated_by_id = user.id
+            response.answered_on_behalf = response.answered_on_behalf or (
+                target.respondent.on_behalf)
+            if submit:
+                response.submitted_at = now
+                response.return_comment = ""
+            _record(response, user, now, changes, _event(previous_status, status, bool(changes)))
+            session.flush()
+    audit.record("survey.response_submitted" if submit else "survey.response_saved",
+                 response, user=user, survey=target.survey.key, period=target.period.key,
+                 respondent=target.respondent.key, fields=[key for key, _, _ in changes])
+    return Saved(response, changed=True)
+
+
+def _create(target: Target, user: User, answers: dict, status: ResponseStatus, now: datetime,
+            changes: list) -> SurveyResponse | None:
+    """Insert the response with its first changes; None when the unique constraint says
+    the same respondent's response for the period exists already."""
+    respondent = target.respondent
+    response = SurveyResponse(
+        survey_id=target.survey.id, version=target.version, respondent_key=respondent.key,
+        facility_id=respondent.facility_id, prefecture_code=respondent.prefecture_code,
+        city_id=respondent.city_id, period_key=target.period.key,
+        period_start=target.period.start, status=status, answers=answers,
+        answered_on_behalf=respondent.on_behalf, created_at=now, updated_at=now,
+        updated_by_id=user.id, submitted_at=now if status == ResponseStatus.submitted else None,
+    )
+    try:
+        with session.begin_nested():
+            session.add(response)
+            session.flush()
+            _record(response, user, now, changes,
+                    "submitted" if status == ResponseStatus.submitted else "created")
+            session.flush()
+    except IntegrityError:
+        return None
+    target.response = response
+    return response
+
+
+def _event(before: ResponseStatus, after: ResponseStatus, changed: bool) -> str | None:
+    if after != ResponseStatus.submitted:
+        return None
+    if before == ResponseStatus.returned:
+        return "resubmitted"
+    if before == ResponseStatus.submitted:
+        return "corrected" if changed else None
+    return "submitted"
+
+
+def _record(response: SurveyResponse, user: User, now: datetime,
+            changes: list[tuple[str, Any, Any]], event: str | None, comment: str = "") -> None:
+    for key, old, new in changes:
+        session.add(ResponseChange(response_id=response.id, changed_at=now, user_id=user.id,
+                                   field_key=key, old_value=old, new_value=new))
+    if event:
+        session.add(ResponseEvent(response_id=response.id, occurred_at=now, user_id=user.id,
+                                  action=event, comment=comment))
+
+
+def display(compiled: CompiledSurvey, key: str, json_value: Any) -> str:
+    """A stored value as text, with its field type's display ("(空欄)" when empty)."""
+    if json_value is None:
+        return "(空欄)"
+    compiled_field = compiled.fields.get(key)
+    if compiled_field is None:
+        return str(json_value)
+    try:
+        text = compiled_field.type.display(compiled_field.type.from_json(json_value))
+    except (TypeError, ValueError, KeyError, AttributeError, ArithmeticError):
+        text = str(json_value)
+    return text or "(空欄)"
+
+
+def _differences(compiled: CompiledSurvey, theirs: dict, yours: dict) -> list[Difference]:
+    return [Difference(key, f.definition.label, display(compiled, key, theirs.get(key)),
+                       display(compiled, key, yours.get(key)))
+            for key, f in compiled.fields.items()
+            if f.compute is None and theirs.get(key) != yours.get(key)]
+
+
+# --- review ------------------------------------------------------------------------------
+
+def return_response(response: SurveyResponse, user: User, comment: str) -> bool:
+    """差戻し: send a submitted response back with a comment. False when it already was
+    returned with this comment (a repeated click)."""
+    comment = comment.strip()
+    if not comment:
+        raise Refused("差戻しの理由を入力してください。", 422)
+    if len(comment) > RETURN_COMMENT_MAX:
+        raise Refused(f"差戻しの理由は{RETURN_COMMENT_MAX}文字以内で入力してください。", 422)
+    if response.status == ResponseStatus.returned and response.return_comment == comment:
+        return False
+    if response.status != ResponseStatus.submitted:
+        raise Refused(f"「{response.status.label}」の回答は差し戻せません。", 409)
+    _transition(response, user, ResponseStatus.returned, "returned", comment)
+    response.return_comment = comment
+    return True
+
+
+def accept(response: SurveyResponse, user: User) -> bool:
+    """受理. False when it already was accepted (a repeated click)."""
+    if response.status == ResponseStatus.accepted:
+        return False
+    if response.status != ResponseStatus.submitted:
+        raise Refused(f"「{response.status.label}」の回答は受理できません。", 409)
+    _transition(response, user, ResponseStatus.accepted, "accepted")
+    return True
+
+
+def _transition(response: SurveyResponse, user: User, status: ResponseStatus, event: str,
+                comment: str = "") -> None:
+    now = utcnow()
+    response.status = status
+    _record(response, user, now, [], event, comment)
+    audit.record(f"survey.response_{event}", response, user=user, comment=comment)
+
+
+def history(response: SurveyResponse) -> tuple[list[ResponseEvent], list[ResponseChange]]:
+    events = list(session.scalars(
+        sa.select(ResponseEvent).where(ResponseEvent.response_id == response.id)
+        .order_by(ResponseEvent.occurred_at, ResponseEvent.id)))
+    changes = list(session.scalars(
+        sa.select(ResponseChange).where(ResponseChange.response_id == response.id)
+        .order_by(ResponseChange.changed_at, ResponseChange.id)))
+    return events, changes
