@@ -20,7 +20,10 @@ from gmis.models import (
     FireDepartment,
     RegistrationApplication,
     Role,
+    SurveyResponse,
+    SurveyVersion,
     User,
+    VersionStatus,
     aggregator_members,
 )
 
@@ -32,6 +35,14 @@ class Permission(enum.StrEnum):
     issue_accounts = "issue_accounts"
     change_own_password = "change_own_password"
     view_home = "view_home"
+    #: Fill in surveys for one's own organisation (an aggregator: for its members).
+    answer_surveys = "answer_surveys"
+    #: Return or accept submitted responses within one's scope.
+    review_responses = "review_responses"
+    #: Read responses within one's scope (those who answer and those who review).
+    view_responses = "view_responses"
+    #: Upload, preview and publish survey versions (nationwide, or one's prefecture's).
+    manage_surveys = "manage_surveys"
 
 
 _EVERY_SIGNED_IN_ROLE = set(Role)
@@ -48,6 +59,14 @@ for _role in (Role.prefecture, Role.secretariat):
         Permission.review_registrations,
         Permission.issue_accounts,
     }
+
+for _role in (Role.facility, Role.aggregator, Role.prefecture, Role.city):
+    ROLE_PERMISSIONS[_role] |= {Permission.answer_surveys, Permission.view_responses}
+for _role in (Role.prefecture, Role.city, Role.national, Role.secretariat):
+    ROLE_PERMISSIONS[_role] |= {Permission.review_responses, Permission.view_responses}
+
+for _role in (Role.prefecture, Role.national, Role.secretariat):
+    ROLE_PERMISSIONS[_role].add(Permission.manage_surveys)
 
 PUBLIC = "public"
 
@@ -152,6 +171,52 @@ def scoped_or_404(query: sa.Select):
     return record
 
 
+
+
+def response_scope(user: User) -> sa.ColumnElement[bool]:
+    """The survey responses ``user`` may read, as a WHERE clause on ``SurveyResponse``: a
+    facility its own, an aggregator its members', a prefecture everything answered in it
+    (facilities, cities and its own), a city its own and its facilities', a fire department
+    its prefecture's hospitals (as for facilities), national and secretariat all."""
+    match user.role:
+        case Role.national | Role.secretariat:
+            return sa.true()
+        case Role.prefecture:
+            return SurveyResponse.prefecture_code == user.prefecture_code
+        case Role.city:
+            return SurveyResponse.city_id == user.city_id
+        case Role.facility | Role.aggregator | Role.fire_department:
+            return SurveyResponse.facility_id.in_(
+                sa.select(Facility.id).where(facility_scope(user)))
+    return sa.false()
+
+
+def responses(user: User) -> sa.Select:
+    return sa.select(SurveyResponse).where(response_scope(user))
+
+
+def survey_version_scope(user: User) -> sa.ColumnElement[bool]:
+    """The survey versions ``user`` may look at: national and secretariat all of them; a
+    prefecture the published national versions (which it may extend) and its own."""
+    if user.role in (Role.national, Role.secretariat):
+        return sa.true()
+    if user.role == Role.prefecture:
+        return sa.or_(
+            sa.and_(SurveyVersion.prefecture_code.is_(None),
+                    SurveyVersion.status == VersionStatus.published),
+            SurveyVersion.prefecture_code == user.prefecture_code,
+        )
+    return sa.false()
+
+
+def survey_publish_scope(user: User) -> sa.ColumnElement[bool]:
+    """The survey versions ``user`` may publish: national versions by national and the
+    secretariat, a prefecture's versions by that prefecture only."""
+    if user.role in (Role.national, Role.secretariat):
+        return SurveyVersion.prefecture_code.is_(None)
+    if user.role == Role.prefecture:
+        return SurveyVersion.prefecture_code == user.prefecture_code
+    return sa.false()
 
 
 def user_scope(user: User) -> sa.ColumnElement[bool]:

@@ -15,6 +15,9 @@ PUBLIC = "public"
 EVERY_ROLE = frozenset(Role)
 STAFF = frozenset({Role.prefecture, Role.secretariat})
 MASTER_READERS = EVERY_ROLE - {Role.fire_department}
+SURVEY_MANAGERS = frozenset({Role.prefecture, Role.national, Role.secretariat})
+ANSWERERS = frozenset({Role.facility, Role.aggregator, Role.prefecture, Role.city})
+REVIEWERS = frozenset({Role.prefecture, Role.city, Role.national, Role.secretariat})
 
 EXPECTED = {
     "static": PUBLIC,
@@ -40,6 +43,18 @@ EXPECTED = {
     "users.index": STAFF,
     "users.issue": STAFF,
     "users.detail": STAFF,
+    "survey_admin.index": SURVEY_MANAGERS,
+    "survey_admin.upload": SURVEY_MANAGERS,
+    "survey_admin.version": SURVEY_MANAGERS,
+    "survey_admin.publish": SURVEY_MANAGERS,
+    "survey_admin.definition": SURVEY_MANAGERS,
+    "surveys.index": ANSWERERS,
+    "surveys.fill": ANSWERERS,
+    "surveys.validate": ANSWERERS,
+    "surveys.autosave": ANSWERERS,
+    "surveys.response": ANSWERERS | REVIEWERS,
+    "surveys.return_response": REVIEWERS,
+    "surveys.accept": REVIEWERS,
 }
 
 
@@ -77,10 +92,55 @@ def sample(make_facility, make_user):
         prefecture_code="13", number="20261121000001",
     )
     session.add(application)
+    version = _published_survey_version()
+    response = _survey_response(facility)
     session.commit()
-    return {"facility_id": facility.id, "application_id": application.id,
+    return {"survey_key": response.survey.key, "period_key": response.period_key,
+            "response_id": response.id, "version_id": version.id, "facility_id": facility.id,
+            "application_id": application.id,
             "user_id": make_user().id, "token": "no-such-token", "number": "x",
             "filename": "css/app.css"}
+
+
+def _published_survey_version():
+    from datetime import date
+
+    from gmis.surveys import versions
+    from gmis.surveys.runtime import field_types
+
+    definition = {"schema_version": 1, "key": "access_check", "title": "権限確認",
+                  "period": {"kind": "ad_hoc"},
+                  "sections": [{"key": "s", "title": "S",
+                                "fields": [{"key": "n", "type": "integer", "label": "N"}]}]}
+    version = versions.import_definition(definition, field_types(), source="access.yaml").version
+    versions.publish(version, date(2026, 4, 1))
+    return version
+
+
+def _survey_response(facility):
+    """A survey every answering role answers, and a draft response of ``facility``."""
+    from datetime import date
+
+    from gmis.db import session, utcnow
+    from gmis.models import SurveyResponse
+    from gmis.surveys import periods, versions
+    from gmis.surveys.runtime import field_types
+
+    definition = {"schema_version": 1, "key": "access_fill", "title": "回答権限確認",
+                  "respondents": {"roles": ["facility", "prefecture", "city"]},
+                  "period": {"kind": "ad_hoc"},
+                  "sections": [{"key": "s", "title": "S",
+                                "fields": [{"key": "n", "type": "integer", "label": "N"}]}]}
+    version = versions.import_definition(definition, field_types(), source="fill.yaml").version
+    versions.publish(version, date(2026, 4, 1))
+    period = periods.period_for("ad_hoc", periods.today(utcnow()))
+    response = SurveyResponse(
+        survey=version.survey, version=version, respondent_key=f"facility:{facility.id}",
+        facility_id=facility.id, prefecture_code=facility.prefecture_code,
+        period_key=period.key, period_start=period.start, answers={"n": 1})
+    session.add(response)
+    session.flush()
+    return response
 
 
 def _refused(response) -> bool:

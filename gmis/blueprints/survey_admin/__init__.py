@@ -1,0 +1,1 @@
+"""調査定義の管理: uploading, previewing and publishing survey versions."""

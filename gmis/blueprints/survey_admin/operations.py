@@ -1,0 +1,284 @@
+"""Survey versions in the web UI: reading an upload, importing it for the uploader's scope,
+what a version is compared with, its preview, and publishing it.
+
+National and secretariat users manage the nationwide versions; a prefecture manages its own
+extension of the national version. Which versions a user sees and may publish is decided in
+``gmis.access``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import PurePosixPath
+from typing import Any
+
+import sqlalchemy as sa
+import yaml
+from werkzeug.datastructures import FileStorage
+
+from gmis import access
+from gmis.db import session, utcnow
+from gmis.models import Role, Survey, SurveyResponse, SurveyVersion, User, VersionStatus
+from gmis.surveys import periods, versions
+from gmis.surveys.builder import CompiledField, CompiledSurvey
+from gmis.surveys.cli import parse_bytes
+from gmis.surveys.definition import SectionDef
+from gmis.surveys.diff import DefinitionDiff, diff_definitions
+from gmis.surveys.runtime import compiled, field_types
+from gmis.surveys.validation import defaults, evaluate
+
+#: The largest definition accepted, as a file or pasted.
+MAX_BYTES = 1024 * 1024
+EXTENSIONS = (".yaml", ".yml", ".json")
+PASTED = "貼り付けたテキスト"
+
+
+def today_in_japan() -> date:
+    return periods.today(utcnow())
+
+
+def tomorrow_in_japan() -> date:
+    return today_in_japan() + timedelta(days=1)
+
+
+def scope_of(user: User) -> str | None:
+    """The scope a user's uploads get: a prefecture's own code, or None (nationwide)."""
+    return user.prefecture_code if user.role == Role.prefecture else None
+
+
+def scope_label(user: User) -> str:
+    return user.prefecture.name if scope_of(user) is not None else "全国"
+
+
+# --- upload ----------------------------------------------------------------------------------
+
+class UploadRefused(Exception):
+    """The upload itself is unusable (missing, too large, not a definition file)."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(message)
+
+
+def _file_name(storage: FileStorage) -> str:
+    # Only the last part of what the browser sent, whichever separator it used.
+    return PurePosixPath((storage.filename or "").replace("\\", "/")).name[:100]
+
+
+def read_upload(storage: FileStorage | None, text: str | None) -> tuple[dict, str]:
+    """The definition sent as a file or as text, with the name that messages use. Raises
+    UploadRefused for the upload itself, DefinitionError for its content."""
+    text = (text or "").strip()
+    has_file = storage is not None and bool(storage.filename)
+    if has_file and text:
+        raise UploadRefused("text", "ファイルと貼り付けのどちらか一方だけを送ってください。")
+    if not has_file and not text:
+        raise UploadRefused("file", "定義ファイルを選ぶか、定義を貼り付けてください。")
+    if text:
+        if len(text.encode()) > MAX_BYTES:
+            raise UploadRefused("text", "貼り付けた定義が大きすぎます(1MBまで)。")
+        return parse_bytes(text.encode(), PASTED), PASTED
+    name = _file_name(storage)
+    if not name.lower().endswith(EXTENSIONS):
+        raise UploadRefused("file", "YAML(.yaml・.yml)または JSON(.json)のファイルを選んで"
+                                    "ください。")
+    raw = storage.stream.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise UploadRefused("file", "ファイルが大きすぎます(1MBまで)。")
+    if not raw.strip():
+        raise UploadRefused("file", "ファイルが空です。")
+    if b"\0" in raw:
+        raise UploadRefused("file", "テキストのファイルではありません。YAML または JSON の"
+                                    "ファイルを選んでください。")
+    return parse_bytes(raw, name), name
+
+
+def upload_definition(user: User, data: dict, source: str) -> versions.Imported:
+    """Import ``data`` as a draft of the user's scope. DefinitionError: nothing written."""
+    return versions.import_definition(data, field_types(), source=source,
+                                      prefecture_code=scope_of(user), user=user)
+
+
+# --- finding versions ------------------------------------------------------------------------
+
+def version_in_scope(user: User, version_id: int) -> SurveyVersion:
+    return access.scoped_or_404(sa.select(SurveyVersion).where(
+        SurveyVersion.id == version_id, access.survey_version_scope(user)))
+
+
+def may_publish(user: User, version: SurveyVersion) -> bool:
+    return bool(session.scalar(sa.select(sa.exists().where(
+        SurveyVersion.id == version.id, access.survey_publish_scope(user)))))
+
+
+def version_to_publish(user: User, version_id: int) -> SurveyVersion:
+    """The version, locked for the change; out of the user's publishing scope is a 404."""
+    return access.scoped_or_404(
+        sa.select(SurveyVersion)
+        .where(SurveyVersion.id == version_id, access.survey_publish_scope(user))
+        .with_for_update())
+
+
+@dataclass
+class SurveyRow:
+    survey: Survey
+    versions: list[SurveyVersion]
+    #: The version the user's scope answers today (a prefecture: its own or the national).
+    in_force: SurveyVersion | None
+
+
+def survey_rows(user: User) -> list[SurveyRow]:
+    """Every survey with a version the user may see, its versions newest first."""
+    found = session.scalars(
+        sa.select(SurveyVersion).join(Survey)
+        .where(access.survey_version_scope(user))
+        .order_by(Survey.key, SurveyVersion.number.desc())).all()
+    grouped: dict[int, list[SurveyVersion]] = defaultdict(list)
+    for version in found:
+        grouped[version.survey_id].append(version)
+    today = today_in_japan()
+    return [SurveyRow(listed[0].survey, listed,
+                      versions.version_in_force(listed[0].survey, scope_of(user), today))
+            for listed in grouped.values()]
+
+
+def answer_counts(user: User, version_ids: list[int]) -> dict[int, int]:
+    """Responses per version, of those the user may read."""
+    if not version_ids:
+        return {}
+    return dict(session.execute(
+        sa.select(SurveyResponse.version_id, sa.func.count())
+        .where(SurveyResponse.version_id.in_(version_ids), access.response_scope(user))
+        .group_by(SurveyResponse.version_id)).all())
+
+
+def published_national(survey: Survey) -> list[SurveyVersion]:
+    return list(session.scalars(
+        sa.select(SurveyVersion)
+        .where(SurveyVersion.survey_id == survey.id, SurveyVersion.prefecture_code.is_(None),
+               SurveyVersion.status == VersionStatus.published)
+        .order_by(SurveyVersion.number.desc())))
+
+
+def extendable_versions(user: User) -> list[SurveyVersion]:
+    """For a prefecture: the newest published national version of each survey, the ones
+    its uploads extend."""
+    if scope_of(user) is None:
+        return []
+    published = sa.exists().where(SurveyVersion.survey_id == Survey.id,
+                                  SurveyVersion.prefecture_code.is_(None),
+                                  SurveyVersion.status == VersionStatus.published)
+    return [versions.latest_published_national(survey)
+            for survey in session.scalars(sa.select(Survey).where(published).order_by(Survey.key))]
+
+
+def _same_scope(version: SurveyVersion) -> sa.ColumnElement[bool]:
+    return (SurveyVersion.prefecture_code.is_(None) if version.prefecture_code is None
+            else SurveyVersion.prefecture_code == version.prefecture_code)
+
+
+def compared_with(version: SurveyVersion) -> SurveyVersion | None:
+    """What a version is shown against. A draft: what its respondents answer today (so the
+    diff says what publishing it changes), else the newest published version of its scope,
+    else the national version it extends. A published version: the one of its scope
+    published before it, else the national version it extends."""
+    if version.status == VersionStatus.draft:
+        current = versions.version_in_force(version.survey, version.prefecture_code,
+                                            today_in_japan())
+        if current is not None:
+            return current
+        newest = session.scalars(
+            sa.select(SurveyVersion)
+            .where(SurveyVersion.survey_id == version.survey_id, _same_scope(version),
+                   SurveyVersion.status == VersionStatus.published)
+            .order_by(SurveyVersion.effective_from.desc(), SurveyVersion.number.desc())
+        ).first()
+        return newest or version.base_version
+    earlier = session.scalars(
+        sa.select(SurveyVersion)
+        .where(SurveyVersion.survey_id == version.survey_id, _same_scope(version),
+               SurveyVersion.status == VersionStatus.published, SurveyVersion.id != version.id,
+               sa.or_(SurveyVersion.effective_from < version.effective_from,
+                      sa.and_(SurveyVersion.effective_from == version.effective_from,
+                              SurveyVersion.number < version.number)))
+        .order_by(SurveyVersion.effective_from.desc(), SurveyVersion.number.desc())
+    ).first()
+    return earlier or version.base_version
+
+
+def type_labels() -> dict[str, str]:
+    return {t.name: t.label for t in field_types()}
+
+
+def version_diff(version: SurveyVersion, against: SurveyVersion | None) -> DefinitionDiff:
+    old = compiled(against).definition if against is not None else None
+    return diff_definitions(old, compiled(version).definition, type_labels=type_labels())
+
+
+def user_name(user_id: int | None) -> str:
+    user = session.get(User, user_id) if user_id else None
+    return user.name if user else "(コマンドで登録)"
+
+
+def definition_yaml(version: SurveyVersion) -> str:
+    return yaml.safe_dump(version.definition, allow_unicode=True, sort_keys=False, width=100)
+
+
+# --- preview ---------------------------------------------------------------------------------
+
+@dataclass
+class PreviewField:
+    field: CompiledField
+    #: What the control shows (for a computed field: its value).
+    value: Any
+    required: bool
+    hidden: bool
+
+
+@dataclass
+class PreviewSection:
+    section: SectionDef
+    fields: list[PreviewField] = field(default_factory=list)
+
+
+def preview(survey: CompiledSurvey, show_all: bool = False) -> list[PreviewSection]:
+    """The form as a new respondent first sees it: defaults filled in, fields whose
+    visible-if is not yet true hidden (all shown with ``show_all``)."""
+    evaluation = evaluate(survey, defaults(survey), partial=True)
+    sections = []
+    for section in survey.sections:
+        shown = PreviewSection(section)
+        for compiled_field in survey.section_fields(section.key):
+            key = compiled_field.key
+            value = evaluation.values.get(key)
+            shown.fields.append(PreviewField(
+                field=compiled_field,
+                value=value if compiled_field.compute is not None
+                else compiled_field.type.as_input(value),
+                required=compiled_field.definition.required or key in evaluation.required,
+                hidden=not show_all and key not in evaluation.visible,
+            ))
+        sections.append(shown)
+    return sections
+
+
+def hidden_count(sections: list[PreviewSection]) -> int:
+    return sum(f.hidden for s in sections for f in s.fields)
+
+
+# --- publishing ------------------------------------------------------------------------------
+
+class PublishRefused(Exception):
+    pass
+
+
+def publish_version(user: User, version: SurveyVersion, effective_from: date) -> None:
+    """Publish a draft, or PublishRefused with the reason (see ``versions.publish``)."""
+    try:
+        versions.publish(version, effective_from, user)
+    except ValueError as refused:
+        raise PublishRefused(str(refused)) from None
+    session.flush()

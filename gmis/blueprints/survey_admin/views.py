@@ -1,0 +1,150 @@
+"""調査定義の管理: surveys and their versions, uploading a definition, a version's preview and
+diff, publishing it. National and secretariat users manage nationwide versions, a prefecture
+its own extension of them."""
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from gmis.access import Permission, allow
+from gmis.blueprints.survey_admin import operations
+from gmis.blueprints.survey_admin.forms import PublishForm, UploadForm
+from gmis.db import session
+from gmis.models import VersionStatus
+from gmis.surveys.errors import DefinitionError
+from gmis.surveys.runtime import compiled
+from gmis.web import render_error
+
+bp = Blueprint("survey_admin", __name__, url_prefix="/admin/surveys")
+
+
+@bp.url_value_preprocessor
+def upload_limits(endpoint, values):
+    # URL value preprocessors run before the app's before_request hooks, where the CSRF check
+    # reads the form: the limits have to be set before the body is parsed. They leave room
+    # for multipart overhead; the 1 MB limit itself is checked with a clear message.
+    if endpoint == "survey_admin.upload":
+        request.max_content_length = 3 * operations.MAX_BYTES
+        request.max_form_memory_size = operations.MAX_BYTES + 64 * 1024
+
+
+@bp.errorhandler(413)
+def too_large(error):
+    if request.endpoint != "survey_admin.upload":
+        return render_error(413)
+    form = UploadForm(formdata=None)
+    form.file.errors = ["送信されたデータが大きすぎます。ファイル・貼り付けとも1MBまでです。"]
+    return _upload_page(form), 413
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+@bp.get("")
+@allow(Permission.manage_surveys)
+def index():
+    user = _user()
+    rows = operations.survey_rows(user)
+    counts = operations.answer_counts(user, [v.id for row in rows for v in row.versions])
+    return render_template("survey_admin/index.html", rows=rows, counts=counts,
+                           scope_label=operations.scope_label(user),
+                           today=operations.today_in_japan())
+
+
+def _upload_page(form, problems=(), source=None):
+    user = _user()
+    return render_template("survey_admin/upload.html", form=form, problems=problems,
+                           source=source, scope_label=operations.scope_label(user),
+                           extendable=operations.extendable_versions(user),
+                           max_bytes=operations.MAX_BYTES)
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@allow(Permission.manage_surveys)
+def upload():
+    form = UploadForm()
+    if request.method == "GET":
+        return _upload_page(form)
+    try:
+        data, source = operations.read_upload(form.file.data, form.text.data)
+        imported = operations.upload_definition(_user(), data, source)
+        session.commit()
+    except operations.UploadRefused as refused:
+        getattr(form, refused.field).errors = [refused.message]
+        return _upload_page(form), 422
+    except DefinitionError as error:
+        session.rollback()
+        return _upload_page(form, error.problems, error.source), 422
+    except IntegrityError:
+        # Two uploads of one survey at the same moment took the same version number.
+        session.rollback()
+        form.file.errors = ["同じ調査の版が同時に登録されました。もう一度送信してください。"]
+        return _upload_page(form), 409
+    version = imported.version
+    if imported.created:
+        flash(f"版{version.number}(下書き)として登録しました。内容と差分を確認して公開してください。",
+              "success")
+    else:
+        flash(f"同じ内容の版{version.number}がすでにあるため、新しい版は作りませんでした。")
+    return redirect(url_for("survey_admin.version", version_id=version.id), 303)
+
+
+def _version_page(version, form, error=None, status=200):
+    user = _user()
+    against = operations.compared_with(version)
+    show_all = request.args.get("all") == "1"
+    try:
+        survey = compiled(version)
+        diff = operations.version_diff(version, against)
+    except DefinitionError as broken:
+        # A stored version that no longer compiles, e.g. a plugin field type uninstalled.
+        survey, diff, sections, broken_problems = None, None, [], broken.problems
+    else:
+        sections, broken_problems = operations.preview(survey, show_all), []
+    context = dict(
+        version=version, against=against, diff=diff, sections=sections,
+        broken_problems=broken_problems, show_all=show_all,
+        hidden_count=operations.hidden_count(sections), form=form, error=error,
+        may_publish=version.status == VersionStatus.draft and operations.may_publish(
+            user, version),
+        created_by=operations.user_name(version.created_by_id),
+        published_by=operations.user_name(version.published_by_id),
+        today=operations.today_in_japan(), type_labels=operations.type_labels(),
+    )
+    return render_template("survey_admin/version.html", **context), status
+
+
+@bp.get("/versions/<int:version_id>")
+@allow(Permission.manage_surveys)
+def version(version_id: int):
+    found = operations.version_in_scope(_user(), version_id)
+    return _version_page(found, PublishForm.starting(operations.tomorrow_in_japan()))
+
+
+@bp.post("/versions/<int:version_id>/publish")
+@allow(Permission.manage_surveys)
+def publish(version_id: int):
+    user = _user()
+    found = operations.version_to_publish(user, version_id)
+    form = PublishForm()
+    if not form.validate():
+        return _version_page(found, form, status=422)
+    try:
+        operations.publish_version(user, found, form.effective_from.data)
+    except operations.PublishRefused as refused:
+        session.rollback()
+        return _version_page(found, form, error=str(refused), status=422)
+    session.commit()
+    flash(f"版{found.number}を{found.effective_from:%Y/%m/%d}から適用するよう公開しました。",
+          "success")
+    return redirect(url_for("survey_admin.version", version_id=found.id), 303)
+
+
+@bp.get("/versions/<int:version_id>/definition")
+@allow(Permission.manage_surveys)
+def definition(version_id: int):
+    found = operations.version_in_scope(_user(), version_id)
+    name = f"{found.survey.key}-v{found.number}.yaml"
+    return Response(operations.definition_yaml(found), mimetype="text/yaml",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,219 @@
+"""What the fill page shows: its sections with their progress, each field's state, the
+fields a change of one field affects, and the messages of a submission."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort
+
+from gmis.blueprints.surveys.operations import FillPage
+from gmis.surveys import periods, responses
+from gmis.surveys.builder import CompiledField, CompiledSurvey
+from gmis.surveys.responses import Answers
+from gmis.surveys.validation import FORM_ERRORS
+
+
+@dataclass
+class FieldView:
+    """Everything ``surveys/_field.html`` needs for one field."""
+
+    field: CompiledField
+    value: Any
+    answer: Any
+    errors: list[str]
+    required: bool
+    hidden: bool
+    #: A digest of what the wrapper shows, for fields other fields can change: a check of
+    #: one field re-sends only the dependants whose digest differs from the page's.
+    state: str | None
+
+
+@dataclass
+class SectionView:
+    key: str
+    title: str
+    description: str
+    fields: list[FieldView]
+    answered: int
+    required: int
+    errors: int
+
+    @property
+    def label(self) -> str:
+        """"3/5": required fields answered; sections without any say so."""
+        return f"{self.answered}/{self.required}" if self.required else "任意"
+
+
+def _variables(compiled: CompiledSurvey, answers: Answers, context: dict) -> dict:
+    variables: dict[str, Any] = dict.fromkeys(compiled.fields)
+    for key, value in answers.evaluation.values.items():
+        compiled_field = compiled.fields[key]
+        if not compiled_field.type.is_empty(value):
+            variables[key] = value if compiled_field.compute else compiled_field.type.to_cel(value)
+    variables["respondent"] = context
+    return variables
+
+
+def required_keys(page: FillPage, answers: Answers) -> set[str]:
+    """Visible fields that must be answered now (answered or not)."""
+    compiled, evaluation = page.compiled, answers.evaluation
+    keys = set(evaluation.required)
+    variables = None
+    for key in evaluation.visible:
+        compiled_field = compiled.fields[key]
+        if compiled_field.compute is not None or key in keys:
+            continue
+        if compiled_field.definition.required:
+            keys.add(key)
+        elif compiled_field.required_if is not None:
+            if variables is None:
+                variables = _variables(compiled, answers,
+                                       page.target.respondent.expression_context())
+            if compiled_field.required_if.is_true(variables) is True:
+                keys.add(key)
+    return keys
+
+
+def watched_keys(compiled: CompiledSurvey) -> set[str]:
+    """Fields (and the form's own message box) that another field's change can alter."""
+    keys = {key for key, f in compiled.fields.items()
+            if f.visible_if or f.required_if or f.compute}
+    for rule in compiled.rules:
+        keys |= set(rule.definition.fields) or {FORM_ERRORS}
+    return keys
+
+
+def dependants(compiled: CompiledSurvey, key: str) -> set[str]:
+    """What a change of ``key`` can alter: conditions and computed values that use it
+    (through computed fields too) and the fields where rules using it speak."""
+    affected = {key}
+    for computed in compiled.computed_order:
+        if compiled.fields[computed].compute.variables & affected:
+            affected.add(computed)
+    found = {other for other, f in compiled.fields.items()
+             if any(e is not None and e.variables & affected
+                    for e in (f.visible_if, f.required_if, f.compute))}
+    for rule in compiled.rules:
+        if rule.expression.variables & affected:
+            found |= set(rule.definition.fields) or {FORM_ERRORS}
+    return found - {key}
+
+
+def _digest(*parts: Any) -> str:
+    text = "\x1f".join(str(part) for part in parts)
+    return hashlib.blake2s(text.encode(), digest_size=6).hexdigest()
+
+
+def field_view(page: FillPage, answers: Answers, key: str, required: set[str],
+               watched: set[str]) -> FieldView:
+    compiled_field = page.compiled.fields[key]
+    evaluation = answers.evaluation
+    hidden = key not in evaluation.visible
+    errors = [] if hidden else evaluation.errors.get(key, [])
+    answer = evaluation.values.get(key)
+    state = None
+    if key in watched:
+        shown = compiled_field.type.display(answer) if compiled_field.compute else ""
+        state = _digest(int(hidden), int(key in required), shown, *errors)
+    return FieldView(compiled_field, answers.control_value(page.compiled, key), answer,
+                     errors, key in required, hidden, state)
+
+
+def form_errors_state(answers: Answers) -> str:
+    return _digest(*answers.evaluation.errors.get(FORM_ERRORS, []))
+
+
+def sections(page: FillPage, answers: Answers, section: str | None) -> list[SectionView]:
+    """Every section with its progress; only the shown ones carry their fields."""
+    compiled, evaluation = page.compiled, answers.evaluation
+    required = required_keys(page, answers)
+    watched = watched_keys(compiled)
+    views = []
+    for definition in compiled.sections:
+        keys = [f.key for f in compiled.section_fields(definition.key)]
+        needed = [k for k in keys if k in required]
+        answered = [k for k in needed if k not in answers.invalid
+                    and not compiled.fields[k].type.is_empty(evaluation.values.get(k))]
+        fields = ([field_view(page, answers, k, required, watched) for k in keys]
+                  if section is None or section == definition.key else [])
+        views.append(SectionView(
+            definition.key, definition.title, definition.description, fields,
+            len(answered), len(needed),
+            sum(1 for k in keys if k in evaluation.visible and evaluation.errors.get(k))))
+    return views
+
+
+@dataclass(frozen=True)
+class ErrorLink:
+    key: str
+    label: str
+    message: str
+
+
+def error_summary(compiled: CompiledSurvey, answers: Answers) -> list[ErrorLink]:
+    """Every message of the form, in the order of the fields, for the summary at the top."""
+    errors = answers.evaluation.errors
+    links = [ErrorLink("", "", message) for message in errors.get(FORM_ERRORS, [])]
+    for key, compiled_field in compiled.fields.items():
+        if key in answers.evaluation.visible:
+            links += [ErrorLink(key, compiled_field.definition.label, message)
+                      for message in errors.get(key, [])]
+    return links
+
+
+def neighbours(page: FillPage, section: str | None) -> tuple[str | None, str | None]:
+    """The sections before and after ``section``."""
+    if section is None:
+        return None, None
+    keys = [s.key for s in page.compiled.sections]
+    index = keys.index(section)
+    return (keys[index - 1] if index > 0 else None,
+            keys[index + 1] if index + 1 < len(keys) else None)
+
+
+def page_context(page: FillPage, answers: Answers, section: str | None, **extra) -> dict:
+    previous, following = neighbours(page, section)
+    target = page.target
+    context = dict(
+        page=page, target=target, response=target.response, survey=target.compiled,
+        definition=target.compiled.definition, period=target.period,
+        respondent=target.respondent, section=section, previous_section=previous,
+        next_section=following, sections=sections(page, answers, section),
+        form_errors=answers.evaluation.errors.get(FORM_ERRORS, []),
+        form_errors_state=form_errors_state(answers),
+        revision=target.response.revision if target.response is not None else 0,
+        due=periods.due_at(target.compiled.definition.period, target.period),
+        summary=[], conflict=None, notice=None,
+    )
+    context.update(extra)
+    return context
+
+
+def validation(page: FillPage, form) -> tuple[FieldView, list[FieldView], dict]:
+    """Check the field named ``field`` as it changed: its view, the views of the fields on
+    the page whose state it changed, and the page's progress."""
+    key = form.get("field", "")
+    section = page.posted_section(form)
+    shown = page.shown(section)
+    compiled_field = page.compiled.fields.get(key)
+    if compiled_field is None or compiled_field.compute or (shown is not None and key not in shown):
+        abort(400)
+    answers = responses.read_answers(page.target, form, shown, partial=True)
+    required = required_keys(page, answers)
+    watched = watched_keys(page.compiled)
+    view = field_view(page, answers, key, required, watched)
+    changed = []
+    affected = dependants(page.compiled, key)
+    for other in page.compiled.fields:
+        if other not in affected or (shown is not None and other not in shown):
+            continue
+        other_view = field_view(page, answers, other, required, watched)
+        if other_view.state != form.get(f"_state.{other}"):
+            changed.append(other_view)
+    context = page_context(page, answers, section)
+    context["form_errors_changed"] = (FORM_ERRORS in affected and
+                                      form.get("_state.__form__") != context["form_errors_state"])
+    return view, changed, context

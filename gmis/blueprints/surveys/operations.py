@@ -1,0 +1,260 @@
+"""Use cases of the survey pages: whom a user answers for, the surveys and periods to answer,
+opening a response to fill, and reading and reviewing a response (what the fill page shows
+is in ``fill_page``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import abort, url_for
+from sqlalchemy.orm import joinedload
+
+from gmis import access
+from gmis.access import Permission
+from gmis.db import session, utcnow
+from gmis.models import ResponseStatus, Role, Survey, SurveyResponse, User
+from gmis.surveys import eligibility, periods, responses, runtime
+from gmis.surveys.builder import CompiledSurvey
+from gmis.surveys.definition import PERIOD_KINDS
+from gmis.surveys.eligibility import Respondent
+from gmis.surveys.responses import Refused, Target
+from gmis.surveys.validation import evaluate
+from gmis.surveys.versions import version_in_force
+
+# --- who answers, for what -------------------------------------------------------------
+
+def respondent_for(user: User, facility_arg: str | None) -> Respondent:
+    """The respondent ``user`` answers for; an aggregator names a member (404 otherwise)."""
+    if user.role == Role.aggregator:
+        if not (facility_arg or "").isdigit():
+            abort(404)
+        facility = eligibility.member_facility(user, int(facility_arg))
+        if facility is None:
+            abort(404)
+        return eligibility.respondent_of(user, facility)
+    respondent = eligibility.respondent_of(user)
+    if respondent is None:
+        raise Refused("回答できる組織が登録されていません。")
+    return respondent
+
+
+def parse_period(key: str) -> periods.Period | None:
+    """The period a key names; the kinds' keys never look alike."""
+    for kind in PERIOD_KINDS:
+        period = periods.parse_period_key(kind, key)
+        if period is not None:
+            return period
+    return None
+
+
+@dataclass
+class FillPage:
+    """A response being filled: the target and how to reach its URLs."""
+
+    target: Target
+    #: ``?facility=`` of an aggregator's URLs.
+    facility_arg: str | None
+
+    @property
+    def compiled(self) -> CompiledSurvey:
+        return self.target.compiled
+
+    def url(self, endpoint: str = "surveys.fill", **args) -> str:
+        if self.facility_arg:
+            args["facility"] = self.facility_arg
+        return url_for(endpoint, survey_key=self.target.survey.key,
+                       period_key=self.target.period.key, **args)
+
+    @property
+    def single_section(self) -> bool:
+        return len(self.compiled.sections) == 1
+
+    @property
+    def correcting(self) -> bool:
+        """A submitted response is corrected on one page and submitted again as a whole."""
+        return self.target.status == ResponseStatus.submitted
+
+    def section(self, requested: str | None) -> str | None:
+        """The section shown (None: all of them)."""
+        if self.single_section or self.correcting:
+            return None
+        keys = [s.key for s in self.compiled.sections]
+        return requested if requested in keys else keys[0]
+
+    def shown(self, section: str | None) -> set[str] | None:
+        if section is None:
+            return None
+        return {f.key for f in self.compiled.section_fields(section)}
+
+    def posted_section(self, form) -> str | None:
+        """The section the submitted form showed ("" for all); anything else is refused."""
+        value = form.get("section", "")
+        if value == "":
+            return None
+        if value not in {s.key for s in self.compiled.sections}:
+            abort(400)
+        return value
+
+
+def open_page(user: User, survey_key: str, period_key: str,
+              facility_arg: str | None) -> FillPage:
+    survey = session.scalars(sa.select(Survey).where(Survey.key == survey_key)).first()
+    period = parse_period(period_key)
+    if survey is None or period is None:
+        abort(404)
+    respondent = respondent_for(user, facility_arg)
+    target = responses.open_target(survey, respondent, period)
+    return FillPage(target, facility_arg if user.role == Role.aggregator else None)
+
+
+def revision_of(form) -> int | None:
+    value = form.get("revision", "")
+    return int(value) if value.isdigit() else None
+
+
+# --- the surveys a respondent answers --------------------------------------------------------
+
+@dataclass
+class PeriodStatus:
+    period: periods.Period
+    due: datetime | None
+    response: SurveyResponse | None
+    now: datetime
+    current: bool = False
+
+    @property
+    def action(self) -> str:
+        """What following the period's link does."""
+        if self.response is None:
+            return "回答する"
+        return {ResponseStatus.draft: "続きを入力する", ResponseStatus.returned: "修正する",
+                ResponseStatus.submitted: "確認・修正する"}.get(self.response.status, "確認する")
+
+    @property
+    def status(self) -> str:
+        return self.response.status.value if self.response else "unanswered"
+
+    @property
+    def label(self) -> str:
+        return self.response.status.label if self.response else "未回答"
+
+    @property
+    def overdue(self) -> bool:
+        pending = self.response is None or self.response.status in (
+            ResponseStatus.draft, ResponseStatus.returned)
+        return pending and self.due is not None and self.now > self.due
+
+
+@dataclass
+class ListedSurvey:
+    survey: Survey
+    title: str
+    description: str
+    periods: list[PeriodStatus]
+    #: Why nothing can be answered now (a fiscal-year survey outside its window).
+    closed: str | None
+
+
+def answered_surveys(respondent: Respondent, now: datetime | None = None) -> list[ListedSurvey]:
+    """The surveys in force today that ``respondent`` answers, with the periods open now
+    (the current one and those still open for backfilling) and their responses."""
+    now = now or utcnow()
+    today = periods.today(now)
+    listed = []
+    for survey in session.scalars(sa.select(Survey).order_by(Survey.title, Survey.id)):
+        version = version_in_force(survey, respondent.prefecture_code, today)
+        if version is None:
+            continue
+        definition = runtime.compiled(version).definition
+        if not eligibility.answers(definition, respondent):
+            continue
+        open_periods = periods.answerable_periods(definition.period, now)
+        current = periods.current_period(definition.period, now)
+        closed = None if open_periods else periods.answerable(definition.period, current, now)
+        listed.append(ListedSurvey(survey, definition.title, definition.description,
+                                   [PeriodStatus(p, periods.due_at(definition.period, p),
+                                                 None, now, p == current)
+                                    for p in open_periods], closed))
+    keys = {p.period.key for item in listed for p in item.periods}
+    if keys:
+        found = {(r.survey_id, r.period_key): r for r in session.scalars(
+            sa.select(SurveyResponse).where(
+                SurveyResponse.respondent_key == respondent.key,
+                SurveyResponse.survey_id.in_([item.survey.id for item in listed]),
+                SurveyResponse.period_key.in_(keys)))}
+        for item in listed:
+            for status in item.periods:
+                status.response = found.get((item.survey.id, status.period.key))
+    return listed
+
+
+# --- reading and reviewing a response ------------------------------------------------------
+
+def response_in_scope(user: User, response_id: int) -> SurveyResponse:
+    return access.scoped_or_404(
+        access.responses(user).where(SurveyResponse.id == response_id)
+        .options(joinedload(SurveyResponse.version), joinedload(SurveyResponse.survey),
+                 joinedload(SurveyResponse.facility), joinedload(SurveyResponse.updated_by)))
+
+
+def may_review(user: User, response: SurveyResponse) -> bool:
+    """Reviewers act on responses in their scope, but not on their own organisation's."""
+    own = eligibility.respondent_of(user)
+    return access.can(user, Permission.review_responses) and (
+        own is None or own.key != response.respondent_key)
+
+
+def may_answer(user: User, response: SurveyResponse) -> bool:
+    """Whether ``user`` fills this response (its respondent, or an aggregator's member)."""
+    if not access.can(user, Permission.answer_surveys):
+        return False
+    if user.role == Role.aggregator:
+        return response.facility_id is not None and eligibility.member_facility(
+            user, response.facility_id) is not None
+    own = eligibility.respondent_of(user)
+    return own is not None and own.key == response.respondent_key
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    changed_at: datetime
+    who: str
+    old: str
+    new: str
+
+
+def field_history(compiled: CompiledSurvey, response: SurveyResponse
+                  ) -> tuple[list, list[tuple[str, str, list[HistoryEntry]]]]:
+    """The response's events, and per field (in the survey's order) its changes."""
+    events, changes = responses.history(response)
+    by_key: dict[str, list[HistoryEntry]] = {}
+    for change in changes:
+        by_key.setdefault(change.field_key, []).append(HistoryEntry(
+            change.changed_at, change.user.name if change.user else "",
+            responses.display(compiled, change.field_key, change.old_value),
+            responses.display(compiled, change.field_key, change.new_value)))
+    ordered = [(key, f.definition.label, by_key.pop(key))
+               for key, f in compiled.fields.items() if key in by_key]
+    ordered += [(key, key, entries) for key, entries in by_key.items()]
+    return events, ordered
+
+
+def answers_view(compiled: CompiledSurvey, response: SurveyResponse) -> list[tuple]:
+    """(section, [(field, value)]) of the visible fields, as the response's own version
+    shows them."""
+    respondent = eligibility.respondent_of_response(response)
+    values = responses.stored_answers(compiled, response.answers)
+    evaluation = evaluate(compiled, values, respondent=respondent.expression_context(),
+                          partial=True)
+    return [(section, [(f, evaluation.values.get(f.key))
+                       for f in compiled.section_fields(section.key)
+                       if f.key in evaluation.visible])
+            for section in compiled.sections]
+
+
+def fill_url(user: User, response: SurveyResponse) -> str:
+    facility = response.facility_id if user.role == Role.aggregator else None
+    return url_for("surveys.fill", survey_key=response.survey.key,
+                   period_key=response.period_key, facility=facility)

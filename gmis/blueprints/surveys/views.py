@@ -1,0 +1,182 @@
+"""調査への回答: the surveys to answer, the fill page (whole page, or its fragments for
+htmx), a field checked as it changes, autosave, and a response with its history and review."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from htmx_flask import make_response
+
+from gmis.access import Permission, allow
+from gmis.blueprints.surveys import fill_page, operations
+from gmis.blueprints.surveys.forms import AcceptForm, FillAction, ReturnForm
+from gmis.db import session
+from gmis.models import ResponseStatus, Role
+from gmis.surveys import eligibility, responses, runtime
+from gmis.surveys.responses import Conflict, Refused
+from gmis.web import render_error
+
+bp = Blueprint("surveys", __name__)
+
+
+@bp.errorhandler(Refused)
+def refused(error: Refused):
+    return render_error(error.status, str(error))
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _see_other(url: str):
+    """After a POST: 303, which htmx follows itself when it stays on the fill page; a
+    move to another page must load that page whole."""
+    if request.htmx and url.split("?")[0] != request.path:
+        return make_response("", 204, redirect=url)
+    return redirect(url, 303)
+
+
+def _render(page, answers, section, status: int = 200, **extra):
+    context = fill_page.page_context(page, answers, section, **extra)
+    fragment = request.htmx and not request.htmx.history_restore_request
+    html = render_template("surveys/_form.html" if fragment else "surveys/fill.html", **context)
+    return html, status, {"Vary": "HX-Request"}
+
+
+@bp.get("/surveys")
+@allow(Permission.answer_surveys)
+def index():
+    user = _user()
+    facility_arg = request.args.get("facility")
+    members = eligibility.members(user) if user.role == Role.aggregator else None
+    respondent = None
+    if members is None or facility_arg:
+        respondent = operations.respondent_for(user, facility_arg)
+    listed = operations.answered_surveys(respondent) if respondent else []
+    return render_template("surveys/index.html", respondent=respondent, listed=listed,
+                           members=members, facility_arg=facility_arg)
+
+
+@bp.route("/surveys/<survey_key>/<period_key>", methods=["GET", "POST"])
+@allow(Permission.answer_surveys)
+def fill(survey_key: str, period_key: str):
+    user = _user()
+    page = operations.open_page(user, survey_key, period_key, request.args.get("facility"))
+    if page.target.status == ResponseStatus.accepted:
+        return _see_other(url_for("surveys.response", response_id=page.target.response.id))
+    if request.method == "GET":
+        section = page.section(request.args.get("section"))
+        return _render(page, responses.evaluate_stored(page.target), section)
+
+    action = FillAction.of(request.form)
+    section = page.posted_section(request.form)
+    if action.kind == "goto" and action.section not in {s.key for s in page.compiled.sections}:
+        abort(400)
+    submit = action.kind == "submit"
+    correcting = page.correcting
+    answers = responses.read_answers(page.target, request.form, page.shown(section),
+                                     partial=not submit)
+    if submit and not answers.evaluation.ok:
+        return _render(page, answers, None, 422,
+                       summary=fill_page.error_summary(page.compiled, answers))
+    try:
+        saved = responses.save(page.target, answers, user=user,
+                               revision=operations.revision_of(request.form), submit=submit)
+    except Conflict as conflict:
+        return _render(page, answers, page.section(section), 409, conflict=conflict)
+    except Refused as error:
+        return _render(page, answers, page.section(section), error.status, notice=str(error))
+    session.commit()
+    if submit:
+        flash(("修正した内容を提出しました。" if correcting else "提出しました。")
+              if saved.changed else "この内容で提出済みです。", "success")
+        return _see_other(url_for("surveys.response", response_id=saved.response.id))
+    if answers.invalid:
+        # The rest is saved; what could not be read stays on the page until corrected.
+        return _render(page, answers, section, 422,
+                       summary=fill_page.error_summary(page.compiled, answers),
+                       notice="一時保存しました。ただし、誤りのある項目は保存されていません。")
+    following = action.section if action.kind == "goto" else section
+    return _see_other(page.url(section=following) if following else page.url())
+
+
+@bp.post("/surveys/<survey_key>/<period_key>/validate")
+@allow(Permission.answer_surveys)
+def validate(survey_key: str, period_key: str):
+    page = operations.open_page(_user(), survey_key, period_key, request.args.get("facility"))
+    view, changed, context = fill_page.validation(page, request.form)
+    html = render_template("surveys/_validated.html", view=view, changed=changed, **context)
+    return html, 422 if view.errors else 200
+
+
+@bp.post("/surveys/<survey_key>/<period_key>/save")
+@allow(Permission.answer_surveys)
+def autosave(survey_key: str, period_key: str):
+    user = _user()
+    page = operations.open_page(user, survey_key, period_key, request.args.get("facility"))
+    answers = responses.read_answers(page.target, request.form,
+                                     page.shown(page.posted_section(request.form)))
+    context = dict(page=page, answers=answers, response=page.target.response)
+    try:
+        saved = responses.save(page.target, answers, user=user,
+                               revision=operations.revision_of(request.form))
+    except Conflict as conflict:
+        return render_template("surveys/_autosave.html", conflict=conflict, **context), 409
+    except Refused as error:
+        return render_template("surveys/_autosave.html", refused=str(error), **context), \
+            error.status
+    session.commit()
+    context["response"] = saved.response
+    return render_template("surveys/_autosave.html", saved=saved, **context)
+
+
+@bp.get("/responses/<int:response_id>")
+@allow(Permission.view_responses)
+def response(response_id: int):
+    return _response_page(operations.response_in_scope(_user(), response_id))
+
+
+def _response_page(response, status: int = 200, **forms):
+    user = _user()
+    compiled = runtime.compiled(response.version)
+    events, history = operations.field_history(compiled, response)
+    reviewer = operations.may_review(user, response)
+    forms.setdefault("return_form", ReturnForm())
+    forms.setdefault("accept_form", AcceptForm())
+    return render_template(
+        "surveys/response.html", response=response, survey=compiled,
+        period=operations.parse_period(response.period_key),
+        respondent=eligibility.respondent_of_response(response),
+        answers=operations.answers_view(compiled, response), events=events, history=history,
+        reviewer=reviewer, answerer=operations.may_answer(user, response),
+        fill_url=operations.fill_url(user, response), event_labels=responses.EVENT_LABELS,
+        **forms), status
+
+
+@bp.post("/responses/<int:response_id>/return")
+@allow(Permission.review_responses)
+def return_response(response_id: int):
+    user = _user()
+    response = operations.response_in_scope(user, response_id)
+    if not operations.may_review(user, response):
+        abort(403)
+    form = ReturnForm()
+    if not form.validate():
+        return _response_page(response, 422, return_form=form)
+    if responses.return_response(response, user, form.comment.data):
+        session.commit()
+        flash("差し戻しました。回答者に修正を依頼しています。", "success")
+    return redirect(url_for("surveys.response", response_id=response.id), 303)
+
+
+@bp.post("/responses/<int:response_id>/accept")
+@allow(Permission.review_responses)
+def accept(response_id: int):
+    user = _user()
+    response = operations.response_in_scope(user, response_id)
+    if not operations.may_review(user, response):
+        abort(403)
+    if responses.accept(response, user):
+        session.commit()
+        flash("受理しました。", "success")
+    return redirect(url_for("surveys.response", response_id=response.id), 303)
