@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make run`: everything a fresh machine needs, then the development server with demo data.
 #
-# System packages and the virtual environment when missing, database migrations, the demo
-# data set (once), the e-mail outbox worker in the background (mail goes to the log unless
+# System packages and the virtual environment when missing, database migrations, the
+# built-in survey definitions of gmis/survey_defs/ (a changed file becomes a new version,
+# published from today), the demo data set (once), the e-mail outbox worker in the background (mail goes to the log unless
 # GMIS_MAIL_BACKEND=smtp), and the server on http://$SERVE_HOST:$SERVE_PORT (by default
 # 127.0.0.1:5000). Stopping the server (Ctrl-C) stops the worker too.
 set -euo pipefail
@@ -13,6 +14,7 @@ port=${SERVE_PORT:-5000}
 
 scripts/system-packages.sh run
 scripts/flask.sh db upgrade
+scripts/flask.sh surveys import gmis/survey_defs --publish
 scripts/flask.sh demo load
 
 scripts/flask.sh mail work &

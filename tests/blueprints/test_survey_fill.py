@@ -167,6 +167,8 @@ def test_a_new_definition_from_the_cli_is_filled_over_http_and_kept_with_its_his
     assert "使用中の本数はボンベ本数以下にしてください。" in wrapper(fragment, "in_use")
     assert 'hx-swap-oob="true"' in wrapper(fragment, "spare") and "-2本" in fragment
     assert 'id="survey-progress"' in fragment
+    # The section's own heading counts along: both required fields are now answered.
+    assert re.search(r'id="section-supply-count" hx-swap-oob="true">2/2<', fragment)
     assert session.scalar(sa.select(sa.func.count()).select_from(SurveyResponse)) == 0
 
     # The draft saves itself (htmx) and tells when; the form learns the new revision.

@@ -1,6 +1,7 @@
 """``flask surveys import|validate|list``: all files checked first, nothing half-imported."""
 
 from datetime import date
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -227,3 +228,12 @@ def test_an_extension_that_cannot_be_published_is_not_imported_either(runner, tm
     assert (f"{national}/wards.yaml: 適用開始日は全国版(版1)の適用開始日2026/04/01以降に"
             "してください。") in result.stderr
     assert len(versions_of("ward_status")) == 1
+
+
+def test_the_built_in_definitions_are_imported_and_published_at_set_up(runner):
+    folder = Path(__file__).resolve().parents[2] / "gmis/survey_defs"
+    first = runner.invoke(args=["surveys", "import", str(folder), "--publish"])
+    assert first.exit_code == 0, first.output
+    assert "hospital_daily 版1(全国)を取り込みました" in first.output
+    again = runner.invoke(args=["surveys", "import", str(folder), "--publish"])
+    assert again.exit_code == 0 and "変更なし" in again.output
