@@ -19,6 +19,7 @@ pytest_plugins = [
     "tests.fixtures.factories",
     "tests.fixtures.live",
     "tests.fixtures.smtp",
+    "tests.fixtures.surveys",
     "tests.fixtures.web",
 ]
 

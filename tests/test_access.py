@@ -55,6 +55,9 @@ EXPECTED = {
     "surveys.response": ANSWERERS | REVIEWERS,
     "surveys.return_response": REVIEWERS,
     "surveys.accept": REVIEWERS,
+    "reports.index": REVIEWERS,
+    "reports.status": REVIEWERS,
+    "reports.responses": REVIEWERS,
 }
 
 

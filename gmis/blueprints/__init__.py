@@ -9,10 +9,11 @@ def register_blueprints(app: Flask) -> None:
     from gmis.blueprints.facilities.views import bp as facilities
     from gmis.blueprints.home.views import bp as home
     from gmis.blueprints.registration.views import bp as registration
+    from gmis.blueprints.reports.views import bp as reports
     from gmis.blueprints.survey_admin.views import bp as survey_admin
     from gmis.blueprints.surveys.views import bp as surveys
     from gmis.blueprints.users.views import bp as users
 
     for blueprint in (core, auth, home, facilities, registration, users, survey_admin,
-                      surveys):
+                      surveys, reports):
         app.register_blueprint(blueprint)

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from gmis.db import session
-from gmis.models import City, Facility, Role, User, aggregator_members
+from gmis.models import City, Facility, FacilityDesignation, Role, User, aggregator_members
 from gmis.surveys.definition import SurveyDefinition
 
 NOT_ASKED = "この調査の回答対象ではありません。"
@@ -125,3 +125,21 @@ def refusal(definition: SurveyDefinition, respondent: Respondent) -> str | None:
 
 def answers(definition: SurveyDefinition, respondent: Respondent) -> bool:
     return refusal(definition, respondent) is None
+
+
+def asked_facilities(definition: SurveyDefinition) -> sa.ColumnElement[bool]:
+    """The facilities the survey asks, as a WHERE clause on ``Facility``: the same test as
+    ``refusal`` for a facility answering itself, for counting who has answered."""
+    asked = definition.respondents
+    if "facility" not in asked.roles:
+        return sa.false()
+    clauses = [Facility.is_active.is_(True)]
+    if asked.facility_types:
+        clauses.append(Facility.facility_type.in_(asked.facility_types))
+    if asked.designations:
+        clauses.append(sa.exists().where(
+            FacilityDesignation.facility_id == Facility.id,
+            FacilityDesignation.designation.in_(asked.designations)))
+    if asked.prefectures:
+        clauses.append(Facility.prefecture_code.in_(asked.prefectures))
+    return sa.and_(*clauses)

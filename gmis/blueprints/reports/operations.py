@@ -1,0 +1,285 @@
+"""回答状況・回答一覧: for prefectures, cities and the national office, who in their scope has
+answered a survey for a period (counted by area and facility type, with the contacts of
+those who have not), and the responses of a date range.
+
+Every query starts from ``access``: the facilities and responses a user may see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from flask import abort
+
+from gmis import access
+from gmis.blueprints.facilities.operations import NATIONWIDE_ROLES
+from gmis.db import session, utcnow
+from gmis.models import (
+    Facility,
+    FacilityType,
+    Prefecture,
+    ResponseStatus,
+    SecondaryArea,
+    Survey,
+    SurveyResponse,
+    SurveyVersion,
+    User,
+)
+from gmis.surveys import eligibility, periods, runtime
+from gmis.surveys.builder import CompiledSurvey
+from gmis.surveys.versions import version_in_force
+
+#: A response counts as an answer once it is submitted; a draft or a returned response does not.
+ANSWERED = (ResponseStatus.submitted, ResponseStatus.accepted)
+#: The longest range of a list or an export, in days: a year of daily answers.
+MAX_RANGE_DAYS = 366
+
+
+class BadFilter(ValueError):
+    """A filter that cannot be read; ``str()`` is the Japanese reason, shown above the form
+    that sent it, which keeps what was typed."""
+
+
+def parse_day(text: str | None, label: str, default: date) -> date:
+    if not text:
+        return default
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise BadFilter(f"{label}は「2026-12-01」の形で入力してください。") from None
+
+
+def nationwide(user: User) -> bool:
+    return user.role in NATIONWIDE_ROLES
+
+
+@dataclass
+class Overseen:
+    """A survey as one reviewer oversees it for one period."""
+
+    survey: Survey
+    version: SurveyVersion
+    compiled: CompiledSurvey
+    period: periods.Period
+
+    @property
+    def asks_facilities(self) -> bool:
+        return "facility" in self.compiled.definition.respondents.roles
+
+
+def overseen(user: User, survey_key: str, day: date) -> Overseen:
+    survey = session.scalars(sa.select(Survey).where(Survey.key == survey_key)).first()
+    if survey is None:
+        abort(404)
+    version = version_in_force(survey, user.home_prefecture_code, day)
+    if version is None:
+        raise BadFilter(f"{day:%Y/%m/%d}に実施中の版がありません。日付を変えてください。")
+    compiled = runtime.compiled(version)
+    return Overseen(survey, version, compiled, periods.period_for(
+        compiled.definition.period.kind, day))
+
+
+def overseen_surveys(user: User) -> list[tuple[Survey, CompiledSurvey]]:
+    """Every survey with a version in force today, as the user's prefecture has it."""
+    today = periods.today(utcnow())
+    found = []
+    for survey in session.scalars(sa.select(Survey).order_by(Survey.title, Survey.id)):
+        version = version_in_force(survey, user.home_prefecture_code, today)
+        if version is not None:
+            found.append((survey, runtime.compiled(version)))
+    return found
+
+
+# --- answer status ---------------------------------------------------------------------------
+
+@dataclass
+class Tally:
+    """How many of one group of facilities have answered."""
+
+    key: str
+    label: str
+    answered: int = 0
+    draft: int = 0
+    returned: int = 0
+    unanswered: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.answered + self.draft + self.returned + self.unanswered
+
+    @property
+    def not_answered(self) -> int:
+        return self.total - self.answered
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.total) if self.total else 0
+
+    def add(self, status: ResponseStatus | None, count: int) -> None:
+        if status in ANSWERED:
+            self.answered += count
+        elif status == ResponseStatus.draft:
+            self.draft += count
+        elif status == ResponseStatus.returned:
+            self.returned += count
+        else:
+            self.unanswered += count
+
+
+@dataclass
+class StatusFilter:
+    prefecture_code: str = ""
+    area_code: str = ""
+    facility_type: FacilityType | None = None
+
+    @classmethod
+    def of(cls, args, user: User) -> StatusFilter:
+        """Filters from query arguments; unknown values mean "all", outside the user's
+        scope the query finds nothing."""
+        code = args.get("pref", "") if nationwide(user) else ""
+        area = args.get("area", "")
+        kind = args.get("type", "")
+        return cls(
+            prefecture_code=code if len(code) == 2 and code.isdigit() else "",
+            area_code=area if area.isdigit() else "",
+            facility_type=FacilityType(kind) if kind in FacilityType.__members__ else None,
+        )
+
+    def clauses(self) -> list[sa.ColumnElement[bool]]:
+        clauses = []
+        if self.prefecture_code:
+            clauses.append(Facility.prefecture_code == self.prefecture_code)
+        if self.area_code:
+            clauses.append(Facility.secondary_area_id.in_(
+                sa.select(SecondaryArea.id).where(SecondaryArea.code == self.area_code)))
+        if self.facility_type is not None:
+            clauses.append(Facility.facility_type == self.facility_type)
+        return clauses
+
+
+def _response_of_facility(target: Overseen):
+    return sa.and_(SurveyResponse.survey_id == target.survey.id,
+                   SurveyResponse.period_start == target.period.start,
+                   SurveyResponse.period_key == target.period.key,
+                   SurveyResponse.facility_id == Facility.id)
+
+
+def _asked(user: User, target: Overseen, filters: StatusFilter) -> list:
+    return [access.facility_scope(user), eligibility.asked_facilities(target.compiled.definition),
+            *filters.clauses()]
+
+
+@dataclass
+class AnswerStatus:
+    total: Tally
+    #: By prefecture for a nationwide view, by secondary area within one prefecture.
+    by_place: list[Tally] = field(default_factory=list)
+    by_type: list[Tally] = field(default_factory=list)
+    place_kind: str = "area"
+
+
+def answer_status(user: User, target: Overseen, filters: StatusFilter) -> AnswerStatus:
+    """One GROUP BY over the facilities asked: a few thousand rows per prefecture, and about
+    48,000 nationwide, are counted by the database rather than loaded."""
+    by_prefecture = nationwide(user) and not filters.prefecture_code
+    place = Facility.prefecture_code if by_prefecture else Facility.secondary_area_id
+    rows = session.execute(
+        sa.select(place, Facility.facility_type, SurveyResponse.status, sa.func.count())
+        .select_from(Facility)
+        .outerjoin(SurveyResponse, _response_of_facility(target))
+        .where(*_asked(user, target, filters))
+        .group_by(place, Facility.facility_type, SurveyResponse.status)
+    ).all()
+    if by_prefecture:
+        names = dict(session.execute(sa.select(Prefecture.code, Prefecture.name)).all())
+    else:
+        ids = {row[0] for row in rows if row[0] is not None}
+        names = dict(session.execute(sa.select(SecondaryArea.id, SecondaryArea.name)
+                                     .where(SecondaryArea.id.in_(ids))).all()) if ids else {}
+    total = Tally("", "合計")
+    places: dict = {}
+    types: dict = {}
+    for place_key, kind, status, count in rows:
+        total.add(status, count)
+        label = names.get(place_key, "二次医療圏の登録なし")
+        places.setdefault(place_key, Tally(str(place_key or ""), label)).add(status, count)
+        types.setdefault(kind, Tally(kind.value, kind.label)).add(status, count)
+    order = list(FacilityType)
+    return AnswerStatus(
+        total=total,
+        by_place=sorted(places.values(), key=lambda t: (t.key == "", t.key if by_prefecture
+                                                        else t.label)),
+        by_type=sorted(types.values(), key=lambda t: order.index(FacilityType(t.key))),
+        place_kind="prefecture" if by_prefecture else "area",
+    )
+
+
+def not_answered(user: User, target: Overseen, filters: StatusFilter) -> sa.Select:
+    """The facilities asked that have not answered, for a page of the list with contacts."""
+    return (
+        sa.select(Facility)
+        .outerjoin(SurveyResponse, _response_of_facility(target))
+        .where(*_asked(user, target, filters),
+               sa.or_(SurveyResponse.id.is_(None), SurveyResponse.status.not_in(ANSWERED)))
+        .order_by(Facility.prefecture_code, Facility.secondary_area_id, Facility.name_kana,
+                  Facility.id)
+    )
+
+
+def statuses_of(target: Overseen, facilities: list[Facility]) -> dict[int, ResponseStatus]:
+    """The response status of each listed facility that has a response."""
+    if not facilities:
+        return {}
+    return dict(session.execute(
+        sa.select(SurveyResponse.facility_id, SurveyResponse.status)
+        .where(SurveyResponse.survey_id == target.survey.id,
+               SurveyResponse.period_key == target.period.key,
+               SurveyResponse.facility_id.in_([f.id for f in facilities]))).all())
+
+
+# --- responses of a date range -----------------------------------------------------------------
+
+@dataclass
+class ResponseFilter(StatusFilter):
+    start: date = date.min
+    end: date = date.max
+    status: ResponseStatus | None = None
+
+    @classmethod
+    def of(cls, args, user: User) -> ResponseFilter:
+        base = StatusFilter.of(args, user)
+        today = periods.today(utcnow())
+        start = parse_day(args.get("from"), "開始日", today)
+        end = parse_day(args.get("to"), "終了日", start)
+        if end < start:
+            raise BadFilter("終了日は開始日以降にしてください。")
+        if (end - start).days >= MAX_RANGE_DAYS:
+            raise BadFilter(f"期間は{MAX_RANGE_DAYS}日以内にしてください。")
+        status = args.get("status", "")
+        return cls(base.prefecture_code, base.area_code, base.facility_type, start, end,
+                   ResponseStatus(status) if status in ResponseStatus.__members__ else None)
+
+    def clauses(self) -> list[sa.ColumnElement[bool]]:
+        clauses = [SurveyResponse.period_start.between(self.start, self.end)]
+        if self.status is not None:
+            clauses.append(SurveyResponse.status == self.status)
+        if self.prefecture_code:
+            clauses.append(SurveyResponse.prefecture_code == self.prefecture_code)
+        facility_clauses = super().clauses()[1 if self.prefecture_code else 0:]
+        if facility_clauses:
+            clauses.append(SurveyResponse.facility_id.in_(
+                sa.select(Facility.id).where(*facility_clauses)))
+        return clauses
+
+
+def responses(user: User, survey: Survey, filters: ResponseFilter) -> sa.Select:
+    """The responses to ``survey`` in the user's scope, newest period first. Drafts are
+    the respondents' own until submitted, so they are left out unless asked for."""
+    query = access.responses(user).where(SurveyResponse.survey_id == survey.id,
+                                         *filters.clauses())
+    if filters.status is None:
+        query = query.where(SurveyResponse.status != ResponseStatus.draft)
+    return query.order_by(SurveyResponse.period_start.desc(), SurveyResponse.prefecture_code,
+                          SurveyResponse.respondent_key)

@@ -1,0 +1,85 @@
+"""回答状況・回答一覧: answer status of a period, the responses of a date range and their CSV
+export, for prefectures, cities and the national office. Each page is a GET form: without
+JavaScript it reloads, with htmx only its results are replaced."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+
+from gmis.access import Permission, allow
+from gmis.blueprints.facilities.operations import area_choices, prefecture_choices
+from gmis.blueprints.reports import operations
+from gmis.blueprints.reports.operations import BadFilter, ResponseFilter, StatusFilter
+from gmis.db import utcnow
+from gmis.models import FacilityType, ResponseStatus
+from gmis.pagination import Page, page_number
+from gmis.surveys import periods
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _render(page: str, fragment: str, status: int = 200, **context):
+    # A history restore after a cache miss needs the whole page, not the fragment.
+    partial = request.htmx and not request.htmx.history_restore_request
+    html = render_template(fragment if partial else page, **context)
+    return html, status, {"Vary": "HX-Request"}
+
+
+def _choices(user, prefecture_code: str) -> dict:
+    """What the filter form offers, and what it was sent (kept when refused)."""
+    page_args = {key: value for key, value in request.args.items() if key != "page"}
+    page_args["survey_key"] = request.view_args["survey_key"]
+    return dict(facility_types=list(FacilityType), prefectures=prefecture_choices(user),
+                areas=area_choices(user, prefecture_code), args=request.args,
+                page_args=page_args)
+
+
+@bp.get("")
+@allow(Permission.review_responses)
+def index():
+    return render_template("reports/index.html",
+                           surveys=operations.overseen_surveys(_user()))
+
+
+@bp.get("/<survey_key>/status")
+@allow(Permission.review_responses)
+def status(survey_key: str):
+    user = _user()
+    filters = StatusFilter.of(request.args, user)
+    context = _choices(user, filters.prefecture_code)
+    try:
+        day = operations.parse_day(request.args.get("date"), "日付",
+                                   periods.today(utcnow()))
+        target = operations.overseen(user, survey_key, day)
+    except BadFilter as error:
+        return _render("reports/status.html", "reports/_status_results.html", 400,
+                       error=str(error), survey_key=survey_key, target=None, **context)
+    result = operations.answer_status(user, target, filters)
+    listing = Page.of(operations.not_answered(user, target, filters), page_number())
+    return _render("reports/status.html", "reports/_status_results.html",
+                   survey_key=survey_key, target=target, filters=filters, result=result,
+                   listing=listing, statuses=operations.statuses_of(target, listing.items),
+                   **context)
+
+
+@bp.get("/<survey_key>/responses")
+@allow(Permission.review_responses)
+def responses(survey_key: str):
+    user = _user()
+    try:
+        filters = ResponseFilter.of(request.args, user)
+        target = operations.overseen(user, survey_key, periods.today(utcnow()))
+    except BadFilter as error:
+        filters = StatusFilter.of(request.args, user)
+        return _render("reports/responses.html", "reports/_response_results.html", 400,
+                       error=str(error), survey_key=survey_key, target=None,
+                       statuses=list(ResponseStatus), **_choices(user, filters.prefecture_code))
+    listing = Page.of(operations.responses(user, target.survey, filters), page_number())
+    return _render("reports/responses.html", "reports/_response_results.html",
+                   survey_key=survey_key, target=target, filters=filters, listing=listing,
+                   statuses=list(ResponseStatus), **_choices(user, filters.prefecture_code))

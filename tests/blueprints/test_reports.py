@@ -1,0 +1,194 @@
+"""回答状況・回答一覧: who has answered, counted by area and type, the contacts of those who
+have not, and the responses of a date range, each within the user's scope."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from gmis.db import session, utcnow
+from gmis.models import City, FacilityType, Role
+from gmis.surveys import periods
+from tests.fixtures.surveys import HOSPITAL_DAY
+from tests.fixtures.web import sign_in
+
+
+def today():
+    return periods.today(utcnow())
+
+
+def text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.fixture
+def hospital_daily(builtin_survey):
+    return builtin_survey("hospital_daily")
+
+
+@pytest.fixture
+def tokyo(make_user, make_facility, hospital_daily):
+    """Two hospitals of 東京都 with their users, a clinic (not asked) and an Osaka hospital."""
+    first = make_user(facility=make_facility(name="髙島平中央病院", phone="0339761111",
+                                             email="info@takashimadaira.example.jp"))
+    second = make_user(facility=make_facility(name="新宿白十字病院"))
+    make_facility(facility_type=FacilityType.clinic, name="新宿内科クリニック")
+    osaka = make_user(facility=make_facility(prefecture_code="27", name="大阪港病院"))
+    session.commit()
+    return first, second, osaka
+
+
+def client_of(app, user):
+    client = app.test_client()
+    sign_in(client, user)
+    return client
+
+
+def test_a_prefecture_sees_a_hospital_move_from_not_answered_to_answered(
+        app, tokyo, hospital_daily, make_user, answer_survey):
+    first, second, _ = tokyo
+    prefecture = make_user(Role.prefecture)
+    session.commit()
+    client = client_of(app, prefecture)
+
+    before = text(client.get("/reports/hospital_daily/status").get_data(as_text=True))
+    assert "回答済み 0 / 2件(0%)" in before
+    assert "髙島平中央病院" in before and "新宿白十字病院" in before
+    assert "03-3976-1111" in before and "info@takashimadaira.example.jp" in before
+    assert "大阪港病院" not in before and "新宿内科クリニック" not in before
+
+    # The hospital submits today's survey through its own fill page.
+    hospital = client_of(app, first)
+    url = f"/surveys/hospital_daily/{today().isoformat()}"
+    page = hospital.get(url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    done = hospital.post(url, data={"csrf_token": token, "revision": "0", "section": "",
+                                    "action": "submit",
+                                    **{f"f.{k}": v for k, v in HOSPITAL_DAY.items()}})
+    assert done.status_code == 303, done.get_data(as_text=True)
+
+    after = client.get("/reports/hospital_daily/status").get_data(as_text=True)
+    assert "回答済み 1 / 2件(50%)" in text(after)
+    unanswered = after[after.index("未回答の医療機関"):]
+    assert "新宿白十字病院" in unanswered and "髙島平中央病院" not in unanswered
+
+
+def test_drafts_and_returned_responses_count_as_not_answered(app, tokyo, hospital_daily,
+                                                             make_user, answer_survey):
+    first, second, _ = tokyo
+    answer_survey(hospital_daily, first, today(), {"total_beds": "100"}, submit=False)
+    prefecture = make_user(Role.prefecture)
+    session.commit()
+    html = text(client_of(app, prefecture).get("/reports/hospital_daily/status")
+                .get_data(as_text=True))
+    assert "回答済み 0 / 2件" in html and "うち一時保存 1件" in html
+    assert "一時保存" in html
+
+
+def test_counts_by_area_and_type_and_the_filters(app, tokyo, hospital_daily, make_user,
+                                                 answer_survey):
+    first, second, _ = tokyo
+    answer_survey(hospital_daily, first, today(), HOSPITAL_DAY)
+    prefecture = make_user(Role.prefecture)
+    session.commit()
+    client = client_of(app, prefecture)
+    html = client.get("/reports/hospital_daily/status").get_data(as_text=True)
+    area = first.facility.secondary_area
+    assert re.search(rf"<th scope=\"row\">{area.name}</th>\s*<td class=\"num\">1</td>", html)
+    assert re.search(r"<th scope=\"row\">病院</th>\s*<td class=\"num\">1</td>", html)
+
+    # Filters: by type (a clinic is not asked at all), and as an htmx fragment.
+    clinics = client.get("/reports/hospital_daily/status?type=clinic",
+                         headers={"HX-Request": "true"})
+    fragment = clinics.get_data(as_text=True)
+    assert "<html" not in fragment
+    assert "この条件に当てはまる回答対象の医療機関はありません。" in fragment
+
+
+def test_national_users_count_by_prefecture_and_may_pick_one(app, tokyo, make_user):
+    national = make_user(Role.national)
+    session.commit()
+    client = client_of(app, national)
+    html = client.get("/reports/hospital_daily/status").get_data(as_text=True)
+    assert "都道府県別" in html and "東京都" in html and "大阪府" in html
+    assert "回答済み 0 / 3件" in text(html)
+    osaka = text(client.get("/reports/hospital_daily/status?pref=27").get_data(as_text=True))
+    assert "回答済み 0 / 1件" in osaka and "二次医療圏別" in osaka
+
+
+def test_a_city_sees_only_the_facilities_in_it(app, tokyo, make_user, make_facility):
+    shinjuku = session.query(City).filter_by(code="131041").one()
+    make_facility(name="新宿区立病院", city_id=shinjuku.id)
+    city = make_user(Role.city)
+    session.commit()
+    html = text(client_of(app, city).get("/reports/hospital_daily/status").get_data(
+        as_text=True))
+    assert "回答済み 0 / 1件" in html and "新宿区立病院" in html
+    assert "髙島平中央病院" not in html
+
+
+def test_a_past_day_and_a_bad_date(app, tokyo, hospital_daily, make_user, answer_survey):
+    first, _, _ = tokyo
+    yesterday = today() - timedelta(days=1)
+    answer_survey(hospital_daily, first, yesterday, HOSPITAL_DAY)
+    prefecture = make_user(Role.prefecture)
+    session.commit()
+    client = client_of(app, prefecture)
+    past = text(client.get(f"/reports/hospital_daily/status?date={yesterday.isoformat()}")
+                .get_data(as_text=True))
+    assert "回答済み 1 / 2件" in past
+    bad = client.get("/reports/hospital_daily/status?date=2026-13-45&type=hospital")
+    assert bad.status_code == 400
+    html = bad.get_data(as_text=True)
+    assert "日付は「2026-12-01」の形で入力してください。" in html
+    assert 'value="2026-13-45"' in html  # what was typed stays
+    assert '<option value="hospital" selected>' in html
+
+
+def test_responses_of_a_date_range(app, tokyo, hospital_daily, make_user, answer_survey):
+    first, second, osaka = tokyo
+    for days_ago in (0, 1, 5):
+        answer_survey(hospital_daily, first, today() - timedelta(days=days_ago), HOSPITAL_DAY)
+    answer_survey(hospital_daily, second, today(), {"total_beds": "80"}, submit=False)
+    answer_survey(hospital_daily, osaka, today(), HOSPITAL_DAY)
+    prefecture = make_user(Role.prefecture)
+    session.commit()
+    client = client_of(app, prefecture)
+    start = (today() - timedelta(days=2)).isoformat()
+    html = client.get(f"/reports/hospital_daily/responses?from={start}&to={today()}")
+    listed = text(html.get_data(as_text=True))
+    assert "2件" in listed and listed.count("髙島平中央病院") == 2
+    assert "大阪港病院" not in listed and "新宿白十字病院" not in listed  # a draft, by default
+    drafts = text(client.get(f"/reports/hospital_daily/responses?status=draft&to={today()}")
+                  .get_data(as_text=True))
+    assert "新宿白十字病院" in drafts
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("from=yesterday", "開始日は「2026-12-01」の形で入力してください。"),
+    ("from=2026-12-10&to=2026-12-01", "終了日は開始日以降にしてください。"),
+    ("from=2024-01-01&to=2026-01-01", "期間は366日以内にしてください。"),
+])
+def test_bad_ranges_are_refused_in_japanese(app, hospital_daily, make_user, query, message):
+    prefecture = make_user(Role.prefecture)
+    session.commit()
+    response = client_of(app, prefecture).get(f"/reports/hospital_daily/responses?{query}")
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+
+
+def test_facilities_and_fire_departments_may_not_look(app, hospital_daily, make_user):
+    for role in (Role.facility, Role.aggregator, Role.fire_department):
+        user = make_user(role)
+        session.commit()
+        client = client_of(app, user)
+        assert client.get("/reports/hospital_daily/status").status_code == 403
+        assert client.get("/reports").status_code == 403
+
+
+def test_an_unknown_survey_is_not_found(app, make_user):
+    prefecture = make_user(Role.prefecture)
+    session.commit()
+    assert client_of(app, prefecture).get("/reports/nothing/status").status_code == 404
