@@ -50,6 +50,7 @@ EXPECTED = {
     "survey_admin.definition": SURVEY_MANAGERS,
     "surveys.index": ANSWERERS,
     "surveys.fill": ANSWERERS,
+    "surveys.open_day": ANSWERERS,
     "surveys.validate": ANSWERERS,
     "surveys.autosave": ANSWERERS,
     "surveys.response": ANSWERERS | REVIEWERS,

@@ -147,10 +147,14 @@ def answerable(definition: PeriodDef, period: Period, now: datetime) -> str | No
     return None
 
 
-def answerable_periods(definition: PeriodDef, now: datetime) -> list[Period]:
-    """The current period and the past ones still open for backfilling, newest first."""
+def answerable_periods(definition: PeriodDef, now: datetime,
+                       limit: int | None = None) -> list[Period]:
+    """The current period and the past ones still open for backfilling, newest first (at
+    most ``limit`` of them: a prefecture's survey may reach a year back)."""
     periods = [current_period(definition, now)]
     if definition.kind in ("daily", "weekly"):
-        for _ in range(definition.backfill_periods):
+        count = definition.backfill_periods if limit is None else min(
+            definition.backfill_periods, limit - 1)
+        for _ in range(count):
             periods.append(period_for(definition.kind, periods[-1].start - timedelta(days=1)))
     return [p for p in periods if answerable(definition, p, now) is None]

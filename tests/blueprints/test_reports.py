@@ -192,3 +192,27 @@ def test_an_unknown_survey_is_not_found(app, make_user):
     prefecture = make_user(Role.prefecture)
     session.commit()
     assert client_of(app, prefecture).get("/reports/nothing/status").status_code == 404
+
+
+def test_a_hospitals_home_shows_todays_survey_with_its_deadline_and_status(
+        app, tokyo, hospital_daily, answer_survey):
+    first, _, _ = tokyo
+    client = client_of(app, first)
+    home = text(client.get("/home").get_data(as_text=True))
+    assert "今回の回答" in home and "病院日次調査" in home and "未回答" in home
+    assert f"締切 {today():%Y/%m/%d} 13:00" in home
+    answer_survey(hospital_daily, first, today(), HOSPITAL_DAY)
+    session.commit()
+    assert "提出済み" in text(client.get("/home").get_data(as_text=True))
+
+
+def test_a_day_further_back_is_opened_by_date(app, tokyo, hospital_daily):
+    first, _, _ = tokyo
+    client = client_of(app, first)
+    day = (today() - timedelta(days=3)).isoformat()
+    opened = client.get(f"/surveys/hospital_daily/on?date={day}")
+    assert opened.status_code == 303
+    assert opened.headers["Location"].endswith(f"/surveys/hospital_daily/{day}")
+    bad = client.get("/surveys/hospital_daily/on?date=3日前")
+    assert bad.status_code == 400
+    assert "日付を「2026-12-01」の形で入力してください。" in bad.get_data(as_text=True)

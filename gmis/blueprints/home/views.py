@@ -6,8 +6,10 @@ from flask_login import current_user
 
 from gmis import access
 from gmis.access import Permission, allow
+from gmis.blueprints.surveys.operations import answered_surveys
 from gmis.db import session
 from gmis.models import ApplicationStatus, Facility, FacilityType, RegistrationApplication, Role
+from gmis.surveys import eligibility
 
 bp = Blueprint("home", __name__)
 
@@ -45,4 +47,9 @@ def index():
         context["pending_applications"] = _pending_applications(user)
     if user.role == Role.aggregator:
         context["members"] = user.aggregator.members
+    elif access.can(user, Permission.answer_surveys):
+        respondent = eligibility.respondent_of(user)
+        if respondent is not None:
+            context["due"] = [(item, item.periods[0]) for item in answered_surveys(respondent)
+                              if item.periods and item.periods[0].current]
     return render_template("home/index.html", **context)

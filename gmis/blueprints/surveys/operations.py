@@ -109,6 +109,20 @@ def open_page(user: User, survey_key: str, period_key: str,
     return FillPage(target, facility_arg if user.role == Role.aggregator else None)
 
 
+def period_on(survey_key: str, day_text: str | None) -> str:
+    """The key of the survey's period that holds the day typed (YYYY-MM-DD); Refused (400)
+    with a Japanese message for a day that cannot be read."""
+    survey = session.scalars(sa.select(Survey).where(Survey.key == survey_key)).first()
+    if survey is None:
+        abort(404)
+    try:
+        day = datetime.strptime((day_text or "").strip(), "%Y-%m-%d").date()
+    except ValueError:
+        raise Refused("日付を「2026-12-01」の形で入力してください。", 400) from None
+    version = version_in_force(survey, None, day) or survey.versions[-1]
+    return periods.period_for(runtime.compiled(version).definition.period.kind, day).key
+
+
 def revision_of(form) -> int | None:
     value = form.get("revision", "")
     return int(value) if value.isdigit() else None
@@ -147,6 +161,10 @@ class PeriodStatus:
         return pending and self.due is not None and self.now > self.due
 
 
+#: Periods listed per survey; older ones still open are reached by date.
+LISTED_PERIODS = 8
+
+
 @dataclass
 class ListedSurvey:
     survey: Survey
@@ -155,6 +173,8 @@ class ListedSurvey:
     periods: list[PeriodStatus]
     #: Why nothing can be answered now (a fiscal-year survey outside its window).
     closed: str | None
+    #: The survey may be answered further back than the periods listed.
+    more: bool = False
 
 
 def answered_surveys(respondent: Respondent, now: datetime | None = None) -> list[ListedSurvey]:
@@ -170,13 +190,14 @@ def answered_surveys(respondent: Respondent, now: datetime | None = None) -> lis
         definition = runtime.compiled(version).definition
         if not eligibility.answers(definition, respondent):
             continue
-        open_periods = periods.answerable_periods(definition.period, now)
+        open_periods = periods.answerable_periods(definition.period, now, LISTED_PERIODS)
         current = periods.current_period(definition.period, now)
         closed = None if open_periods else periods.answerable(definition.period, current, now)
         listed.append(ListedSurvey(survey, definition.title, definition.description,
                                    [PeriodStatus(p, periods.due_at(definition.period, p),
                                                  None, now, p == current)
-                                    for p in open_periods], closed))
+                                    for p in open_periods], closed,
+                                   more=definition.period.backfill_periods >= LISTED_PERIODS))
     keys = {p.period.key for item in listed for p in item.periods}
     if keys:
         found = {(r.survey_id, r.period_key): r for r in session.scalars(

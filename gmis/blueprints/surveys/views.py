@@ -57,6 +57,16 @@ def index():
                            members=members, facility_arg=facility_arg)
 
 
+@bp.get("/surveys/<survey_key>/on")
+@allow(Permission.answer_surveys)
+def open_day(survey_key: str):
+    """The fill page of the period holding a chosen day (for days further back than the
+    list shows)."""
+    period_key = operations.period_on(survey_key, request.args.get("date"))
+    return redirect(url_for("surveys.fill", survey_key=survey_key, period_key=period_key,
+                            facility=request.args.get("facility") or None), 303)
+
+
 @bp.route("/surveys/<survey_key>/<period_key>", methods=["GET", "POST"])
 @allow(Permission.answer_surveys)
 def fill(survey_key: str, period_key: str):
