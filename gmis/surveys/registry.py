@@ -92,6 +92,10 @@ class FieldType:
     def to_cel(self, value: Any) -> Any:
         return value
 
+    def from_cel(self, value: Any) -> Any:
+        """A computed field's CEL result as this type's value."""
+        return value
+
     def display(self, value: Any) -> str:
         """Plain text, for history, CSV and messages."""
         return "" if self.is_empty(value) else str(value)

@@ -110,8 +110,10 @@ def evaluate(survey: CompiledSurvey, values: Mapping[str, Any], *,
     for key in survey.computed_order:
         compiled = survey.fields[key]
         value = compiled.compute.evaluate(variables) if key in result.visible else None
-        result.values[key] = None if value is Unknown else value
-        variables[key] = result.values[key]
+        result.values[key] = None if value is Unknown or value is None else (
+            compiled.type.from_cel(value))
+        computed = result.values[key]
+        variables[key] = None if computed is None else compiled.type.to_cel(computed)
 
     for key, compiled in survey.fields.items():
         if key not in result.visible or compiled.compute is not None or key in result.errors:

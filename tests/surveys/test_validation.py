@@ -112,3 +112,34 @@ def test_prefill_takes_marked_fields_by_key_when_still_valid(survey):
 def test_stored_answers_round_trip(survey):
     result = evaluate_form(survey, form(total="100", vacant="30"))
     assert stored_values(survey, result.answers(survey))["used"] == 70
+
+
+COMPUTED = """
+schema_version: 1
+key: rates
+title: 率
+period: {kind: daily}
+sections:
+  - key: s
+    title: S
+    fields:
+      - {key: beds, type: integer, label: 病床数, min: "1,000", max: "２０００"}
+      - {key: planned, type: integer, label: 計画病床数, compute: double(beds) * 0.85}
+      - {key: ratio, type: decimal, label: 比率, compute: double(beds) / 3.0}
+"""
+
+
+def test_computed_values_take_their_fields_type_and_are_stored_readably():
+    survey = compile_survey(parse_definition(COMPUTED, "rates.yaml"), build_registry())
+    result = evaluate_form(survey, form(beds="1,001"))
+    assert result.ok
+    assert result.values["planned"] == 851  # 850.85 rounded half up: a whole number
+    assert str(result.values["ratio"]).startswith("333.66")
+    stored = result.answers(survey)
+    assert stored_values(survey, stored)["planned"] == 851
+
+
+def test_bounds_written_with_separators_or_full_width_digits_are_read_like_answers():
+    survey = compile_survey(parse_definition(COMPUTED, "rates.yaml"), build_registry())
+    assert evaluate_form(survey, form(beds="999")).errors["beds"] == [
+        "1,000〜2,000の範囲で入力してください。"]

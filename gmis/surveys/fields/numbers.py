@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from gmis.surveys.fields.base import BuiltinField, form_text
@@ -52,14 +52,15 @@ class _Number(BuiltinField):
         return problems
 
     def validate(self, value) -> list[str]:
-        low, high = self.definition.min, self.definition.max
+        # Bounds are read as typed answers are ("1,000" and full-width digits included).
+        low, high = (None if bound is None else self._read(bound)
+                     for bound in (self.definition.min, self.definition.max))
         unit = self.definition.unit
-        if low is not None and high is not None and not Decimal(str(low)) <= value <= Decimal(
-                str(high)):
+        if low is not None and high is not None and not low <= value <= high:
             return [f"{_format(low)}〜{_format(high)}{unit}の範囲で入力してください。"]
-        if low is not None and value < Decimal(str(low)):
+        if low is not None and value < low:
             return [f"{_format(low)}{unit}以上で入力してください。"]
-        if high is not None and value > Decimal(str(high)):
+        if high is not None and value > high:
             return [f"{_format(high)}{unit}以下で入力してください。"]
         return []
 
@@ -100,6 +101,13 @@ class IntegerField(_Number):
             raise ValueError(f"not an integer: {value!r}")
         return int(value)
 
+    def from_cel(self, value):
+        """A computed whole number: CEL arithmetic with a double (``beds * 0.8``) gives a
+        double, rounded half up as a person would."""
+        if isinstance(value, float):
+            return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        return value
+
 
 class DecimalField(_Number):
     """A number with decimals, e.g. a rate. Stored as text so that no digit is lost."""
@@ -138,3 +146,8 @@ class DecimalField(_Number):
 
     def to_cel(self, value):
         return float(value)
+
+    def from_cel(self, value):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return value
+        return Decimal(str(value))
