@@ -50,5 +50,7 @@ def from_environment() -> dict:
         "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
         "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", False),
         "MAIL_MAX_ATTEMPTS": _env_int("MAIL_MAX_ATTEMPTS", 10),
+        # Reminders go to facilities that have not answered this long before a deadline.
+        "SURVEY_REMINDER_MINUTES": _env_int("SURVEY_REMINDER_MINUTES", 60),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     }

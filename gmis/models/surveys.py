@@ -187,3 +187,23 @@ class ResponseEvent(Base):
     comment: Mapped[str] = mapped_column(sa.Text, default="")
 
     user: Mapped[User | None] = relationship()
+
+
+class SurveyReminder(Base):
+    """A reminder e-mailed to a respondent that had not answered a period near its deadline:
+    one per respondent and period, however many workers run the reminder job."""
+
+    __tablename__ = "survey_reminders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id"))
+    period_key: Mapped[str] = mapped_column(sa.String(16))
+    respondent_key: Mapped[str] = mapped_column(sa.String(32))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: How many addresses the reminder was queued for.
+    recipients: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (
+        sa.UniqueConstraint("survey_id", "period_key", "respondent_key",
+                            name="uq_reminder_period"),
+    )

@@ -216,3 +216,12 @@ def list_command() -> None:
                        f"{version.status.label:<3} {effective:<12} "
                        f"回答{answers.get(version.id, 0)}件  {version.source_name}")
 
+
+
+@surveys_cli.command("remind")
+def remind_command() -> None:
+    """E-mail the facilities that have not answered a survey whose deadline is near
+    (GMIS_SURVEY_REMINDER_MINUTES before it). Run it every few minutes."""
+    from gmis.reminders import send_due_reminders
+
+    click.echo(f"{send_due_reminders()}件の医療機関に回答の督促メールを送りました。")
