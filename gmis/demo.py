@@ -19,6 +19,7 @@ import sqlite3
 import time
 from contextlib import closing
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
@@ -26,9 +27,9 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from gmis import audit
+from gmis import audit, demo_answers
 from gmis.accounts.passwords import hash_password
-from gmis.db import session
+from gmis.db import session, utcnow
 from gmis.models import (
     Aggregator,
     City,
@@ -43,6 +44,7 @@ from gmis.models import (
     aggregator_members,
 )
 from gmis.reference import load_reference_data, read_csv
+from gmis.surveys import periods
 from gmis.text import with_check_digit
 
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -709,9 +711,33 @@ def load(facility_count: int = DEFAULT_FACILITIES, seed: int = DEFAULT_SEED) -> 
     load_reference_data()
     data = generate(facility_count, seed)
     write(data)
-    audit.record("demo.loaded", facilities=len(data.facilities), seed=seed)
+    answers = _answer_hospital_daily(seed)
+    audit.record("demo.loaded", facilities=len(data.facilities), seed=seed,
+                 daily_answers=answers)
     session.flush()
     return data
+
+
+#: Days of hospital daily answers in the demo, today included.
+ANSWERED_DAYS = 14
+
+
+def _answer_hospital_daily(seed: int) -> int:
+    """Two weeks of hospital daily answers, today's from about two thirds of the hospitals
+    (the demo hospital's own is left for the person trying the demo)."""
+    today = periods.today(utcnow())
+    target = demo_answers.hospital_daily(today - timedelta(days=ANSWERED_DAYS - 1))
+    if target is None:
+        return 0
+    rng = random.Random(seed)
+    hospitals = demo_answers.hospitals()
+    demo_hospital = session.scalar(sa.select(User.facility_id).where(
+        User.login_id == "demo-hospital"))
+    past = [today - timedelta(days=n) for n in range(ANSWERED_DAYS - 1, 0, -1)]
+    count = demo_answers.insert(demo_answers.response_rows(target, hospitals, past, rng))
+    count += demo_answers.insert(demo_answers.response_rows(
+        target, hospitals, [today], rng, answered_share=0.65, skip={demo_hospital}))
+    return count
 
 
 # --- command line --------------------------------------------------------------------------------

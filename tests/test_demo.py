@@ -195,3 +195,22 @@ def test_the_tokyo_prefecture_has_pending_applications_to_review():
     existing = {u.facility.code for u in session.scalars(
         sa.select(User).where(User.facility_id.is_not(None)))}
     assert sum(a.facility_code in existing for a in applications) == 1
+
+
+def test_with_the_daily_survey_set_up_the_hospitals_have_two_weeks_of_answers(
+        builtin_survey):
+    from gmis.db import utcnow
+    from gmis.models import SurveyResponse
+    from gmis.surveys import periods
+
+    builtin_survey("hospital_daily", effective_from=periods.today(utcnow()))
+    demo.load(SMALL)
+    responses = session.scalars(sa.select(SurveyResponse)).all()
+    days = {r.period_start for r in responses}
+    assert len(days) == demo.ANSWERED_DAYS
+    hospital = session.scalar(sa.select(User.facility_id).where(
+        User.login_id == "demo-hospital"))
+    today = periods.today(utcnow())
+    assert not [r for r in responses if r.facility_id == hospital and r.period_start == today]
+    sample = responses[0].answers
+    assert sample["occupied_beds"] == sample["total_beds"] - sample["vacant_beds"]

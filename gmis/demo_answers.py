@@ -1,0 +1,150 @@
+"""Plausible answers to the hospital daily survey (病院日次調査), for the demo data set and
+the benchmarks: each hospital's figures follow its bed count and drift from day to day.
+
+Answers are made by the survey engine itself (typed as a person would, then evaluated), so
+they are exactly what the fill page would have stored, computed fields included; rows are
+inserted in bulk, without per-field history (no person typed them).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from gmis.db import session
+from gmis.japan_time import TOKYO
+from gmis.models import (
+    Facility,
+    FacilityType,
+    ResponseStatus,
+    Survey,
+    SurveyResponse,
+    VersionStatus,
+)
+from gmis.surveys import periods, runtime
+from gmis.surveys.builder import CompiledSurvey
+from gmis.surveys.validation import evaluate_form
+from gmis.surveys.versions import version_in_force
+
+SURVEY_KEY = "hospital_daily"
+
+
+def typed_day(rng: random.Random, beds: int) -> dict[str, str]:
+    """One day's answers of a hospital of ``beds`` beds, as form values."""
+    icu = max(0, beds // 40)
+    ventilators = max(0, beds // 50)
+    ecmo = 1 if beds >= 300 else 0
+    vacant = rng.randint(0, max(1, beds // 6))
+    inpatients = rng.randint(0, max(1, beds // 30))
+    tests = rng.randint(0, 60)
+    pcr = rng.randint(0, tests)
+    limited = rng.random() < 0.08
+    typed = {
+        "outpatient_testing": "yes" if rng.random() < 0.6 else "no",
+        "pcr_available": "available" if rng.random() < 0.8 else "unavailable",
+        "outpatient_status": "normal", "inpatient_status": "normal",
+        "emergency_status": "limited" if limited else "normal", "surgery_status": "normal",
+        "staff_shortage": "no",
+        "covid_inpatients": str(inpatients),
+        "covid_severe_inpatients": str(rng.randint(0, inpatients // 4)),
+        "covid_admitted_today": str(rng.randint(0, 3)),
+        "covid_discharged_today": str(rng.randint(0, 3)),
+        "tests_total": str(tests), "pcr_tests": str(pcr),
+        "antigen_quantitative_tests": str(rng.randint(0, tests - pcr)),
+        "antigen_qualitative_tests": str(rng.randint(0, tests - pcr)),
+        "total_beds": str(beds), "vacant_beds": str(vacant),
+        "covid_acceptable_beds": str(rng.randint(0, min(vacant, 10))),
+        "icu_beds": str(icu), "ventilators": str(ventilators), "ecmo": str(ecmo),
+    }
+    if icu:
+        typed["icu_vacant_beds"] = str(rng.randint(0, icu))
+    if ventilators:
+        typed["ventilators_in_use"] = str(rng.randint(0, ventilators))
+    if ecmo:
+        typed["ecmo_in_use"] = str(rng.randint(0, ecmo))
+    if limited:
+        typed["service_limit_reason"] = "職員の感染による人員不足のため、救急を制限しています。"
+    return typed
+
+
+def stored_day(compiled: CompiledSurvey, rng: random.Random, beds: int) -> dict:
+    evaluation = evaluate_form(compiled, {f"f.{k}": v for k, v in typed_day(rng, beds).items()})
+    if not evaluation.ok:
+        raise ValueError(f"demo answers refused by the survey: {evaluation.errors}")
+    return evaluation.answers(compiled)
+
+
+@dataclass(frozen=True)
+class DailyAnswers:
+    survey: Survey
+    compiled: CompiledSurvey
+    version_id: int
+
+
+def hospital_daily(since: date) -> DailyAnswers | None:
+    """The hospital daily survey in force nationwide since ``since``; None before set-up
+    imported it. A fresh installation publishes it from the day of set-up: the demo then
+    moves that first version's start back, as if the system had been running since."""
+    survey = session.scalars(sa.select(Survey).where(Survey.key == SURVEY_KEY)).first()
+    if survey is None:
+        return None
+    version = version_in_force(survey, None, since)
+    if version is None:
+        first = next((v for v in survey.versions if v.prefecture_code is None
+                      and v.status == VersionStatus.published), None)
+        answered = session.scalar(sa.select(SurveyResponse.id).where(
+            SurveyResponse.survey_id == survey.id).limit(1))
+        if first is None or answered is not None:
+            return None
+        first.effective_from = since
+        session.flush()
+        version = first
+    return DailyAnswers(survey, runtime.compiled(version), version.id)
+
+
+def response_rows(target: DailyAnswers, hospitals: list[Facility], days: list[date],
+                  rng: random.Random, *, answered_share: float = 0.9,
+                  skip: set[int] = frozenset()) -> Iterator[dict]:
+    """Rows for ``SurveyResponse`` of ``hospitals`` answering on ``days`` (about
+    ``answered_share`` of them each day, submitted in the morning Japan time)."""
+    for day in days:
+        period = periods.period_for("daily", day)
+        for hospital in hospitals:
+            if hospital.id in skip or rng.random() > answered_share:
+                continue
+            submitted = datetime.combine(day, time(8), TOKYO) + timedelta(
+                minutes=rng.randint(0, 270))
+            yield dict(
+                survey_id=target.survey.id, version_id=target.version_id,
+                respondent_key=f"facility:{hospital.id}", facility_id=hospital.id,
+                prefecture_code=hospital.prefecture_code, city_id=hospital.city_id,
+                period_key=period.key, period_start=period.start,
+                status=ResponseStatus.submitted,
+                answers=stored_day(target.compiled, rng, hospital.beds or 50),
+                revision=1, return_comment="", created_at=submitted, updated_at=submitted,
+                submitted_at=submitted, answered_on_behalf=False,
+            )
+
+
+def insert(rows: Iterator[dict], batch: int = 2000) -> int:
+    """Insert rows in batches; how many."""
+    count, pending = 0, []
+    for row in rows:
+        pending.append(row)
+        if len(pending) == batch:
+            session.execute(sa.insert(SurveyResponse), pending)
+            count, pending = count + len(pending), []
+    if pending:
+        session.execute(sa.insert(SurveyResponse), pending)
+        count += len(pending)
+    return count
+
+
+def hospitals() -> list[Facility]:
+    return list(session.scalars(sa.select(Facility).where(
+        Facility.facility_type == FacilityType.hospital, Facility.is_active.is_(True))
+        .order_by(Facility.id)))
