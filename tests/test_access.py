@@ -59,6 +59,7 @@ EXPECTED = {
     "reports.index": REVIEWERS,
     "reports.status": REVIEWERS,
     "reports.responses": REVIEWERS,
+    "reports.export": REVIEWERS,
 }
 
 

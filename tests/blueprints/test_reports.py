@@ -7,11 +7,12 @@ import re
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from gmis.db import session, utcnow
 from gmis.models import City, FacilityType, Role
 from gmis.surveys import periods
-from tests.fixtures.surveys import HOSPITAL_DAY
+from tests.fixtures.surveys import HOSPITAL_DAY, SURVEY_DEFS
 from tests.fixtures.web import sign_in
 
 
@@ -216,3 +217,91 @@ def test_a_day_further_back_is_opened_by_date(app, tokyo, hospital_daily):
     bad = client.get("/surveys/hospital_daily/on?date=3日前")
     assert bad.status_code == 400
     assert "日付を「2026-12-01」の形で入力してください。" in bad.get_data(as_text=True)
+
+
+def csv_rows(response, encoding="cp932"):
+    import csv
+    import io
+
+    return list(csv.reader(io.StringIO(response.get_data().decode(encoding), newline="")))
+
+
+def test_the_export_reads_back_with_the_same_values_in_cp932(
+        app, hospital_daily, make_user, make_facility, answer_survey):
+    from gmis.models import AuditEvent
+
+    takashima = make_user(facility=make_facility(name="髙島平中央病院"))
+    yoshida = make_user(facility=make_facility(name="𠮷田記念病院"))
+    for user in (takashima, yoshida):
+        answer_survey(hospital_daily, user, today(), {**HOSPITAL_DAY,
+                                                      "remarks": "=HYPERLINK(\"x\")"})
+    prefecture = make_user(Role.prefecture, name="東京 都子")
+    session.commit()
+    client = client_of(app, prefecture)
+    response = client.get(f"/reports/hospital_daily/export.csv?from={today()}&to={today()}")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/csv; charset=Windows-31J")
+    assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+    rows = csv_rows(response)
+    header, data, notice = rows[0], rows[1:-1], rows[-1]
+    assert header[:4] == ["対象期間", "都道府県", "二次医療圏", "回答者"]
+    assert "空床数" in header and "使用中の病床数" in header
+    by_name = {row[3]: dict(zip(header, row, strict=False)) for row in data}
+    assert set(by_name) == {"髙島平中央病院", "〓田記念病院"}
+    row = by_name["髙島平中央病院"]
+    assert row["対象期間"] == today().isoformat() and row["状態"] == "提出済み"
+    assert row["空床数"] == "13" and row["使用中の病床数"] == "107"
+    assert row["PCR検査実施の可否"] == "可能"
+    assert row["都道府県への連絡事項"].startswith("'=")  # neutralised for Excel
+    assert "U+20BB7" in notice[0] and "〓" in notice[0]
+    exported = session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "survey.responses_exported")).one()
+    assert exported.user_id == prefecture.id
+
+
+def test_the_export_in_utf8_keeps_every_character(app, hospital_daily, make_user,
+                                                  make_facility, answer_survey):
+    yoshida = make_user(facility=make_facility(name="𠮷田記念病院"))
+    answer_survey(hospital_daily, yoshida, today(), HOSPITAL_DAY)
+    prefecture = make_user(Role.prefecture)
+    session.commit()
+    response = client_of(app, prefecture).get(
+        f"/reports/hospital_daily/export.csv?encoding=utf-8&to={today()}")
+    rows = csv_rows(response, "utf-8-sig")
+    assert [row[3] for row in rows[1:]] == ["𠮷田記念病院"]
+
+
+def test_a_range_over_two_versions_exports_each_in_its_own_columns(
+        app, hospital_daily, make_user, answer_survey, runner, tmp_path):
+    first = make_user()
+    answer_survey(hospital_daily, first, today() - timedelta(days=1), HOSPITAL_DAY)
+    definition = (SURVEY_DEFS / "hospital_daily.yaml").read_text(encoding="utf-8")
+    changed = tmp_path / "hospital_daily.yaml"
+    changed.write_text(definition.replace(
+        "      - key: remarks\n", "      - key: oxygen_shortage\n        type: yes_no\n"
+        "        label: 酸素の供給に不安がある\n      - key: remarks\n", 1), encoding="utf-8")
+    session.commit()
+    result = runner.invoke(args=["surveys", "import", str(changed), "--publish"])
+    assert result.exit_code == 0, result.output
+    answer_survey(hospital_daily, first, today(), {**HOSPITAL_DAY, "oxygen_shortage": "yes"})
+    prefecture = make_user(Role.prefecture)
+    session.commit()
+    response = client_of(app, prefecture).get(
+        f"/reports/hospital_daily/export.csv?from={today() - timedelta(days=1)}&to={today()}")
+    rows = csv_rows(response)
+    header = rows[0]
+    by_day = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
+    assert by_day[today().isoformat()]["酸素の供給に不安がある"] == "はい"
+    assert by_day[today().isoformat()]["版"] == "2"
+    old = by_day[(today() - timedelta(days=1)).isoformat()]
+    assert old["版"] == "1" and old["酸素の供給に不安がある"] == "" and old["空床数"] == "13"
+
+
+def test_a_bad_encoding_is_refused_on_the_list_page(app, hospital_daily, make_user):
+    prefecture = make_user(Role.prefecture)
+    session.commit()
+    response = client_of(app, prefecture).get(
+        "/reports/hospital_daily/export.csv?encoding=latin-1&type=hospital")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "文字コードは" in html and '<option value="hospital" selected>' in html

@@ -7,6 +7,7 @@ Every query starts from ``access``: the facilities and responses a user may see.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -16,7 +17,9 @@ from flask import abort
 from gmis import access
 from gmis.blueprints.facilities.operations import NATIONWIDE_ROLES
 from gmis.db import session, utcnow
+from gmis.japan_time import to_tokyo
 from gmis.models import (
+    City,
     Facility,
     FacilityType,
     Prefecture,
@@ -29,6 +32,7 @@ from gmis.models import (
 )
 from gmis.surveys import eligibility, periods, runtime
 from gmis.surveys.builder import CompiledSurvey
+from gmis.surveys.export import AnswerColumns
 from gmis.surveys.versions import version_in_force
 
 #: A response counts as an answer once it is submitted; a draft or a returned response does not.
@@ -283,3 +287,61 @@ def responses(user: User, survey: Survey, filters: ResponseFilter) -> sa.Select:
         query = query.where(SurveyResponse.status != ResponseStatus.draft)
     return query.order_by(SurveyResponse.period_start.desc(), SurveyResponse.prefecture_code,
                           SurveyResponse.respondent_key)
+
+
+# --- CSV export ------------------------------------------------------------------------------
+
+#: The columns every export starts with, before the answers of the versions answered.
+RESPONSE_COLUMNS = ("対象期間", "都道府県", "二次医療圏", "回答者", "医療機関コード", "種別",
+                    "状態", "提出日時", "最終更新日時", "最終更新者", "代理回答", "版")
+
+
+@dataclass
+class Export:
+    """What a CSV export of responses will write: built in the view, streamed after it."""
+
+    filename: str
+    header: list[str]
+    statement: sa.Select
+    columns: AnswerColumns
+    version_numbers: dict[int, int]
+
+    def rows(self) -> Iterator[list]:
+        """The rows, read in batches while the file is sent (constant memory)."""
+        result = session.execute(self.statement.execution_options(yield_per=1000))
+        for row in result:
+            yield [row.period_key, row.prefecture, row.area or "",
+                   row.facility or row.city or row.prefecture, row.code or "",
+                   row.facility_type.label if row.facility_type else "",
+                   ResponseStatus(row.status).label, to_tokyo(row.submitted_at),
+                   to_tokyo(row.updated_at), row.updated_by or "",
+                   "代理回答" if row.on_behalf else "", self.version_numbers[row.version_id],
+                   *self.columns.cells(row.version_id, row.answers)]
+
+
+def response_export(user: User, survey: Survey, filters: ResponseFilter) -> Export:
+    """The export of the responses the list shows, each in the columns of its own version."""
+    listed = responses(user, survey, filters)
+    version_ids = set(session.scalars(
+        listed.with_only_columns(SurveyResponse.version_id).distinct().order_by(None)))
+    answered = session.scalars(sa.select(SurveyVersion).where(
+        SurveyVersion.id.in_(version_ids)).order_by(SurveyVersion.number.desc())).all()
+    columns = AnswerColumns({v.id: runtime.compiled(v) for v in answered})
+    statement = (
+        listed.with_only_columns(
+            SurveyResponse.period_key, Prefecture.name.label("prefecture"),
+            SecondaryArea.name.label("area"), Facility.name.label("facility"),
+            City.name.label("city"), Facility.code.label("code"), Facility.facility_type,
+            SurveyResponse.status, SurveyResponse.submitted_at, SurveyResponse.updated_at,
+            User.name.label("updated_by"), SurveyResponse.answered_on_behalf.label("on_behalf"),
+            SurveyResponse.version_id, SurveyResponse.answers)
+        .select_from(SurveyResponse)
+        .join(Prefecture, Prefecture.code == SurveyResponse.prefecture_code)
+        .outerjoin(Facility, Facility.id == SurveyResponse.facility_id)
+        .outerjoin(SecondaryArea, SecondaryArea.id == Facility.secondary_area_id)
+        .outerjoin(City, City.id == SurveyResponse.city_id)
+        .outerjoin(User, User.id == SurveyResponse.updated_by_id))
+    span = (f"{filters.start:%Y%m%d}" if filters.start == filters.end
+            else f"{filters.start:%Y%m%d}-{filters.end:%Y%m%d}")
+    return Export(f"{survey.title}_{span}.csv", [*RESPONSE_COLUMNS, *columns.header],
+                  statement, columns, {v.id: v.number for v in answered})

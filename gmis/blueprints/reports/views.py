@@ -11,6 +11,7 @@ from gmis.access import Permission, allow
 from gmis.blueprints.facilities.operations import area_choices, prefecture_choices
 from gmis.blueprints.reports import operations
 from gmis.blueprints.reports.operations import BadFilter, ResponseFilter, StatusFilter
+from gmis.csv_export import Encoding, UnsupportedEncodingError, csv_response
 from gmis.db import utcnow
 from gmis.models import FacilityType, ResponseStatus
 from gmis.pagination import Page, page_number
@@ -83,3 +84,25 @@ def responses(survey_key: str):
     return _render("reports/responses.html", "reports/_response_results.html",
                    survey_key=survey_key, target=target, filters=filters, listing=listing,
                    statuses=list(ResponseStatus), **_choices(user, filters.prefecture_code))
+
+
+@bp.get("/<survey_key>/export.csv")
+@allow(Permission.review_responses)
+def export(survey_key: str):
+    """The responses of the list's filters as CSV: cp932 for Excel unless ``encoding`` asks
+    for UTF-8. A filter that cannot be read shows the list page with the message."""
+    user = _user()
+    try:
+        filters = ResponseFilter.of(request.args, user)
+        encoding = Encoding.from_argument(request.args.get("encoding"))
+        target = operations.overseen(user, survey_key, periods.today(utcnow()))
+    except (BadFilter, UnsupportedEncodingError) as error:
+        filters = StatusFilter.of(request.args, user)
+        return render_template("reports/responses.html", error=str(error),
+                               survey_key=survey_key, target=None,
+                               statuses=list(ResponseStatus),
+                               **_choices(user, filters.prefecture_code)), 400
+    prepared = operations.response_export(user, target.survey, filters)
+    return csv_response(prepared.filename, prepared.header, prepared.rows(), encoding,
+                        audit_action="survey.responses_exported", audit_object=target.survey,
+                        audit_details=dict(request.args))
