@@ -17,9 +17,9 @@ from gmis.reference import load_reference_data
 
 pytest_plugins = [
     "tests.fixtures.factories",
+    "tests.fixtures.surveys",
     "tests.fixtures.live",
     "tests.fixtures.smtp",
-    "tests.fixtures.surveys",
     "tests.fixtures.web",
 ]
 
