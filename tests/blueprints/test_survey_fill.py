@@ -437,7 +437,10 @@ def test_an_aggregator_answers_for_a_member_but_not_for_others(
     assert page.post(action="save", f__cylinders="7").status_code == 303
     response = response_of(member)
     assert response.answered_on_behalf is True
-    assert "代理回答" in client.get(f"/responses/{response.id}").get_data(as_text=True)
+    shown = text(client.get(f"/responses/{response.id}").get_data(as_text=True))
+    assert "代理回答" in shown
+    # Who answered for whom: the member's record names the aggregator's user and body.
+    assert f"({aggregator.name}、{aggregator.aggregator.name})" in shown
 
     assert Filler(client, facility=stranger.id).open().status_code == 404
     assert client.get(f"/surveys?facility={stranger.id}").status_code == 404
