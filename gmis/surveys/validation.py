@@ -73,6 +73,14 @@ def stored_values(survey: CompiledSurvey, answers: Mapping[str, Any]) -> dict[st
             for key, value in answers.items() if key in survey.fields}
 
 
+def expression_values(survey: CompiledSurvey, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored answers as expressions elsewhere see them (every field, null when empty):
+    for rules outside the survey that read its answers, e.g. emergency supply checks."""
+    variables = _variables(survey, stored_values(survey, answers), {})
+    del variables["respondent"]
+    return variables
+
+
 def _variables(survey: CompiledSurvey, values: dict[str, Any],
                respondent: Mapping[str, Any]) -> dict[str, Any]:
     variables = {key: None for key in survey.fields}
