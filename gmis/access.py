@@ -20,6 +20,7 @@ from gmis.models import (
     FireDepartment,
     RegistrationApplication,
     Role,
+    SosRequest,
     SurveyResponse,
     SurveyVersion,
     User,
@@ -43,6 +44,12 @@ class Permission(enum.StrEnum):
     view_responses = "view_responses"
     #: Upload, preview and publish survey versions (nationwide, or one's prefecture's).
     manage_surveys = "manage_surveys"
+    #: File emergency supply requests (緊急配布要請) for one's facility or members.
+    request_supplies = "request_supplies"
+    #: Accept or return the emergency supply requests within one's scope.
+    review_supplies = "review_supplies"
+    #: Read and print emergency supply requests within one's scope.
+    view_supply_requests = "view_supply_requests"
 
 
 _EVERY_SIGNED_IN_ROLE = set(Role)
@@ -66,7 +73,10 @@ for _role in (Role.prefecture, Role.city, Role.national, Role.secretariat):
     ROLE_PERMISSIONS[_role] |= {Permission.review_responses, Permission.view_responses}
 
 for _role in (Role.prefecture, Role.national, Role.secretariat):
-    ROLE_PERMISSIONS[_role].add(Permission.manage_surveys)
+    ROLE_PERMISSIONS[_role] |= {Permission.manage_surveys, Permission.review_supplies,
+                                Permission.view_supply_requests}
+for _role in (Role.facility, Role.aggregator):
+    ROLE_PERMISSIONS[_role] |= {Permission.request_supplies, Permission.view_supply_requests}
 
 PUBLIC = "public"
 
@@ -217,6 +227,23 @@ def survey_publish_scope(user: User) -> sa.ColumnElement[bool]:
     if user.role == Role.prefecture:
         return SurveyVersion.prefecture_code == user.prefecture_code
     return sa.false()
+
+
+def sos_request_scope(user: User) -> sa.ColumnElement[bool]:
+    """The emergency supply requests ``user`` may read: a facility's (or an aggregator's
+    members') own, a prefecture's facilities', all for national and the secretariat."""
+    match user.role:
+        case Role.national | Role.secretariat:
+            return sa.true()
+        case Role.prefecture:
+            return SosRequest.prefecture_code == user.prefecture_code
+        case Role.facility | Role.aggregator:
+            return SosRequest.facility_id.in_(sa.select(Facility.id).where(facility_scope(user)))
+    return sa.false()
+
+
+def sos_requests(user: User) -> sa.Select:
+    return sa.select(SosRequest).where(sos_request_scope(user))
 
 
 def user_scope(user: User) -> sa.ColumnElement[bool]:

@@ -18,6 +18,8 @@ MASTER_READERS = EVERY_ROLE - {Role.fire_department}
 SURVEY_MANAGERS = frozenset({Role.prefecture, Role.national, Role.secretariat})
 ANSWERERS = frozenset({Role.facility, Role.aggregator, Role.prefecture, Role.city})
 REVIEWERS = frozenset({Role.prefecture, Role.city, Role.national, Role.secretariat})
+SOS_REQUESTERS = frozenset({Role.facility, Role.aggregator})
+SOS_REVIEWERS = frozenset({Role.prefecture, Role.national, Role.secretariat})
 
 EXPECTED = {
     "static": PUBLIC,
@@ -60,6 +62,15 @@ EXPECTED = {
     "reports.status": REVIEWERS,
     "reports.responses": REVIEWERS,
     "reports.export": REVIEWERS,
+    "sos.index": SOS_REQUESTERS,
+    "sos.new": SOS_REQUESTERS,
+    "sos.detail": SOS_REQUESTERS | SOS_REVIEWERS,
+    "sos.print_view": SOS_REQUESTERS | SOS_REVIEWERS,
+    "sos.pdf": SOS_REQUESTERS | SOS_REVIEWERS,
+    "sos.review_queue": SOS_REVIEWERS,
+    "sos.review_export": SOS_REVIEWERS,
+    "sos.accept": SOS_REVIEWERS,
+    "sos.return_request": SOS_REVIEWERS,
 }
 
 
@@ -99,12 +110,16 @@ def sample(make_facility, make_user):
     session.add(application)
     version = _published_survey_version()
     response = _survey_response(facility)
+    from gmis.models import SosRequest
+
+    sos_request = SosRequest(facility=facility, prefecture_code="13", title="要請")
+    session.add(sos_request)
     session.commit()
     return {"survey_key": response.survey.key, "period_key": response.period_key,
             "response_id": response.id, "version_id": version.id, "facility_id": facility.id,
             "application_id": application.id,
             "user_id": make_user().id, "token": "no-such-token", "number": "x",
-            "filename": "css/app.css"}
+            "filename": "css/app.css", "request_id": sos_request.id}
 
 
 def _published_survey_version():

@@ -10,10 +10,11 @@ def register_blueprints(app: Flask) -> None:
     from gmis.blueprints.home.views import bp as home
     from gmis.blueprints.registration.views import bp as registration
     from gmis.blueprints.reports.views import bp as reports
+    from gmis.blueprints.sos.views import bp as sos
     from gmis.blueprints.survey_admin.views import bp as survey_admin
     from gmis.blueprints.surveys.views import bp as surveys
     from gmis.blueprints.users.views import bp as users
 
     for blueprint in (core, auth, home, facilities, registration, users, survey_admin,
-                      surveys, reports):
+                      surveys, reports, sos):
         app.register_blueprint(blueprint)

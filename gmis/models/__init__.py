@@ -15,6 +15,7 @@ from gmis.models.organisations import (
     aggregator_members,
 )
 from gmis.models.registrations import ApplicationStatus, RegistrationApplication
+from gmis.models.sos import SOS_STATUS_LABELS, SosEvent, SosRequest, SosRequestItem, SosStatus
 from gmis.models.support import AuditEvent, OutboxMessage, OutboxStatus
 from gmis.models.surveys import (
     ResponseChange,
@@ -28,6 +29,11 @@ from gmis.models.surveys import (
 )
 
 __all__ = [
+    "SOS_STATUS_LABELS",
+    "SosEvent",
+    "SosRequest",
+    "SosRequestItem",
+    "SosStatus",
     "DESIGNATIONS",
     "AccountToken",
     "Aggregator",

@@ -11,3 +11,10 @@ document.addEventListener("htmx:responseError", function (event) {
   }
   box.textContent = "通信に失敗しました。時間をおいて再度お試しください。入力内容は保持されています。";
 });
+
+// Print buttons of print-ready views (the page is also printable from the browser's menu).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
+});
