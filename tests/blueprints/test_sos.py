@@ -256,3 +256,30 @@ def test_the_pdf_embeds_a_japanese_font_and_the_facility_name_as_text(app, hospi
              for font in page["/Resources"]["/Font"].values()}
     assert any("IPAexGothic" in name for name in fonts), fonts
     assert all(page.mediabox.width == pytest.approx(595.3, abs=1) for page in reader.pages)
+
+
+def test_changing_a_request_under_review_takes_it_back_to_unapplied(app, hospital, answered):
+    client = client_of(app, hospital)
+    Requester(client).post("apply", general_confirmed="y", n95_confirmed="y",
+                           quantity_n95_mask="300")
+    request = the_request()
+    form = Requester(client, f"/sos/{request.id}")
+    assert "変更を保存する" in form.html and 'value="apply"' not in form.html
+    assert form.post(general_confirmed="y", n95_confirmed="y",
+                     quantity_n95_mask="500").status_code == 303
+    session.refresh(request)
+    assert request.status == SosStatus.draft and request.quantity("n95_mask") == 500
+
+
+def test_two_people_changing_one_request_get_a_conflict_and_keep_their_input(
+        app, hospital, answered, make_user):
+    colleague = make_user(facility=hospital.facility)
+    Requester(client_of(app, hospital)).post(general_confirmed="y", quantity_gloves="10")
+    request = the_request()
+    mine = Requester(client_of(app, hospital), f"/sos/{request.id}")
+    theirs = Requester(client_of(app, colleague), f"/sos/{request.id}")
+    assert theirs.post(general_confirmed="y", quantity_gloves="20").status_code == 303
+    conflict = mine.post(general_confirmed="y", quantity_gloves="30")
+    assert conflict.status_code == 409
+    html = conflict.get_data(as_text=True)
+    assert "ほかの方がこの要請を変更しました" in html and 'value="30"' in html
