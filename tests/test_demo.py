@@ -214,3 +214,12 @@ def test_with_the_daily_survey_set_up_the_hospitals_have_two_weeks_of_answers(
     assert not [r for r in responses if r.facility_id == hospital and r.period_start == today]
     sample = responses[0].answers
     assert sample["occupied_beds"] == sample["total_beds"] - sample["vacant_beds"]
+
+
+def test_tokyo_has_emergency_supply_requests_to_review():
+    from gmis.models import SosRequest, SosStatus
+
+    demo.load(SMALL)
+    requests = session.scalars(sa.select(SosRequest)).all()
+    assert requests and all(r.status == SosStatus.reviewing and r.prefecture_code == "13"
+                            and r.title.endswith("_緊急配布要請") for r in requests)
