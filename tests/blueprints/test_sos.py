@@ -283,3 +283,17 @@ def test_two_people_changing_one_request_get_a_conflict_and_keep_their_input(
     assert conflict.status_code == 409
     html = conflict.get_data(as_text=True)
     assert "ほかの方がこの要請を変更しました" in html and 'value="30"' in html
+
+
+def test_an_aggregator_requests_for_a_member_but_not_for_others(app, make_user, make_facility):
+    member, stranger = make_facility(name="会員クリニック"), make_facility()
+    aggregator = make_user(Role.aggregator)
+    aggregator.aggregator.members.append(member)
+    session.commit()
+    client = client_of(app, aggregator)
+    assert "会員クリニック" in client.get("/sos").get_data(as_text=True)
+    form = Requester(client, f"/sos/new?facility={member.id}")
+    assert form.post(general_confirmed="y", quantity_gloves="10").status_code == 303
+    request = the_request()
+    assert request.facility_id == member.id and request.answered_on_behalf
+    assert client.get(f"/sos/new?facility={stranger.id}").status_code == 404
