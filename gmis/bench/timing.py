@@ -22,3 +22,12 @@ def report(name: str, seconds: float, floor: float, target_ms: float | None = No
     target = f"  (target < {target_ms:g} ms)" if target_ms is not None else ""
     print(f"  {name:<44} {seconds * 1000:9.2f} ms   ratio {seconds / floor:6.1f} × floor "
           f"{floor * 1000:.2f} ms{target}")
+
+
+def report_value(name: str, value: float, floor: float, unit: str,
+                 target: str | None = None) -> None:
+    """A figure that is not a time (a rate, a memory peak): the same line as ``report``."""
+    ratio = f"{value / floor:6.2f}" if floor else "     -"
+    target = f"  (target {target})" if target else ""
+    print(f"  {name:<44} {value:9.2f} {unit:<4} ratio {ratio} × floor "
+          f"{floor:.2f} {unit}{target}")
