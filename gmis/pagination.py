@@ -27,9 +27,12 @@ class Page:
     total: int
 
     @classmethod
-    def of(cls, query: sa.Select, number: int, per_page: int = 50) -> Page:
-        total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None)
-                                                                      .subquery()))
+    def of(cls, query: sa.Select, number: int, per_page: int = 50,
+           total: int | None = None) -> Page:
+        """A page of ``query``; ``total`` when the caller has counted the rows already."""
+        if total is None:
+            total = session.scalar(sa.select(sa.func.count()).select_from(
+                query.order_by(None).subquery()))
         pages = max(1, math.ceil(total / per_page))
         number = min(number, pages)
         items = session.scalars(query.limit(per_page).offset((number - 1) * per_page)).all()

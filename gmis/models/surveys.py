@@ -151,6 +151,8 @@ class SurveyResponse(Base):
     __table_args__ = (
         sa.UniqueConstraint("survey_id", "respondent_key", "period_key", name="uq_response_period"),
         sa.Index("ix_response_survey_period", "survey_id", "period_start", "status"),
+        # A respondent's latest earlier answer: pre-filling a new response, the SOS check.
+        sa.Index("ix_response_respondent_start", "survey_id", "respondent_key", "period_start"),
     )
 
 

@@ -185,7 +185,9 @@ def read_answers(target: Target, form, shown: set[str] | None, *,
     """Evaluate the stored answers with the ``shown`` fields (None: all) read from ``form``."""
     compiled = target.compiled
     typed, raw, parse_errors = read_form(compiled, form, shown)
-    values = {**stored_answers(compiled, target.answers), **typed}
+    # A whole form carries every field: what was stored (or would pre-fill) is not needed.
+    stored = stored_answers(compiled, target.answers) if shown is not None else {}
+    values = {**stored, **typed}
     context = target.respondent.expression_context()
     evaluation = evaluate(compiled, values, respondent=context, parse_errors=parse_errors,
                           raw=raw, partial=partial)
@@ -349,12 +351,16 @@ def _event(before: ResponseStatus, after: ResponseStatus, changed: bool) -> str 
 
 def _record(response: SurveyResponse, user: User, now: datetime,
             changes: list[tuple[str, Any, Any]], event: str | None, comment: str = "") -> None:
-    for key, old, new in changes:
-        session.add(ResponseChange(response_id=response.id, changed_at=now, user_id=user.id,
-                                   field_key=key, old_value=old, new_value=new))
+    # Core inserts: a first submission writes a row per field, and the unit of work's
+    # bookkeeping for rows nothing reads back was most of a submission's time.
+    if changes:
+        session.execute(sa.insert(ResponseChange.__table__), [
+            dict(response_id=response.id, changed_at=now, user_id=user.id, field_key=key,
+                 old_value=old, new_value=new) for key, old, new in changes])
     if event:
-        session.add(ResponseEvent(response_id=response.id, occurred_at=now, user_id=user.id,
-                                  action=event, comment=comment))
+        session.execute(sa.insert(ResponseEvent.__table__).values(
+            response_id=response.id, occurred_at=now, user_id=user.id, action=event,
+            comment=comment))
 
 
 def display(compiled: CompiledSurvey, key: str, json_value: Any) -> str:

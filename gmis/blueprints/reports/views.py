@@ -61,7 +61,8 @@ def status(survey_key: str):
         return _render("reports/status.html", "reports/_status_results.html", 400,
                        error=str(error), survey_key=survey_key, target=None, **context)
     result = operations.answer_status(user, target, filters)
-    listing = Page.of(operations.not_answered(user, target, filters), page_number())
+    listing = Page.of(operations.not_answered(user, target, filters), page_number(),
+                      total=result.total.not_answered)
     return _render("reports/status.html", "reports/_status_results.html",
                    survey_key=survey_key, target=target, filters=filters, result=result,
                    listing=listing, statuses=operations.statuses_of(target, listing.items),

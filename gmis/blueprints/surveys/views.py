@@ -96,11 +96,12 @@ def fill(survey_key: str, period_key: str):
         return _render(page, answers, page.section(section), 409, conflict=conflict)
     except Refused as error:
         return _render(page, answers, page.section(section), error.status, notice=str(error))
-    session.commit()
+    response_id = saved.response.id if saved.response is not None else None
+    session.commit()  # expires the objects: what is needed after it was read before
     if submit:
         flash(("修正した内容を提出しました。" if correcting else "提出しました。")
               if saved.changed else "この内容で提出済みです。", "success")
-        return _see_other(url_for("surveys.response", response_id=saved.response.id))
+        return _see_other(url_for("surveys.response", response_id=response_id))
     if answers.invalid:
         # The rest is saved; what could not be read stays on the page until corrected.
         return _render(page, answers, section, 422,
