@@ -50,6 +50,8 @@ class Permission(enum.StrEnum):
     review_supplies = "review_supplies"
     #: Read and print emergency supply requests within one's scope.
     view_supply_requests = "view_supply_requests"
+    #: The regional bed view (地域病床見える化) of one's prefecture (national: all).
+    view_beds = "view_beds"
 
 
 _EVERY_SIGNED_IN_ROLE = set(Role)
@@ -77,6 +79,9 @@ for _role in (Role.prefecture, Role.national, Role.secretariat):
                                 Permission.view_supply_requests}
 for _role in (Role.facility, Role.aggregator):
     ROLE_PERMISSIONS[_role] |= {Permission.request_supplies, Permission.view_supply_requests}
+for _role in (Role.prefecture, Role.city, Role.fire_department, Role.national,
+              Role.secretariat):
+    ROLE_PERMISSIONS[_role].add(Permission.view_beds)
 
 PUBLIC = "public"
 

@@ -52,5 +52,7 @@ def from_environment() -> dict:
         "MAIL_MAX_ATTEMPTS": _env_int("MAIL_MAX_ATTEMPTS", 10),
         # Reminders go to facilities that have not answered this long before a deadline.
         "SURVEY_REMINDER_MINUTES": _env_int("SURVEY_REMINDER_MINUTES", 60),
+        # The bed view marks figures of days longer ago than this as old.
+        "BED_STALE_DAYS": _env_int("BED_STALE_DAYS", 1),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     }

@@ -28,14 +28,16 @@ class Page:
 
     @classmethod
     def of(cls, query: sa.Select, number: int, per_page: int = 50,
-           total: int | None = None) -> Page:
-        """A page of ``query``; ``total`` when the caller has counted the rows already."""
+           total: int | None = None, rows: bool = False) -> Page:
+        """A page of ``query``'s entities (``rows``: of its rows, for a select of columns);
+        ``total`` when the caller has counted them already."""
         if total is None:
             total = session.scalar(sa.select(sa.func.count()).select_from(
                 query.order_by(None).subquery()))
         pages = max(1, math.ceil(total / per_page))
         number = min(number, pages)
-        items = session.scalars(query.limit(per_page).offset((number - 1) * per_page)).all()
+        limited = query.limit(per_page).offset((number - 1) * per_page)
+        items = session.execute(limited).all() if rows else session.scalars(limited).all()
         return cls(items=list(items), number=number, per_page=per_page, total=total)
 
     @property

@@ -18,6 +18,8 @@ MASTER_READERS = EVERY_ROLE - {Role.fire_department}
 SURVEY_MANAGERS = frozenset({Role.prefecture, Role.national, Role.secretariat})
 ANSWERERS = frozenset({Role.facility, Role.aggregator, Role.prefecture, Role.city})
 REVIEWERS = frozenset({Role.prefecture, Role.city, Role.national, Role.secretariat})
+BED_VIEWERS = frozenset({Role.prefecture, Role.city, Role.fire_department, Role.national,
+                         Role.secretariat})
 SOS_REQUESTERS = frozenset({Role.facility, Role.aggregator})
 SOS_REVIEWERS = frozenset({Role.prefecture, Role.national, Role.secretariat})
 
@@ -62,6 +64,11 @@ EXPECTED = {
     "reports.status": REVIEWERS,
     "reports.responses": REVIEWERS,
     "reports.export": REVIEWERS,
+    "beds.index": BED_VIEWERS,
+    "beds.detail": BED_VIEWERS,
+    "beds.full": BED_VIEWERS,
+    "beds.export": BED_VIEWERS,
+    "beds.full_export": BED_VIEWERS,
     "sos.index": SOS_REQUESTERS,
     "sos.new": SOS_REQUESTERS,
     "sos.detail": SOS_REQUESTERS | SOS_REVIEWERS,

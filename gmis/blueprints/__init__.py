@@ -5,6 +5,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from gmis.blueprints.auth.views import bp as auth
+    from gmis.blueprints.beds.views import bp as beds
     from gmis.blueprints.core.views import bp as core
     from gmis.blueprints.facilities.views import bp as facilities
     from gmis.blueprints.home.views import bp as home
@@ -16,5 +17,5 @@ def register_blueprints(app: Flask) -> None:
     from gmis.blueprints.users.views import bp as users
 
     for blueprint in (core, auth, home, facilities, registration, users, survey_admin,
-                      surveys, reports, sos):
+                      surveys, reports, sos, beds):
         app.register_blueprint(blueprint)

@@ -209,3 +209,20 @@ class SurveyReminder(Base):
         sa.UniqueConstraint("survey_id", "period_key", "respondent_key",
                             name="uq_reminder_period"),
     )
+
+
+class LatestResponse(Base):
+    """The latest submitted response of each respondent to each survey (by period), kept as
+    responses are submitted: the bed view and the emergency supply check read "today's
+    figures" of thousands of hospitals without scanning a year of daily answers."""
+
+    __tablename__ = "latest_responses"
+
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id"), primary_key=True)
+    respondent_key: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    facility_id: Mapped[int | None] = mapped_column(sa.ForeignKey("facilities.id"), index=True)
+    response_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_responses.id", ondelete="CASCADE"))
+    period_start: Mapped[date]
+
+    response: Mapped[SurveyResponse] = relationship()

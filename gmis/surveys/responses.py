@@ -29,7 +29,7 @@ from gmis.models import (
     SurveyVersion,
     User,
 )
-from gmis.surveys import eligibility, runtime
+from gmis.surveys import eligibility, latest, runtime
 from gmis.surveys.builder import CompiledSurvey
 from gmis.surveys.eligibility import Respondent
 from gmis.surveys.periods import Period, answerable
@@ -307,6 +307,8 @@ def _save(target: Target, answers: Answers, user: User, revision: int | None,
                 response.return_comment = ""
             _record(response, user, now, changes, _event(previous_status, status, bool(changes)))
             session.flush()
+    if submit:
+        latest.record_submitted(response)
     audit.record("survey.response_submitted" if submit else "survey.response_saved",
                  response, user=user, survey=target.survey.key, period=target.period.key,
                  respondent=target.respondent.key, fields=[key for key, _, _ in changes])

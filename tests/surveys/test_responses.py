@@ -234,3 +234,26 @@ def test_what_cannot_be_opened(survey, hospital, make_user):
     session.flush()
     reopened = target_for(beds, hospital, old_day - timedelta(days=30))
     assert reopened.response == response
+
+
+def test_the_latest_response_follows_submissions_but_not_backfilled_days(survey, hospital):
+    from gmis.models import LatestResponse
+    from gmis.surveys import latest
+
+    bed_count = survey()
+
+    def submit(day):
+        target = target_for(bed_count, hospital, day)
+        answers = responses.read_answers(target, {"f.total": "100"}, None, partial=False)
+        return responses.save(target, answers, user=hospital, revision=0, submit=True).response
+
+    def current():
+        return session.scalars(sa.select(LatestResponse)).one()
+
+    yesterday = submit(today() - timedelta(days=1))
+    assert current().response_id == yesterday.id
+    todays = submit(today())
+    assert current().response_id == todays.id
+    submit(today() - timedelta(days=2))  # a backfilled day does not replace today's
+    assert current().response_id == todays.id and current().period_start == today()
+    assert latest.rebuild(bed_count.id) == 1 and current().response_id == todays.id

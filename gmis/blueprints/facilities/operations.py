@@ -125,7 +125,7 @@ def prefecture_choices(user: User) -> list[Prefecture]:
     return list(session.scalars(sa.select(Prefecture).order_by(Prefecture.code)))
 
 
-def _text_condition(term: str) -> sa.ColumnElement[bool]:
+def text_condition(term: str) -> sa.ColumnElement[bool]:
     kana = to_katakana(term)
     return sa.or_(
         Facility.name.icontains(term, autoescape=True),
@@ -139,7 +139,7 @@ def search_facilities(user: User, search: Search) -> Page:
     """One page of the facilities in the user's scope matching ``search``."""
     query = access.facilities(user)
     for term in search.text.split():
-        query = query.where(_text_condition(term))
+        query = query.where(text_condition(term))
     if search.facility_type:
         query = query.where(Facility.facility_type == search.facility_type)
     if search.prefecture_code:

@@ -1,0 +1,235 @@
+"""地域病床見える化: each hospital's latest hospital-daily figures, for prefectures, cities,
+fire departments and the national office, within their scope.
+
+The figures come from ``latest_responses`` (one row per hospital), so a whole prefecture,
+or all ~8,000 hospitals of the country, is one indexed join: filtered, sorted and counted by
+the database, and paged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import abort, current_app
+
+from gmis import access, audit
+from gmis.blueprints.facilities.operations import NATIONWIDE_ROLES, text_condition
+from gmis.db import session, utcnow
+from gmis.models import (
+    Facility,
+    FacilityType,
+    LatestResponse,
+    Prefecture,
+    SecondaryArea,
+    Survey,
+    SurveyResponse,
+    SurveyVersion,
+    User,
+)
+from gmis.surveys import periods, runtime
+from gmis.surveys.export import AnswerColumns
+from gmis.surveys.versions import version_in_force
+
+SURVEY_KEY = "hospital_daily"
+#: The figures of the table: (sort key, field key of the hospital daily survey, heading).
+FIGURES = (
+    ("vacant", "vacant_beds", "空床数"),
+    ("acceptable", "covid_acceptable_beds", "コロナ受入可能数"),
+    ("inpatients", "covid_inpatients", "コロナ入院中"),
+)
+#: Service statuses shown as the acceptance status: (field key, heading).
+SERVICES = (("inpatient_status", "入院"), ("emergency_status", "救急"))
+SERVICE_LABELS = {"normal": "通常", "limited": "制限あり", "suspended": "停止"}
+SEARCH_MAX = 100
+
+
+class OutOfScope(Exception):
+    """Another prefecture's beds asked for by a user who may see only their own."""
+
+
+def survey_or_404() -> Survey:
+    survey = session.scalars(sa.select(Survey).where(Survey.key == SURVEY_KEY)).first()
+    if survey is None:
+        abort(404)
+    return survey
+
+
+def _answer(key: str, kind: str = "integer"):
+    value = SurveyResponse.answers[key]
+    return value.as_integer() if kind == "integer" else value.as_string()
+
+
+@dataclass
+class BedFilter:
+    prefecture_code: str = ""
+    area_code: str = ""
+    text: str = ""
+    sort: str = "area"
+    descending: bool = False
+    #: What could not be used, in Japanese (an empty result, never an error page).
+    notice: str = ""
+
+    @classmethod
+    def of(cls, args, user: User) -> BedFilter:
+        """The filters of the query string. Another prefecture than one's own is refused
+        (OutOfScope) for everybody but national users."""
+        code = (args.get("pref") or "").strip()
+        if code and user.role not in NATIONWIDE_ROLES and code != user.home_prefecture_code:
+            raise OutOfScope(code)
+        found = cls(prefecture_code=code if len(code) == 2 and code.isdigit() else "",
+                    area_code=(args.get("area") or "").strip(),
+                    text=(args.get("q") or "").strip()[:SEARCH_MAX])
+        sort = args.get("sort") or "area"
+        if sort.lstrip("-") in SORT_KEYS:
+            found.sort, found.descending = sort.lstrip("-"), sort.startswith("-")
+        else:
+            found.notice = "並べ替えの指定が正しくないため、二次医療圏順に表示しています。"
+        if not found.area_code.isdigit():
+            found.area_code = ""
+        return found
+
+    def sort_arg(self, key: str) -> str:
+        """The sort argument of a column heading: its key, or the reverse when sorted by it."""
+        return f"-{key}" if self.sort == key and not self.descending else key
+
+
+SORT_KEYS = {"area", "name", "reported", *(key for key, _, _ in FIGURES)}
+
+
+def _sort_column(key: str):
+    if key == "area":
+        return SecondaryArea.code
+    if key == "name":
+        return Facility.name_kana
+    if key == "reported":
+        return SurveyResponse.submitted_at
+    return next(_answer(field) for sort, field, _ in FIGURES if sort == key)
+
+
+def stale_before(now: datetime | None = None) -> date:
+    """The first day whose figures are still current: a day's figures describe that day
+    (0:00, Japan time), so those of an earlier day than this are marked as old whenever
+    they were sent (GMIS_BED_STALE_DAYS: 1 keeps today's and yesterday's)."""
+    return periods.today(now or utcnow()) - timedelta(days=current_app.config["BED_STALE_DAYS"])
+
+
+def base_query(user: User, survey: Survey, filters: BedFilter) -> sa.Select:
+    """Every hospital in scope with its latest figures (none when it has not reported)."""
+    query = (
+        sa.select(Facility.id, Facility.name, Facility.code, Facility.phone,
+                  Prefecture.name.label("prefecture"), SecondaryArea.name.label("area"),
+                  SecondaryArea.code.label("area_code"), SurveyResponse.id.label("response_id"),
+                  SurveyResponse.version_id, SurveyResponse.answers,
+                  SurveyResponse.submitted_at, SurveyResponse.period_start,
+                  *[_answer(field).label(key) for key, field, _ in FIGURES],
+                  *[_answer(field, "string").label(field) for field, _ in SERVICES])
+        .select_from(Facility)
+        .join(Prefecture, Prefecture.code == Facility.prefecture_code)
+        .outerjoin(SecondaryArea, SecondaryArea.id == Facility.secondary_area_id)
+        .outerjoin(LatestResponse, sa.and_(LatestResponse.survey_id == survey.id,
+                                           LatestResponse.facility_id == Facility.id))
+        .outerjoin(SurveyResponse, SurveyResponse.id == LatestResponse.response_id)
+        .where(access.facility_scope(user), Facility.facility_type == FacilityType.hospital,
+               Facility.is_active.is_(True)))
+    if filters.prefecture_code:
+        query = query.where(Facility.prefecture_code == filters.prefecture_code)
+    if filters.area_code:
+        query = query.where(SecondaryArea.code == filters.area_code)
+    if filters.text:
+        query = query.where(text_condition(filters.text))
+    return query
+
+
+def table_query(user: User, survey: Survey, filters: BedFilter) -> sa.Select:
+    column = _sort_column(filters.sort)
+    order = column.desc().nulls_last() if filters.descending else column.asc().nulls_last()
+    return base_query(user, survey, filters).order_by(order, SecondaryArea.code,
+                                                      Facility.name_kana, Facility.id)
+
+
+@dataclass
+class AreaSummary:
+    area: str
+    hospitals: int
+    reported: int
+    stale: int
+    figures: dict[str, int]
+
+
+def area_summary(user: User, survey: Survey, filters: BedFilter) -> list[AreaSummary]:
+    """Per secondary area (per prefecture, nationwide): hospitals, how many reported
+    recently, and the sums of the figures, over the filtered hospitals."""
+    rows = base_query(user, survey, filters).subquery()
+    nationwide = user.role in NATIONWIDE_ROLES and not filters.prefecture_code
+    place = rows.c.prefecture if nationwide else sa.func.coalesce(rows.c.area, "二次医療圏なし")
+    order = sa.func.min(rows.c.area_code) if not nationwide else sa.func.min(rows.c.prefecture)
+    fresh = rows.c.period_start >= stale_before()
+    result = session.execute(
+        sa.select(place, sa.func.count(), sa.func.count(rows.c.response_id),
+                  sa.func.sum(sa.case((sa.and_(rows.c.response_id.is_not(None),
+                                               sa.not_(fresh)), 1), else_=0)),
+                  *[sa.func.coalesce(sa.func.sum(rows.c[key]), 0) for key, _, _ in FIGURES])
+        .group_by(place).order_by(order)).all()
+    return [AreaSummary(row[0], row[1], row[2], row[3] or 0,
+                        {key: row[4 + i] for i, (key, _, _) in enumerate(FIGURES)})
+            for row in result]
+
+
+def refuse(user: User, prefecture_code: str) -> None:
+    """Record an attempt to read another prefecture's beds (the view answers 403)."""
+    audit.record("beds.refused", user=user, prefecture=prefecture_code)
+    session.commit()
+
+
+def hospital_in_scope(user: User, facility_id: int) -> Facility:
+    facility = session.scalars(access.facilities(user).where(
+        Facility.id == facility_id, Facility.facility_type == FacilityType.hospital)).first()
+    if facility is None:
+        exists = session.get(Facility, facility_id)
+        if exists is not None:  # someone else's hospital, not a typo: noted
+            audit.record("beds.refused", user=user, facility=facility_id)
+            session.commit()
+        abort(404)
+    return facility
+
+
+def latest_response(survey: Survey, facility: Facility) -> SurveyResponse | None:
+    return session.scalars(
+        sa.select(SurveyResponse).join(LatestResponse,
+                                       LatestResponse.response_id == SurveyResponse.id)
+        .where(LatestResponse.survey_id == survey.id,
+               LatestResponse.facility_id == facility.id)).first()
+
+
+def recent_responses(survey: Survey, facility: Facility, days: int = 7) -> list[SurveyResponse]:
+    """The hospital's reports of the last ``days`` days, newest first (trend on the detail)."""
+    latest = latest_response(survey, facility)
+    if latest is None:
+        return []
+    return list(session.scalars(
+        sa.select(SurveyResponse)
+        .where(SurveyResponse.survey_id == survey.id,
+               SurveyResponse.facility_id == facility.id,
+               SurveyResponse.period_start > latest.period_start - timedelta(days=days),
+               SurveyResponse.submitted_at.is_not(None))
+        .order_by(SurveyResponse.period_start.desc())))
+
+
+def answer_columns(survey: Survey, version_ids: set[int], prefecture_code: str | None
+                   ) -> AnswerColumns:
+    """The full-item columns: the version in force (in the prefecture shown) first, then
+    what older versions of the listed responses had."""
+    in_force = version_in_force(survey, prefecture_code, periods.today(utcnow()))
+    ids = set(version_ids) | ({in_force.id} if in_force else set())
+    versions = session.scalars(sa.select(SurveyVersion).where(SurveyVersion.id.in_(ids))
+                               .order_by(SurveyVersion.number.desc())).all() if ids else []
+    return AnswerColumns({v.id: runtime.compiled(v) for v in versions})
+
+
+def version_ids(query: sa.Select) -> set[int]:
+    """The versions the responses of a bed query were answered with."""
+    found = query.order_by(None).subquery()
+    return set(session.scalars(sa.select(found.c.version_id).distinct()
+                               .where(found.c.version_id.is_not(None))))

@@ -1,0 +1,55 @@
+"""Each respondent's latest submitted response to each survey (``latest_responses``), kept
+up to date as responses are submitted, so that "the latest figures" of every hospital are
+one indexed join away instead of a search through a year of daily answers.
+
+A response submitted for an earlier period (a backfilled day) never replaces a later one.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from gmis.db import session
+from gmis.models import LatestResponse, ResponseStatus, SurveyResponse
+
+#: The statuses of a response whose figures count as reported.
+REPORTED = (ResponseStatus.submitted, ResponseStatus.accepted, ResponseStatus.returned)
+
+
+def record_submitted(response: SurveyResponse) -> None:
+    """Make ``response`` its respondent's latest, unless one of a later period is."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(LatestResponse).values(
+        survey_id=response.survey_id, respondent_key=response.respondent_key,
+        facility_id=response.facility_id, response_id=response.id,
+        period_start=response.period_start)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[LatestResponse.survey_id, LatestResponse.respondent_key],
+        set_={"response_id": statement.excluded.response_id,
+              "period_start": statement.excluded.period_start,
+              "facility_id": statement.excluded.facility_id},
+        where=LatestResponse.period_start <= statement.excluded.period_start))
+
+
+def rebuild(survey_id: int) -> int:
+    """Recompute the survey's latest responses from all its responses (after a bulk load
+    that bypassed ``record_submitted``); how many respondents have one."""
+    session.execute(sa.delete(LatestResponse).where(LatestResponse.survey_id == survey_id))
+    ranked = (sa.select(SurveyResponse.survey_id, SurveyResponse.respondent_key,
+                        SurveyResponse.facility_id, SurveyResponse.id.label("response_id"),
+                        SurveyResponse.period_start,
+                        sa.func.row_number().over(
+                            partition_by=SurveyResponse.respondent_key,
+                            order_by=(SurveyResponse.period_start.desc(),
+                                      SurveyResponse.id.desc())).label("rank"))
+              .where(SurveyResponse.survey_id == survey_id,
+                     SurveyResponse.status.in_(REPORTED))
+              .subquery())
+    session.execute(sa.insert(LatestResponse).from_select(
+        ["survey_id", "respondent_key", "facility_id", "response_id", "period_start"],
+        sa.select(ranked.c.survey_id, ranked.c.respondent_key, ranked.c.facility_id,
+                  ranked.c.response_id, ranked.c.period_start).where(ranked.c.rank == 1)))
+    return session.scalar(sa.select(sa.func.count()).select_from(LatestResponse)
+                          .where(LatestResponse.survey_id == survey_id))
