@@ -35,7 +35,7 @@ from flask import Flask
 
 from gmis import demo_answers
 from gmis.accounts.sessions import token_hash
-from gmis.bench import csv_rows, daily_data, floor_app, http_load, postgres
+from gmis.bench import bed_view, csv_rows, daily_data, floor_app, http_load, postgres
 from gmis.bench.daily_data import DailySurvey, FacilityRow
 from gmis.bench.timing import median_seconds, report, report_value
 from gmis.blueprints.reports import operations
@@ -82,6 +82,7 @@ def run() -> None:
         try:
             answer_status(data)
             csv_export(data)
+            bed_view.run(data, signed_in_client, fetch)
             submissions(data)
         finally:
             data.app.extensions["gmis.db"].engine.dispose()

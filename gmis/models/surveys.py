@@ -8,11 +8,15 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gmis.db import Base, utcnow
 from gmis.models.accounts import User
 from gmis.models.organisations import City, Facility, Prefecture, _enum
+
+#: Stored answers: JSON, and on PostgreSQL JSONB, whose fields are read without parsing text.
+ANSWERS_TYPE = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 class VersionStatus(enum.StrEnum):
@@ -128,7 +132,8 @@ class SurveyResponse(Base):
     status: Mapped[ResponseStatus] = mapped_column(
         _enum(ResponseStatus, "response_status"), default=ResponseStatus.draft
     )
-    answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: By field key. JSONB on PostgreSQL: the bed view reads figures out of it in SQL.
+    answers: Mapped[dict] = mapped_column(ANSWERS_TYPE, default=dict)
     #: Incremented by every save; a save based on an older revision is a conflict.
     revision: Mapped[int] = mapped_column(default=1)
     return_comment: Mapped[str] = mapped_column(sa.Text, default="")

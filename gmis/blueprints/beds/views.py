@@ -50,10 +50,10 @@ def index():
     user = _user()
     filters = BedFilter.of(request.args, user)
     survey = operations.survey_or_404()
+    summary = operations.area_summary(user, survey, filters)
     listing = Page.of(operations.table_query(user, survey, filters), page_number(),
-                      per_page=PER_PAGE, rows=True)
-    context = dict(listing=listing, summary=operations.area_summary(user, survey, filters),
-                   **_context(filters))
+                      per_page=PER_PAGE, rows=True, total=sum(s.hospitals for s in summary))
+    context = dict(listing=listing, summary=summary, **_context(filters))
     partial = request.htmx and not request.htmx.history_restore_request
     html = render_template("beds/_results.html" if partial else "beds/index.html", **context)
     return html, 200, {"Vary": "HX-Request"}
