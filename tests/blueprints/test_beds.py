@@ -15,21 +15,12 @@ from gmis.db import session, utcnow
 from gmis.models import AuditEvent, FacilityType, FireDepartment, Role
 from gmis.surveys import latest, periods
 from tests.fixtures.surveys import HOSPITAL_DAY
-from tests.fixtures.web import sign_in
+from tests.fixtures.web import client_of
+from tests.fixtures.web import page_text as text
 
 
 def today():
     return periods.today(utcnow())
-
-
-def text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
-def client_of(app, user):
-    client = app.test_client()
-    sign_in(client, user)
-    return client
 
 
 def names_in_table(html: str) -> list[str]:

@@ -13,15 +13,12 @@ from gmis.db import session, utcnow
 from gmis.models import City, FacilityType, Role
 from gmis.surveys import periods
 from tests.fixtures.surveys import HOSPITAL_DAY, SURVEY_DEFS
-from tests.fixtures.web import sign_in
+from tests.fixtures.web import client_of
+from tests.fixtures.web import page_text as text
 
 
 def today():
     return periods.today(utcnow())
-
-
-def text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 @pytest.fixture
@@ -39,12 +36,6 @@ def tokyo(make_user, make_facility, hospital_daily):
     osaka = make_user(facility=make_facility(prefecture_code="27", name="大阪港病院"))
     session.commit()
     return first, second, osaka
-
-
-def client_of(app, user):
-    client = app.test_client()
-    sign_in(client, user)
-    return client
 
 
 def test_a_prefecture_sees_a_hospital_move_from_not_answered_to_answered(
