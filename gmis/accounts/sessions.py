@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, request
 from flask import session as cookie
 from flask_login import login_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from gmis.db import session, utcnow
 from gmis.extensions import login_manager
@@ -34,6 +35,8 @@ def load_user(token: str) -> User | None:
     row = session.execute(
         sa.select(UserSession, User)
         .join(User, User.id == UserSession.user_id)
+        # Facility users' pages nearly all show or use their facility: loaded with them.
+        .options(joinedload(User.facility))
         .where(
             UserSession.token_hash == token_hash(token),
             UserSession.revoked_at.is_(None),

@@ -8,6 +8,7 @@ together with its path; nothing is left to fail while someone fills the form.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from marshmallow import ValidationError
 
@@ -56,6 +57,15 @@ class CompiledSurvey:
 
     def section_fields(self, section_key: str) -> list[CompiledField]:
         return [f for f in self.fields.values() if f.section == section_key]
+
+    @cached_property
+    def uses_respondent(self) -> bool:
+        """Whether an expression reads ``respondent`` (who is answering): only then is it
+        worked out, which costs a query for the facility's designations."""
+        expressions = [rule.expression for rule in self.rules] + [
+            e for f in self.fields.values() for e in (f.visible_if, f.required_if, f.compute)
+            if e is not None]
+        return any("respondent" in e.variables for e in expressions)
 
 
 def _options(registry: FieldTypeRegistry, definition: FieldDef, path: str,

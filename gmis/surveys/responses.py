@@ -188,7 +188,7 @@ def read_answers(target: Target, form, shown: set[str] | None, *,
     # A whole form carries every field: what was stored (or would pre-fill) is not needed.
     stored = stored_answers(compiled, target.answers) if shown is not None else {}
     values = {**stored, **typed}
-    context = target.respondent.expression_context()
+    context = target.respondent.expression_context() if compiled.uses_respondent else {}
     evaluation = evaluate(compiled, values, respondent=context, parse_errors=parse_errors,
                           raw=raw, partial=partial)
     invalid = set(parse_errors) | {
