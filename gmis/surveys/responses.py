@@ -32,9 +32,9 @@ from gmis.models import (
 from gmis.surveys import eligibility, latest, runtime
 from gmis.surveys.builder import CompiledSurvey
 from gmis.surveys.eligibility import Respondent
-from gmis.surveys.periods import Period, answerable
+from gmis.surveys.periods import Period, answerable, today
 from gmis.surveys.validation import Evaluation, defaults, evaluate, prefill, read_form
-from gmis.surveys.versions import version_in_force
+from gmis.surveys.versions import version_for_period
 
 EVENT_LABELS = {
     "created": "作成(一時保存)",
@@ -114,8 +114,8 @@ def open_target(survey: Survey, respondent: Respondent, period: Period,
                 now: datetime | None = None) -> Target:
     """The response to fill, or Refused: no version in force, not asked, period closed."""
     response = find(survey, respondent.key, period.key)
-    version = response.version if response is not None else version_in_force(
-        survey, respondent.prefecture_code, period.start)
+    version = response.version if response is not None else version_for_period(
+        survey, respondent.prefecture_code, period, today(now or utcnow()))
     if version is None:
         raise Refused("この期間に回答できる調査の版がありません。", 404)
     target = Target(survey, period, respondent, version, response)

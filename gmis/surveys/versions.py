@@ -228,3 +228,12 @@ def version_in_force(survey: Survey, prefecture_code: str | None,
                   SurveyVersion.prefecture_code.is_(None),  # False (a prefecture's) first
                   SurveyVersion.number.desc())
     ).first()
+
+
+def version_for_period(survey: Survey, prefecture_code: str | None, period,
+                       today: date) -> SurveyVersion | None:
+    """The version a period is answered with: the one in force on its first day, or, for a
+    period under way when a survey's first version started (a week begun on Monday, a
+    version published on Tuesday), the one in force on its last day so far."""
+    return version_in_force(survey, prefecture_code, period.start) or version_in_force(
+        survey, prefecture_code, min(period.end, today))

@@ -257,3 +257,25 @@ def test_the_latest_response_follows_submissions_but_not_backfilled_days(survey,
     submit(today() - timedelta(days=2))  # a backfilled day does not replace today's
     assert current().response_id == todays.id and current().period_start == today()
     assert latest.rebuild(bed_count.id) == 1 and current().response_id == todays.id
+
+
+def test_a_week_under_way_when_its_survey_began_is_answered_but_not_the_weeks_before(
+        survey, hospital):
+    from datetime import datetime
+
+    from gmis.blueprints.surveys.operations import answered_surveys
+    from gmis.japan_time import TOKYO
+
+    weekly = survey({**BEDS, "key": "weekly_beds", "period": {"kind": "weekly",
+                                                              "backfill_periods": 2}},
+                    effective=date(2026, 12, 2))  # a Wednesday
+    thursday = datetime(2026, 12, 3, 10, 0, tzinfo=TOKYO)
+    respondent = eligibility.for_facility(hospital.facility)
+    this_week = periods.period_for("weekly", date(2026, 12, 3))
+    assert responses.open_target(weekly, respondent, this_week, now=thursday).version
+    last_week = periods.period_for("weekly", date(2026, 11, 25))
+    with pytest.raises(Refused, match="回答できる調査の版がありません"):
+        responses.open_target(weekly, respondent, last_week, now=thursday)
+    [listed] = [item for item in answered_surveys(respondent, thursday)
+                if item.survey.id == weekly.id]
+    assert [p.period.key for p in listed.periods] == [this_week.key]

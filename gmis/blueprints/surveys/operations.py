@@ -21,7 +21,7 @@ from gmis.surveys.definition import PERIOD_KINDS
 from gmis.surveys.eligibility import Respondent
 from gmis.surveys.responses import Refused, Target
 from gmis.surveys.validation import evaluate
-from gmis.surveys.versions import version_in_force
+from gmis.surveys.versions import version_for_period, version_in_force
 
 # --- who answers, for what -------------------------------------------------------------
 
@@ -190,7 +190,10 @@ def answered_surveys(respondent: Respondent, now: datetime | None = None) -> lis
         definition = runtime.compiled(version).definition
         if not eligibility.answers(definition, respondent):
             continue
-        open_periods = periods.answerable_periods(definition.period, now, LISTED_PERIODS)
+        # Only periods a version was in force for: none before the survey began.
+        open_periods = [p for p in periods.answerable_periods(definition.period, now,
+                                                              LISTED_PERIODS)
+                        if version_for_period(survey, respondent.prefecture_code, p, today)]
         current = periods.current_period(definition.period, now)
         closed = None if open_periods else periods.answerable(definition.period, current, now)
         listed.append(ListedSurvey(survey, definition.title, definition.description,
