@@ -19,7 +19,6 @@ import sqlite3
 import time
 from contextlib import closing
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
@@ -27,11 +26,9 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from gmis import audit, demo_answers
+from gmis import audit, demo_activity
 from gmis.accounts.passwords import hash_password
-from gmis.blueprints.sos.operations import title_for
-from gmis.business_days import handling_date
-from gmis.db import session, utcnow
+from gmis.db import session
 from gmis.models import (
     Aggregator,
     City,
@@ -42,16 +39,10 @@ from gmis.models import (
     RegistrationApplication,
     Role,
     SecondaryArea,
-    SosEvent,
-    SosRequest,
-    SosRequestItem,
-    SosStatus,
     User,
     aggregator_members,
 )
 from gmis.reference import load_reference_data, read_csv
-from gmis.sos.rules import rules as sos_rules
-from gmis.surveys import periods
 from gmis.text import with_check_digit
 
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -718,67 +709,12 @@ def load(facility_count: int = DEFAULT_FACILITIES, seed: int = DEFAULT_SEED) -> 
     load_reference_data()
     data = generate(facility_count, seed)
     write(data)
-    answers = _answer_hospital_daily(seed)
-    requests = _sos_requests()
+    answers = demo_activity.answer_hospital_daily(seed)
+    requests = demo_activity.file_sos_requests()
     audit.record("demo.loaded", facilities=len(data.facilities), seed=seed,
                  daily_answers=answers, sos_requests=requests)
     session.flush()
     return data
-
-
-#: Days of hospital daily answers in the demo, today included.
-ANSWERED_DAYS = 14
-
-
-def _answer_hospital_daily(seed: int) -> int:
-    """Two weeks of hospital daily answers, today's from about two thirds of the hospitals
-    (the demo hospital's own is left for the person trying the demo)."""
-    today = periods.today(utcnow())
-    target = demo_answers.hospital_daily(today - timedelta(days=ANSWERED_DAYS - 1))
-    if target is None:
-        return 0
-    rng = random.Random(seed)
-    hospitals = demo_answers.hospitals()
-    demo_hospital = session.scalar(sa.select(User.facility_id).where(
-        User.login_id == "demo-hospital"))
-    past = [today - timedelta(days=n) for n in range(ANSWERED_DAYS - 1, 0, -1)]
-    count = demo_answers.insert(demo_answers.response_rows(target, hospitals, past, rng))
-    count += demo_answers.insert(demo_answers.response_rows(
-        target, hospitals, [today], rng, answered_share=0.65, skip={demo_hospital}))
-    return count
-
-
-#: Emergency supply requests awaiting 東京都's review in the demo: (items, remark).
-DEMO_SOS_REQUESTS = (
-    ({"n95_mask": 400, "surgical_mask": 2000}, "入院患者が増え、N95マスクの在庫が3日分です。"),
-    ({"gloves": 1500}, "納入業者の欠品により手袋が調達できません。"),
-    ({"face_shield": 300, "eye_shield": 50}, ""),
-)
-
-
-def _sos_requests() -> int:
-    """A few requests of 東京都's hospitals, applied this morning and awaiting review."""
-    hospitals = session.scalars(
-        sa.select(Facility).where(Facility.prefecture_code == "13",
-                                  Facility.facility_type == FacilityType.hospital,
-                                  ~Facility.id.in_(sa.select(User.facility_id).where(
-                                      User.facility_id.is_not(None))))
-        .order_by(Facility.id).limit(len(DEMO_SOS_REQUESTS))).all()
-    now = utcnow()
-    order = [item.key for item in sos_rules().items]
-    for hospital, (items, remark) in zip(hospitals, DEMO_SOS_REQUESTS, strict=False):
-        applied = now - timedelta(hours=2)
-        session.add(SosRequest(
-            facility=hospital, prefecture_code="13", title=title_for(hospital, applied),
-            status=SosStatus.reviewing, general_confirmed=True,
-            n95_confirmed="n95_mask" in items, remark=remark, applied_at=applied,
-            handling_date=handling_date(applied), created_at=applied, updated_at=applied,
-            items=[SosRequestItem(item_key=key, quantity=quantity, position=order.index(key))
-                   for key, quantity in items.items()],
-            events=[SosEvent(action="created", occurred_at=applied),
-                    SosEvent(action="applied", occurred_at=applied)]))
-    session.flush()
-    return len(hospitals)
 
 
 # --- command line --------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
-from gmis import demo
+from gmis import demo, demo_activity
 from gmis.db import session
 from gmis.models import (
     Aggregator,
@@ -207,7 +207,7 @@ def test_with_the_daily_survey_set_up_the_hospitals_have_two_weeks_of_answers(
     demo.load(SMALL)
     responses = session.scalars(sa.select(SurveyResponse)).all()
     days = {r.period_start for r in responses}
-    assert len(days) == demo.ANSWERED_DAYS
+    assert len(days) == demo_activity.ANSWERED_DAYS
     hospital = session.scalar(sa.select(User.facility_id).where(
         User.login_id == "demo-hospital"))
     today = periods.today(utcnow())

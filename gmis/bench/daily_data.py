@@ -23,7 +23,7 @@ import psycopg
 import sqlalchemy as sa
 import yaml
 
-from gmis import demo_answers
+from gmis import demo_activity
 from gmis.db import session, utcnow
 from gmis.japan_time import TOKYO
 from gmis.models import City, FacilityType, SecondaryArea, SurveyVersion
@@ -188,7 +188,7 @@ def answer_variants(survey: DailySurvey, rng: random.Random,
     variants = []
     for _ in range(count):
         if survey.key == "hospital_daily":
-            variants.append(demo_answers.stored_day(survey.compiled, rng, _beds(rng)))
+            variants.append(demo_activity.stored_day(survey.compiled, rng, _beds(rng)))
             continue
         form = {f"f.{k}": v for k, v in typed_clinic_day(rng).items()}
         evaluation = evaluate_form(survey.compiled, form)

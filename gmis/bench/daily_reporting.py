@@ -33,7 +33,7 @@ import psycopg
 import sqlalchemy as sa
 from flask import Flask
 
-from gmis import demo_answers
+from gmis import demo_activity
 from gmis.accounts.sessions import token_hash
 from gmis.bench import bed_view, csv_rows, daily_data, floor_app, http_load, postgres
 from gmis.bench.daily_data import DailySurvey, FacilityRow
@@ -328,7 +328,7 @@ def prepare_submitters(data: DataSet, hospitals: list[FacilityRow]) -> Submitter
 
 
 def submission_form(rng: random.Random, hospital: FacilityRow, csrf_token: str) -> dict:
-    typed = demo_answers.typed_day(rng, hospital.beds or 50)
+    typed = demo_activity.typed_day(rng, hospital.beds or 50)
     return {"csrf_token": csrf_token, "section": "", "revision": "0", "action": "submit",
             **{f"f.{key}": value for key, value in typed.items()}}
 

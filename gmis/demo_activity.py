@@ -1,5 +1,6 @@
-"""Plausible answers to the hospital daily survey (病院日次調査), for the demo data set and
-the benchmarks: each hospital's figures follow its bed count and drift from day to day.
+"""What the demo's hospitals have been doing: plausible answers to the hospital daily survey
+(病院日次調査), also used by the benchmarks, each hospital's figures following its bed count;
+and a few emergency supply requests awaiting the prefecture's review.
 
 Answers are made by the survey engine itself (typed as a person would, then evaluated), so
 they are exactly what the fill page would have stored, computed fields included; rows are
@@ -15,16 +16,24 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from gmis.db import session
+from gmis.blueprints.sos.operations import title_for
+from gmis.business_days import handling_date
+from gmis.db import session, utcnow
 from gmis.japan_time import TOKYO
 from gmis.models import (
     Facility,
     FacilityType,
     ResponseStatus,
+    SosEvent,
+    SosRequest,
+    SosRequestItem,
+    SosStatus,
     Survey,
     SurveyResponse,
+    User,
     VersionStatus,
 )
+from gmis.sos.rules import rules as sos_rules
 from gmis.surveys import periods, runtime
 from gmis.surveys.builder import CompiledSurvey
 from gmis.surveys.validation import evaluate_form
@@ -148,3 +157,58 @@ def hospitals() -> list[Facility]:
     return list(session.scalars(sa.select(Facility).where(
         Facility.facility_type == FacilityType.hospital, Facility.is_active.is_(True))
         .order_by(Facility.id)))
+
+
+#: Days of hospital daily answers in the demo, today included.
+ANSWERED_DAYS = 14
+
+
+def answer_hospital_daily(seed: int) -> int:
+    """Two weeks of hospital daily answers, today's from about two thirds of the hospitals
+    (the demo hospital's own is left for the person trying the demo)."""
+    today = periods.today(utcnow())
+    target = hospital_daily(today - timedelta(days=ANSWERED_DAYS - 1))
+    if target is None:
+        return 0
+    rng = random.Random(seed)
+    every_hospital = hospitals()
+    demo_hospital = session.scalar(sa.select(User.facility_id).where(
+        User.login_id == "demo-hospital"))
+    past = [today - timedelta(days=n) for n in range(ANSWERED_DAYS - 1, 0, -1)]
+    count = insert(response_rows(target, every_hospital, past, rng))
+    count += insert(response_rows(
+        target, every_hospital, [today], rng, answered_share=0.65, skip={demo_hospital}))
+    return count
+
+
+#: Emergency supply requests awaiting 東京都's review in the demo: (items, remark).
+DEMO_SOS_REQUESTS = (
+    ({"n95_mask": 400, "surgical_mask": 2000}, "入院患者が増え、N95マスクの在庫が3日分です。"),
+    ({"gloves": 1500}, "納入業者の欠品により手袋が調達できません。"),
+    ({"face_shield": 300, "eye_shield": 50}, ""),
+)
+
+
+def file_sos_requests() -> int:
+    """A few requests of 東京都's hospitals, applied this morning and awaiting review."""
+    hospitals = session.scalars(
+        sa.select(Facility).where(Facility.prefecture_code == "13",
+                                  Facility.facility_type == FacilityType.hospital,
+                                  ~Facility.id.in_(sa.select(User.facility_id).where(
+                                      User.facility_id.is_not(None))))
+        .order_by(Facility.id).limit(len(DEMO_SOS_REQUESTS))).all()
+    now = utcnow()
+    order = [item.key for item in sos_rules().items]
+    for hospital, (items, remark) in zip(hospitals, DEMO_SOS_REQUESTS, strict=False):
+        applied = now - timedelta(hours=2)
+        session.add(SosRequest(
+            facility=hospital, prefecture_code="13", title=title_for(hospital, applied),
+            status=SosStatus.reviewing, general_confirmed=True,
+            n95_confirmed="n95_mask" in items, remark=remark, applied_at=applied,
+            handling_date=handling_date(applied), created_at=applied, updated_at=applied,
+            items=[SosRequestItem(item_key=key, quantity=quantity, position=order.index(key))
+                   for key, quantity in items.items()],
+            events=[SosEvent(action="created", occurred_at=applied),
+                    SosEvent(action="applied", occurred_at=applied)]))
+    session.flush()
+    return len(hospitals)
