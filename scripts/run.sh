@@ -3,9 +3,10 @@
 #
 # System packages and the virtual environment when missing, database migrations, the
 # built-in survey definitions of gmis/survey_defs/ (a changed file becomes a new version,
-# published from today), the demo data set (once), the e-mail outbox worker in the background (mail goes to the log unless
-# GMIS_MAIL_BACKEND=smtp), and the server on http://$SERVE_HOST:$SERVE_PORT (by default
-# 127.0.0.1:5000). Stopping the server (Ctrl-C) stops the worker too.
+# published from today), the demo data set (once), in the background the e-mail outbox
+# worker (mail goes to the log unless GMIS_MAIL_BACKEND=smtp) and the deadline reminders,
+# and the server on http://$SERVE_HOST:$SERVE_PORT (by default 127.0.0.1:5000). Stopping the
+# server (Ctrl-C) stops the background jobs too.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -19,12 +20,16 @@ scripts/flask.sh demo load
 
 scripts/flask.sh mail work &
 worker=$!
+scripts/flask.sh surveys remind --every 300 > /dev/null &
+reminder=$!
 
 stop_worker() {
-    if kill -0 "$worker" 2>/dev/null; then
-        kill "$worker" 2>/dev/null || true
-        wait "$worker" 2>/dev/null || true
-    fi
+    for pid in "$worker" "$reminder"; do
+        if kill -0 "$pid" 2>/dev/null; then
+            kill "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+        fi
+    done
 }
 trap stop_worker EXIT
 trap 'exit 130' INT

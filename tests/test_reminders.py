@@ -52,3 +52,8 @@ def test_the_command_line_reports_how_many_were_reminded(runner):
     result = runner.invoke(args=["surveys", "remind"])
     assert result.exit_code == 0
     assert "件の医療機関に回答の督促メールを送りました。" in result.output
+
+
+def test_every_must_leave_time_between_rounds(runner):
+    result = runner.invoke(args=["surveys", "remind", "--every", "5"])
+    assert result.exit_code == 2 and "30" in result.output

@@ -219,9 +219,18 @@ def list_command() -> None:
 
 
 @surveys_cli.command("remind")
-def remind_command() -> None:
+@click.option("--every", "every", type=click.IntRange(min=30), default=None, metavar="SECONDS",
+              help="Keep running, checking this often (instead of once, from cron).")
+def remind_command(every: int | None) -> None:
     """E-mail the facilities that have not answered a survey whose deadline is near
-    (GMIS_SURVEY_REMINDER_MINUTES before it). Run it every few minutes."""
+    (GMIS_SURVEY_REMINDER_MINUTES before it). Run it every few minutes, or with --every."""
+    import time
+
     from gmis.reminders import send_due_reminders
 
-    click.echo(f"{send_due_reminders()}件の医療機関に回答の督促メールを送りました。")
+    while True:
+        click.echo(f"{send_due_reminders()}件の医療機関に回答の督促メールを送りました。")
+        if every is None:
+            return
+        session.remove()  # a fresh session each round: nothing stale is kept between them
+        time.sleep(every)
