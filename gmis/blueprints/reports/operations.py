@@ -152,9 +152,12 @@ class StatusFilter:
         )
 
     def clauses(self) -> list[sa.ColumnElement[bool]]:
+        clauses = [Facility.prefecture_code == self.prefecture_code] \
+            if self.prefecture_code else []
+        return clauses + self.area_and_type()
+
+    def area_and_type(self) -> list[sa.ColumnElement[bool]]:
         clauses = []
-        if self.prefecture_code:
-            clauses.append(Facility.prefecture_code == self.prefecture_code)
         if self.area_code:
             clauses.append(Facility.secondary_area_id.in_(
                 sa.select(SecondaryArea.id).where(SecondaryArea.code == self.area_code)))
@@ -272,7 +275,7 @@ class ResponseFilter(StatusFilter):
             clauses.append(SurveyResponse.status == self.status)
         if self.prefecture_code:
             clauses.append(SurveyResponse.prefecture_code == self.prefecture_code)
-        facility_clauses = super().clauses()[1 if self.prefecture_code else 0:]
+        facility_clauses = self.area_and_type()
         if facility_clauses:
             clauses.append(SurveyResponse.facility_id.in_(
                 sa.select(Facility.id).where(*facility_clauses)))
