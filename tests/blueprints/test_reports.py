@@ -296,3 +296,19 @@ def test_a_bad_encoding_is_refused_on_the_list_page(app, hospital_daily, make_us
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "文字コードは" in html and '<option value="hospital" selected>' in html
+
+
+def test_responses_filtered_by_area_and_type(app, tokyo, hospital_daily, make_user,
+                                             answer_survey):
+    first, second, _ = tokyo
+    answer_survey(hospital_daily, first, today(), HOSPITAL_DAY)
+    prefecture = make_user(Role.prefecture)
+    session.commit()
+    client = client_of(app, prefecture)
+    area = first.facility.secondary_area.code
+    in_area = text(client.get(f"/reports/hospital_daily/responses?area={area}&type=hospital")
+                   .get_data(as_text=True))
+    assert "髙島平中央病院" in in_area
+    clinics = text(client.get("/reports/hospital_daily/responses?type=clinic")
+                   .get_data(as_text=True))
+    assert "この条件に当てはまる回答はありません。" in clinics
