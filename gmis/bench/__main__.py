@@ -1,11 +1,11 @@
 """``python -m gmis.bench``: run every benchmark and print its figures."""
 
-from gmis.bench import daily_reporting, sos_pdf, survey_form
+from gmis.bench import daily_reporting, page_weight, sos_pdf, survey_form
 
 
 def main() -> None:
     print("G-MIS benchmarks (median of repeated runs; ratio = figure / floor of the same run)")
-    for benchmark in (survey_form, sos_pdf, daily_reporting):
+    for benchmark in (survey_form, page_weight, sos_pdf, daily_reporting):
         benchmark.run()
 
 
