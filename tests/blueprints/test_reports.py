@@ -312,3 +312,28 @@ def test_responses_filtered_by_area_and_type(app, tokyo, hospital_daily, make_us
     clinics = text(client.get("/reports/hospital_daily/responses?type=clinic")
                    .get_data(as_text=True))
     assert "この条件に当てはまる回答はありません。" in clinics
+
+
+def test_prefecture_surveys_list_who_of_the_prefectures_and_cities_has_answered(
+        app, builtin_survey, make_user, answer_survey):
+    from tests.survey_defs.test_consultation_centre import ORDINARY_DAY as CONSULTATIONS
+    from tests.survey_defs.test_treatment_status import ORDINARY_DAY as TREATMENT
+
+    treatment = builtin_survey("treatment_status")
+    consultations = builtin_survey("consultation_centre")
+    tokyo = make_user(Role.prefecture)
+    shinjuku = make_user(Role.city)
+    answer_survey(treatment, tokyo, today(), TREATMENT)
+    answer_survey(consultations, shinjuku, today(), CONSULTATIONS)
+    national = make_user(Role.national)
+    session.commit()
+
+    nationwide = text(client_of(app, national).get("/reports/treatment_status/status")
+                      .get_data(as_text=True))
+    assert "回答済み 1 / 47" in nationwide
+    assert "東京都 都道府県 提出済み" in nationwide and "大阪府 都道府県 未回答" in nationwide
+
+    own = text(client_of(app, tokyo).get("/reports/consultation_centre/status")
+               .get_data(as_text=True))
+    assert "東京都 都道府県 未回答" in own and "新宿区 保健所設置市・特別区 提出済み" in own
+    assert "大阪府" not in own and "横浜市" not in own

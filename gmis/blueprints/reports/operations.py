@@ -349,3 +349,45 @@ def response_export(user: User, survey: Survey, filters: ResponseFilter) -> Expo
             else f"{filters.start:%Y%m%d}-{filters.end:%Y%m%d}")
     return Export(f"{survey.title}_{span}.csv", [*RESPONSE_COLUMNS, *columns.header],
                   statement, columns, {v.id: v.number for v in answered})
+
+
+# --- prefectures' and cities' own surveys -----------------------------------------------------
+
+@dataclass(frozen=True)
+class OrganisationStatus:
+    """A prefecture or city asked by a survey it answers itself, and its response."""
+
+    key: str
+    name: str
+    kind: str
+    response: SurveyResponse | None
+
+    @property
+    def answered(self) -> bool:
+        return self.response is not None and self.response.status in ANSWERED
+
+
+def organisation_status(user: User, target: Overseen) -> list[OrganisationStatus]:
+    """Who of the prefectures and cities in the user's scope has answered the period: all
+    of them nationwide, a prefecture itself and its cities, a city itself."""
+    roles = target.compiled.definition.respondents.roles
+    asked_prefectures = target.compiled.definition.respondents.prefectures
+    found: list[tuple[str, str, str]] = []
+    if "prefecture" in roles and user.city_id is None:
+        query = sa.select(Prefecture).order_by(Prefecture.code)
+        if not nationwide(user):
+            query = query.where(Prefecture.code == user.home_prefecture_code)
+        found += [(f"prefecture:{p.code}", p.name, "都道府県") for p in session.scalars(query)
+                  if not asked_prefectures or p.code in asked_prefectures]
+    if "city" in roles:
+        query = sa.select(City).order_by(City.prefecture_code, City.code)
+        if user.city_id is not None:
+            query = query.where(City.id == user.city_id)
+        elif not nationwide(user):
+            query = query.where(City.prefecture_code == user.home_prefecture_code)
+        found += [(f"city:{c.id}", c.name, "保健所設置市・特別区") for c in session.scalars(query)
+                  if not asked_prefectures or c.prefecture_code in asked_prefectures]
+    responses = {r.respondent_key: r for r in session.scalars(
+        sa.select(SurveyResponse).where(SurveyResponse.survey_id == target.survey.id,
+                                        SurveyResponse.period_key == target.period.key))}
+    return [OrganisationStatus(key, name, kind, responses.get(key)) for key, name, kind in found]

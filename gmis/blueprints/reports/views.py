@@ -60,6 +60,10 @@ def status(survey_key: str):
     except BadFilter as error:
         return _render("reports/status.html", "reports/_status_results.html", 400,
                        error=str(error), survey_key=survey_key, target=None, **context)
+    if not target.asks_facilities:
+        return _render("reports/status.html", "reports/_status_results.html",
+                       survey_key=survey_key, target=target, filters=filters,
+                       organisations=operations.organisation_status(user, target), **context)
     result = operations.answer_status(user, target, filters)
     listing = Page.of(operations.not_answered(user, target, filters), page_number(),
                       total=result.total.not_answered)
