@@ -15,6 +15,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
 
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind a reverse proxy: the client's address (audit log, sessions) and scheme
+        # come from its X-Forwarded-For / -Proto headers, trusted for that many proxies.
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
     from gmis import db
     from gmis.extensions import csrf, htmx, login_manager
 

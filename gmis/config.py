@@ -33,6 +33,8 @@ def from_environment() -> dict:
         # not trusted for this because it can be forged.
         "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
         "SESSION_COOKIE_SECURE": _env_bool("SECURE_COOKIES", False),
+        # How many reverse proxies in front of the app set X-Forwarded-For (0: none).
+        "PROXY_HOPS": _env_int("PROXY_HOPS", 0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_LIFETIME_HOURS": _env_int("SESSION_LIFETIME_HOURS", 12),

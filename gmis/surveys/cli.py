@@ -234,3 +234,23 @@ def remind_command(every: int | None) -> None:
             return
         session.remove()  # a fresh session each round: nothing stale is kept between them
         time.sleep(every)
+
+
+@surveys_cli.command("rebuild-latest")
+@click.argument("keys", nargs=-1)
+def rebuild_latest_command(keys: tuple[str, ...]) -> None:
+    """Recompute each respondent's latest response (the bed view's figures) of the surveys
+    KEYS (all when none), after responses were loaded in bulk past the application."""
+    from gmis.surveys import latest
+
+    query = sa.select(Survey).order_by(Survey.key)
+    if keys:
+        query = query.where(Survey.key.in_(keys))
+    found = session.scalars(query).all()
+    unknown = set(keys) - {s.key for s in found}
+    if unknown:
+        raise click.BadParameter("調査キーがありません: " + "、".join(sorted(unknown)),
+                                 param_hint="KEYS")
+    for survey in found:
+        click.echo(f"{survey.key}: {latest.rebuild(survey.id):,}件の回答者の最新回答")
+    session.commit()

@@ -237,3 +237,12 @@ def test_the_built_in_definitions_are_imported_and_published_at_set_up(runner):
     assert "hospital_daily 版1(全国)を取り込みました" in first.output
     again = runner.invoke(args=["surveys", "import", str(folder), "--publish"])
     assert again.exit_code == 0 and "変更なし" in again.output
+
+
+def test_rebuild_latest_recomputes_each_respondents_latest_response(runner):
+    folder = Path(__file__).resolve().parents[2] / "gmis/survey_defs"
+    assert runner.invoke(args=["surveys", "import", str(folder), "--publish"]).exit_code == 0
+    result = runner.invoke(args=["surveys", "rebuild-latest", "hospital_daily"])
+    assert result.exit_code == 0 and "hospital_daily: 0件" in result.output
+    unknown = runner.invoke(args=["surveys", "rebuild-latest", "no_such_survey"])
+    assert unknown.exit_code == 2 and "no_such_survey" in unknown.output
