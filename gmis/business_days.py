@@ -57,3 +57,15 @@ def handling_date(applied_at: datetime) -> date:
     if local.time() < CUT_OFF and is_business_day(local.date()):
         return local.date()
     return next_business_day(local.date())
+
+
+def handling_notice(now: datetime) -> str:
+    """What a request form says before applying: handled today, or on which business day."""
+    handled = handling_date(now)
+    local = now.astimezone(TOKYO)
+    if handled == local.date():
+        return (f"本日{CUT_OFF:%H:%M}までに申請すると、本日({handled.month}月{handled.day}日)の"
+                "対応になります。13時以降・土日祝日・年末年始の申請は、翌営業日の対応になります。")
+    return (f"現在{local.month}月{local.day}日 {local:%H:%M}です。今申請すると、対応は翌営業日の"
+            f"{handled.month}月{handled.day}日になります(13時以降・土日祝日・年末年始の申請は"
+            "翌営業日の対応です)。")

@@ -44,3 +44,12 @@ def test_handling_date(applied, handled):
 def test_why_offices_are_closed(day, name):
     assert holiday_name(day) == name
     assert is_business_day(day) is (name is None)
+
+
+def test_the_form_says_when_a_request_will_be_handled():
+    from gmis.business_days import handling_notice
+
+    assert handling_notice(tokyo(2026, 12, 1, 9, 30)).startswith(
+        "本日13:00までに申請すると、本日(12月1日)の対応になります。")
+    assert handling_notice(tokyo(2026, 12, 4, 13, 30)).startswith(
+        "現在12月4日 13:30です。今申請すると、対応は翌営業日の12月7日になります")

@@ -13,9 +13,8 @@ from gmis.access import Permission, allow, can
 from gmis.blueprints.sos import operations
 from gmis.blueprints.sos.forms import AcceptForm, ReturnForm, prefilled, request_form_class
 from gmis.blueprints.sos.operations import Changes, SosRefused
-from gmis.business_days import CUT_OFF, handling_date
+from gmis.business_days import handling_notice
 from gmis.db import session, utcnow
-from gmis.japan_time import TOKYO
 from gmis.models import Role, SosRequest
 from gmis.pdf import pdf_response_headers, render_pdf
 from gmis.sos.eligibility import Failure
@@ -33,19 +32,6 @@ def refused(error: SosRefused):
 
 def _user():
     return current_user._get_current_object()
-
-
-def cut_off_notice() -> str:
-    """What the form says before applying: today, or which business day."""
-    now = utcnow()
-    handled = handling_date(now)
-    local = now.astimezone(TOKYO)
-    if handled == local.date():
-        return (f"本日{CUT_OFF:%H:%M}までに申請すると、本日({handled:%m月%d日})の対応になります。"
-                "13時以降・土日祝日・年末年始の申請は、翌営業日の対応になります。")
-    return (f"現在{local:%m月%d日 %H:%M}です。今申請すると、対応は翌営業日の"
-            f"{handled.month}月{handled.day}日になります(13時以降・土日祝日・年末年始の申請は"
-            "翌営業日の対応です)。")
 
 
 def _failure_links(sos_request: SosRequest | None) -> list[tuple[str, str | None]]:
@@ -69,9 +55,9 @@ def _form_page(form, facility, sos_request: SosRequest | None, status: int = 200
                notice: str | None = None):
     return render_template(
         "sos/form.html", form=form, facility=facility, sos_request=sos_request,
-        rules=rules(), cut_off_notice=cut_off_notice(), failures=_failure_links(sos_request),
-        notice=notice, creation_token=request.form.get("creation_token")
-        or secrets.token_hex(16)), status
+        rules=rules(), cut_off_notice=handling_notice(utcnow()),
+        failures=_failure_links(sos_request), notice=notice,
+        creation_token=request.form.get("creation_token") or secrets.token_hex(16)), status
 
 
 def _changes(form) -> Changes:
