@@ -2,19 +2,14 @@
 it, what a clinic must answer, what it may leave out, and the checks between its figures."""
 
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 
 from gmis.japan_time import TOKYO
 from gmis.models import Facility, FacilityDesignation, FacilityType
 from gmis.surveys import eligibility, periods
-from gmis.surveys.builder import compile_survey
-from gmis.surveys.definition import parse_definition
-from gmis.surveys.registry import build_registry
 from gmis.surveys.validation import REQUIRED_MESSAGE, evaluate_form
-
-DEFINITION = Path(__file__).resolve().parents[2] / "gmis/survey_defs/clinic_daily.yaml"
+from tests.fixtures.surveys import compile_builtin
 
 #: An ordinary day of a designated clinic: a dozen fever patients, ten of them tested.
 ORDINARY_DAY = {
@@ -28,8 +23,7 @@ ORDINARY_DAY = {
 
 @pytest.fixture(scope="module")
 def survey():
-    return compile_survey(parse_definition(DEFINITION.read_text(encoding="utf-8"),
-                                           DEFINITION.name), build_registry())
+    return compile_builtin("clinic_daily")
 
 
 def answer(survey, **changes):

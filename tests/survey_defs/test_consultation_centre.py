@@ -3,19 +3,14 @@ prefectures and by health-centre cities and special wards, what each must answer
 checks between the counts."""
 
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 
 from gmis.japan_time import TOKYO
 from gmis.models import Facility, FacilityType
 from gmis.surveys import eligibility, periods
-from gmis.surveys.builder import compile_survey
-from gmis.surveys.definition import parse_definition
-from gmis.surveys.registry import build_registry
 from gmis.surveys.validation import REQUIRED_MESSAGE, evaluate_form
-
-DEFINITION = Path(__file__).resolve().parents[2] / "gmis/survey_defs/consultation_centre.yaml"
+from tests.fixtures.surveys import compile_builtin
 
 #: An ordinary day of a prefecture with a few centres and a general helpline.
 ORDINARY_DAY = {
@@ -32,8 +27,7 @@ CITY = eligibility.Respondent(key="city:4", kind="city", name="新宿区", prefe
 
 @pytest.fixture(scope="module")
 def survey():
-    return compile_survey(parse_definition(DEFINITION.read_text(encoding="utf-8"),
-                                           DEFINITION.name), build_registry())
+    return compile_builtin("consultation_centre")
 
 
 def answer(survey, **changes):

@@ -1,16 +1,11 @@
 """The hospital daily survey (病院日次調査) as shipped: what a hospital must answer, what it
 may leave out, and the checks between its figures."""
 
-from pathlib import Path
 
 import pytest
 
-from gmis.surveys.builder import compile_survey
-from gmis.surveys.definition import parse_definition
-from gmis.surveys.registry import build_registry
 from gmis.surveys.validation import REQUIRED_MESSAGE, evaluate_form
-
-DEFINITION = Path(__file__).resolve().parents[2] / "gmis/survey_defs/hospital_daily.yaml"
+from tests.fixtures.surveys import compile_builtin
 
 #: An ordinary day of a 120-bed hospital with a few COVID patients.
 ORDINARY_DAY = {
@@ -30,8 +25,7 @@ ORDINARY_DAY = {
 
 @pytest.fixture(scope="module")
 def survey():
-    return compile_survey(parse_definition(DEFINITION.read_text(encoding="utf-8"),
-                                           DEFINITION.name), build_registry())
+    return compile_builtin("hospital_daily")
 
 
 def answer(survey, **changes):

@@ -2,19 +2,14 @@
 supplies table the emergency supply checks read, and the checks between its cells."""
 
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 
 from gmis.japan_time import TOKYO
 from gmis.models import Facility, FacilityType
 from gmis.surveys import eligibility, periods
-from gmis.surveys.builder import compile_survey
-from gmis.surveys.definition import parse_definition
-from gmis.surveys.registry import build_registry
 from gmis.surveys.validation import REQUIRED_MESSAGE, evaluate_form
-
-DEFINITION = Path(__file__).resolve().parents[2] / "gmis/survey_defs/supplies_weekly.yaml"
+from tests.fixtures.surveys import compile_builtin
 
 ROWS = {"surgical_mask": "サージカルマスク", "n95_mask": "N95マスク・DS2マスク",
         "gown": "ガウン(アイソレーションガウン)", "face_shield": "フェイスシールド",
@@ -35,8 +30,7 @@ CONTACT = {"contact_name": "物品管理課 山田", "contact_phone": "03-5321-1
 
 @pytest.fixture(scope="module")
 def survey():
-    return compile_survey(parse_definition(DEFINITION.read_text(encoding="utf-8"),
-                                           DEFINITION.name), build_registry())
+    return compile_builtin("supplies_weekly")
 
 
 def answer(survey, rows=None, **changes):

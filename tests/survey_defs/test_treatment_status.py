@@ -2,19 +2,14 @@
 the past year, the patients by place of care and the beds and rooms secured for them."""
 
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 
 from gmis.japan_time import TOKYO
 from gmis.models import Facility, FacilityType
 from gmis.surveys import eligibility, periods
-from gmis.surveys.builder import compile_survey
-from gmis.surveys.definition import parse_definition
-from gmis.surveys.registry import build_registry
 from gmis.surveys.validation import REQUIRED_MESSAGE, evaluate_form
-
-DEFINITION = Path(__file__).resolve().parents[2] / "gmis/survey_defs/treatment_status.yaml"
+from tests.fixtures.surveys import compile_builtin
 
 #: An ordinary day of a prefecture in a quiet phase.
 ORDINARY_DAY = {
@@ -30,8 +25,7 @@ PREFECTURE = eligibility.Respondent(key="prefecture:13", kind="prefecture", name
 
 @pytest.fixture(scope="module")
 def survey():
-    return compile_survey(parse_definition(DEFINITION.read_text(encoding="utf-8"),
-                                           DEFINITION.name), build_registry())
+    return compile_builtin("treatment_status")
 
 
 def answer(survey, **changes):
