@@ -1,7 +1,6 @@
 """The hospital daily survey (病院日次調査) as shipped: what a hospital must answer, what it
 may leave out, and the checks between its figures."""
 
-
 import pytest
 
 from gmis.surveys.validation import REQUIRED_MESSAGE, evaluate_form
