@@ -18,3 +18,15 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// On a phone the section steps scroll sideways: keep the current one in view, moving
+// only the row of steps (never the page the person is reading).
+function showCurrentStep() {
+  var current = document.querySelector(".section-steps .current");
+  var row = current && current.parentElement;
+  if (row && row.scrollWidth > row.clientWidth) {
+    row.scrollLeft = current.offsetLeft - row.offsetLeft - (row.clientWidth - current.clientWidth) / 2;
+  }
+}
+document.addEventListener("DOMContentLoaded", showCurrentStep);
+document.addEventListener("htmx:afterSettle", showCurrentStep);
