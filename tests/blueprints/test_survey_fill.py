@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from gmis.db import session, utcnow
 from gmis.models import (
     FacilityType,
+    OutboxMessage,
     ResponseChange,
     ResponseEvent,
     ResponseStatus,
@@ -399,6 +400,11 @@ def test_returned_resubmitted_and_accepted(import_survey, make_user, signed_in, 
                                                   "comment": "使用中の本数を確認してください。"})
     assert returned.status_code == 303
     assert response_of(user.facility).status == ResponseStatus.returned
+    # Those who answer are told by e-mail, with the reason and the way back to the form.
+    [mail] = session.scalars(sa.select(OutboxMessage)).all()
+    assert mail.recipient == user.email and "差し戻されました" in mail.subject
+    assert "使用中の本数を確認してください。" in mail.body
+    assert f"/surveys/oxygen_supply_check/{today().isoformat()}" in mail.body
 
     page.open()
     assert "差戻しの理由: 使用中の本数を確認してください。" in page.html

@@ -282,3 +282,33 @@ def fill_url(user: User, response: SurveyResponse) -> str:
     facility = response.facility_id if user.role == Role.aggregator else None
     return url_for("surveys.fill", survey_key=response.survey.key,
                    period_key=response.period_key, facility=facility)
+
+
+def respondent_addresses(response: SurveyResponse) -> list[str]:
+    """The e-mail addresses of the active users who answer for the response's respondent."""
+    kind, _, ident = response.respondent_key.partition(":")
+    organisation = {"facility": User.facility_id == response.facility_id,
+                    "prefecture": sa.and_(User.role == Role.prefecture,
+                                          User.prefecture_code == ident),
+                    "city": User.city_id == response.city_id}.get(kind)
+    if organisation is None:
+        return []
+    return list(dict.fromkeys(session.scalars(sa.select(User.email).where(
+        organisation, User.is_active.is_(True), User.email != ""))))
+
+
+def notify_returned(response: SurveyResponse, comment: str) -> None:
+    """Tell those who answer that their response was returned, and why (through the outbox)."""
+    from flask import current_app
+
+    from gmis import mail
+
+    title = runtime.compiled(response.version).definition.title
+    period = parse_period(response.period_key)
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        link = url_for("surveys.fill", survey_key=response.survey.key,
+                       period_key=response.period_key, _external=True)
+    for address in respondent_addresses(response):
+        mail.enqueue(address, "response_returned", title=title,
+                     period=period.label if period else response.period_key,
+                     comment=comment, link=link)

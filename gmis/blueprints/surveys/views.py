@@ -175,6 +175,7 @@ def return_response(response_id: int):
     if not form.validate():
         return _response_page(response, 422, return_form=form)
     if responses.return_response(response, user, form.comment.data):
+        operations.notify_returned(response, form.comment.data.strip())
         session.commit()
         flash("差し戻しました。回答者に修正を依頼しています。", "success")
     return redirect(url_for("surveys.response", response_id=response.id), 303)
