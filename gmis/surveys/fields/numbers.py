@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, ClassVar
 
 from gmis.surveys.fields.base import BuiltinField, form_text
 from gmis.surveys.registry import Parsed
@@ -29,12 +30,13 @@ def _format(value: Decimal | int | float) -> str:
 
 
 class _Number(BuiltinField):
+    """What integers and decimals share; each sets ``_read``, which reads a typed number
+    (full-width digits and separators allowed) and gives None for anything else."""
+
     uses = frozenset({"min", "max"})
     #: What a bound must be, in messages.
     kind: str = "数値"
-
-    def _read(self, raw: Any) -> Any:
-        raise NotImplementedError
+    _read: ClassVar[Callable[[Any], int | Decimal | None]]
 
     def check_settings(self) -> list[tuple[str, str]]:
         problems = []
