@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from gmis import mail
 from gmis.db import session, utcnow
 from gmis.models import (
+    ANSWERED_STATUSES,
     Facility,
-    ResponseStatus,
     Role,
     Survey,
     SurveyReminder,
@@ -30,8 +30,6 @@ from gmis.models import (
 from gmis.surveys import eligibility, periods, runtime
 from gmis.surveys.builder import CompiledSurvey
 from gmis.surveys.versions import version_in_force
-
-ANSWERED = (ResponseStatus.submitted, ResponseStatus.accepted)
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ def _not_answered(item: Due) -> sa.Select:
     answered = sa.select(SurveyResponse.facility_id).where(
         SurveyResponse.survey_id == item.survey.id,
         SurveyResponse.period_key == item.period.key,
-        SurveyResponse.status.in_(ANSWERED), SurveyResponse.facility_id.is_not(None))
+        SurveyResponse.status.in_(ANSWERED_STATUSES), SurveyResponse.facility_id.is_not(None))
     reminded = sa.select(SurveyReminder.respondent_key).where(
         SurveyReminder.survey_id == item.survey.id,
         SurveyReminder.period_key == item.period.key)

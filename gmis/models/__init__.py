@@ -18,6 +18,7 @@ from gmis.models.registrations import ApplicationStatus, RegistrationApplication
 from gmis.models.sos import SOS_STATUS_LABELS, SosEvent, SosRequest, SosRequestItem, SosStatus
 from gmis.models.support import AuditEvent, OutboxMessage, OutboxStatus
 from gmis.models.surveys import (
+    ANSWERED_STATUSES,
     LatestResponse,
     ResponseChange,
     ResponseEvent,
@@ -30,6 +31,7 @@ from gmis.models.surveys import (
 )
 
 __all__ = [
+    "ANSWERED_STATUSES",
     "LatestResponse",
     "SOS_STATUS_LABELS",
     "SosEvent",

@@ -39,6 +39,10 @@ class ResponseStatus(enum.StrEnum):
         return RESPONSE_STATUS_LABELS[self]
 
 
+#: A response counts as answered once submitted (accepted ones too); a draft or a returned
+#: one does not.
+ANSWERED_STATUSES = (ResponseStatus.submitted, ResponseStatus.accepted)
+
 RESPONSE_STATUS_LABELS = {
     ResponseStatus.draft: "一時保存",
     ResponseStatus.submitted: "提出済み",
@@ -218,8 +222,10 @@ class SurveyReminder(Base):
 
 class LatestResponse(Base):
     """The latest submitted response of each respondent to each survey (by period), kept as
-    responses are submitted: the bed view and the emergency supply check read "today's
-    figures" of thousands of hospitals without scanning a year of daily answers."""
+    responses are submitted: the bed view reads "today's figures" of thousands of hospitals
+    without scanning a year of daily answers. (The emergency supply check wants the latest
+    *answered* response of a recent window, a different question: it uses the index
+    ``ix_response_respondent_start``.)"""
 
     __tablename__ = "latest_responses"
 

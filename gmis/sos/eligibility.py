@@ -13,13 +13,13 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from gmis.db import session
-from gmis.models import Facility, ResponseStatus, Survey, SurveyResponse
+from gmis.models import ANSWERED_STATUSES, Facility, Survey, SurveyResponse
 from gmis.sos.rules import Rules, SurveyCheck
 from gmis.surveys import periods, runtime
+from gmis.surveys.eligibility import for_facility
 from gmis.surveys.expressions import Unknown
 from gmis.surveys.validation import expression_values
 
-ANSWERED = (ResponseStatus.submitted, ResponseStatus.accepted)
 KIND_LABELS = {"daily": "日次調査", "weekly": "週次調査"}
 
 
@@ -56,8 +56,9 @@ def latest(survey_key: str, facility: Facility, since: date) -> Latest | None:
     response = session.scalars(
         sa.select(SurveyResponse)
         .where(SurveyResponse.survey_id == survey.id,
-               SurveyResponse.facility_id == facility.id,
-               SurveyResponse.status.in_(ANSWERED),
+               # By respondent, as ix_response_respondent_start is ordered.
+               SurveyResponse.respondent_key == for_facility(facility).key,
+               SurveyResponse.status.in_(ANSWERED_STATUSES),
                SurveyResponse.period_start >= since)
         .order_by(SurveyResponse.period_start.desc())
     ).first()

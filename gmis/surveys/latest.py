@@ -11,10 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gmis.db import session
-from gmis.models import LatestResponse, ResponseStatus, SurveyResponse
+from gmis.models import ANSWERED_STATUSES, LatestResponse, ResponseStatus, SurveyResponse
 
-#: The statuses of a response whose figures count as reported.
-REPORTED = (ResponseStatus.submitted, ResponseStatus.accepted, ResponseStatus.returned)
+#: The statuses of a response whose figures count as reported: answered, or returned for
+#: a correction (its figures stand until corrected).
+REPORTED = (*ANSWERED_STATUSES, ResponseStatus.returned)
 
 
 def record_submitted(response: SurveyResponse) -> None:

@@ -19,6 +19,7 @@ from gmis.blueprints.facilities.operations import NATIONWIDE_ROLES
 from gmis.db import session, utcnow
 from gmis.japan_time import to_tokyo
 from gmis.models import (
+    ANSWERED_STATUSES,
     City,
     Facility,
     FacilityType,
@@ -35,8 +36,6 @@ from gmis.surveys.builder import CompiledSurvey
 from gmis.surveys.export import AnswerColumns
 from gmis.surveys.versions import version_in_force
 
-#: A response counts as an answer once it is submitted; a draft or a returned response does not.
-ANSWERED = (ResponseStatus.submitted, ResponseStatus.accepted)
 #: The longest range of a list or an export, in days: a year of daily answers.
 MAX_RANGE_DAYS = 366
 
@@ -122,7 +121,7 @@ class Tally:
         return round(100 * self.answered / self.total) if self.total else 0
 
     def add(self, status: ResponseStatus | None, count: int) -> None:
-        if status in ANSWERED:
+        if status in ANSWERED_STATUSES:
             self.answered += count
         elif status == ResponseStatus.draft:
             self.draft += count
@@ -230,7 +229,7 @@ def not_answered(user: User, target: Overseen, filters: StatusFilter) -> sa.Sele
         sa.select(Facility)
         .outerjoin(SurveyResponse, _response_of_facility(target))
         .where(*_asked(user, target, filters),
-               sa.or_(SurveyResponse.id.is_(None), SurveyResponse.status.not_in(ANSWERED)))
+               sa.or_(SurveyResponse.id.is_(None), SurveyResponse.status.not_in(ANSWERED_STATUSES)))
         .order_by(Facility.prefecture_code, Facility.secondary_area_id, Facility.name_kana,
                   Facility.id)
     )
@@ -364,7 +363,7 @@ class OrganisationStatus:
 
     @property
     def answered(self) -> bool:
-        return self.response is not None and self.response.status in ANSWERED
+        return self.response is not None and self.response.status in ANSWERED_STATUSES
 
 
 def organisation_status(user: User, target: Overseen) -> list[OrganisationStatus]:
