@@ -85,6 +85,14 @@ for _role in (Role.prefecture, Role.city, Role.fire_department, Role.national,
 
 PUBLIC = "public"
 
+#: Roles whose scope is the whole country.
+NATIONWIDE_ROLES = (Role.national, Role.secretariat)
+
+
+def nationwide(user: User) -> bool:
+    """Whether ``user`` sees every prefecture (and may pick one in filters)."""
+    return user.role in NATIONWIDE_ROLES
+
 
 def can(user, permission: Permission) -> bool:
     return bool(user and user.is_authenticated and permission in ROLE_PERMISSIONS[user.role])

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import abort, current_app
 
 from gmis import access, audit
-from gmis.blueprints.facilities.operations import NATIONWIDE_ROLES, text_condition
+from gmis.blueprints.facilities.operations import text_condition
 from gmis.db import session, utcnow
 from gmis.models import (
     Facility,
@@ -76,7 +76,7 @@ class BedFilter:
         """The filters of the query string. Another prefecture than one's own is refused
         (OutOfScope) for everybody but national users."""
         code = (args.get("pref") or "").strip()
-        if code and user.role not in NATIONWIDE_ROLES and code != user.home_prefecture_code:
+        if code and not access.nationwide(user) and code != user.home_prefecture_code:
             raise OutOfScope(code)
         found = cls(prefecture_code=code if len(code) == 2 and code.isdigit() else "",
                     area_code=(args.get("area") or "").strip(),
@@ -162,7 +162,7 @@ def area_summary(user: User, survey: Survey, filters: BedFilter) -> list[AreaSum
     """Per secondary area (per prefecture, nationwide): hospitals, how many reported
     recently, and the sums of the figures, over the filtered hospitals."""
     rows = base_query(user, survey, filters).subquery()
-    nationwide = user.role in NATIONWIDE_ROLES and not filters.prefecture_code
+    nationwide = access.nationwide(user) and not filters.prefecture_code
     place = rows.c.prefecture if nationwide else sa.func.coalesce(rows.c.area, "二次医療圏なし")
     order = sa.func.min(rows.c.area_code) if not nationwide else sa.func.min(rows.c.prefecture)
     fresh = rows.c.period_start >= stale_before()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
 from gmis import access, audit
+from gmis.access import nationwide
 from gmis.blueprints.facilities.rules import clean_text, to_katakana
 from gmis.db import session, utcnow
 from gmis.models import (
@@ -20,7 +21,6 @@ from gmis.models import (
     FacilityDesignation,
     FacilityType,
     Prefecture,
-    Role,
     SecondaryArea,
     User,
     aggregator_members,
@@ -31,9 +31,6 @@ PAGE_SIZE = 50
 QUERY_MAX = 100
 
 #: Roles that search the whole country and so choose a prefecture first.
-NATIONWIDE_ROLES = (Role.national, Role.secretariat)
-
-
 class SearchError(ValueError):
     """A search parameter that cannot be used; ``str(error)`` is the Japanese message."""
 
@@ -75,7 +72,7 @@ def parse_search(args: MultiDict, user: User) -> Search:
         except ValueError:
             search.errors.append("施設種別の指定が正しくありません。一覧から選んでください。")
     pref = args.get("pref", "")
-    if pref and user.role in NATIONWIDE_ROLES:
+    if pref and nationwide(user):
         if not (len(pref) == 2 and pref.isascii() and pref.isdigit()) or (
                 session.get(Prefecture, pref) is None):
             search.errors.append("都道府県の指定が正しくありません。一覧から選んでください。")
@@ -103,7 +100,7 @@ def parse_search(args: MultiDict, user: User) -> Search:
 
 def area_prefecture(user: User, search_prefecture: str = "") -> str | None:
     """The prefecture whose secondary areas the user may filter by."""
-    if user.role in NATIONWIDE_ROLES:
+    if nationwide(user):
         return search_prefecture or None
     return user.home_prefecture_code
 
@@ -120,7 +117,7 @@ def area_choices(user: User, search_prefecture: str = "") -> list[SecondaryArea]
 
 
 def prefecture_choices(user: User) -> list[Prefecture]:
-    if user.role not in NATIONWIDE_ROLES:
+    if not nationwide(user):
         return []
     return list(session.scalars(sa.select(Prefecture).order_by(Prefecture.code)))
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import abort
 
 from gmis import access
-from gmis.blueprints.facilities.operations import NATIONWIDE_ROLES
+from gmis.access import nationwide
 from gmis.db import session, utcnow
 from gmis.japan_time import to_tokyo
 from gmis.models import (
@@ -52,10 +52,6 @@ def parse_day(text: str | None, label: str, default: date) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise BadFilter(f"{label}は「2026-12-01」の形で入力してください。") from None
-
-
-def nationwide(user: User) -> bool:
-    return user.role in NATIONWIDE_ROLES
 
 
 @dataclass

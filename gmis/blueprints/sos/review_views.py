@@ -8,7 +8,7 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from gmis.access import Permission, allow
+from gmis.access import Permission, allow, nationwide
 from gmis.blueprints.facilities.operations import area_choices, prefecture_choices
 from gmis.blueprints.sos import operations
 from gmis.blueprints.sos.forms import AcceptForm, ReturnForm
@@ -39,7 +39,7 @@ def _filters(args, user) -> QueueFilter:
     status = args.get("status", SosStatus.reviewing.value)
     item = args.get("item", "")
     area = args.get("area", "")
-    code = args.get("pref", "") if user.role.value in ("national", "secretariat") else ""
+    code = args.get("pref", "") if nationwide(user) else ""
     start, end = _day(args.get("from"), "対応日(開始)"), _day(args.get("to"), "対応日(終了)")
     if start and end and end < start:
         raise BadFilter("対応日(終了)は対応日(開始)以降にしてください。")
