@@ -19,6 +19,11 @@ def page_number(arg: str = "page") -> int:
         return 1
 
 
+def page_args() -> dict[str, str]:
+    """The query of the page shown without its page number: what the pager's links keep."""
+    return {key: value for key, value in request.args.items() if key != "page"}
+
+
 @dataclass
 class Page:
     items: list

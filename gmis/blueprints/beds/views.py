@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
+from gmis import pagination
 from gmis.access import Permission, allow
 from gmis.blueprints.beds import operations
 from gmis.blueprints.beds.operations import FIGURES, SERVICE_LABELS, SERVICES, BedFilter, OutOfScope
@@ -36,7 +37,7 @@ def out_of_scope(error: OutOfScope):
 
 def _context(filters: BedFilter) -> dict:
     user = _user()
-    page_args = {k: v for k, v in request.args.items() if k != "page"}
+    page_args = pagination.page_args()
     return dict(filters=filters, figures=FIGURES, services=SERVICES,
                 service_labels=SERVICE_LABELS, stale_before=operations.stale_before(),
                 prefectures=prefecture_choices(user),

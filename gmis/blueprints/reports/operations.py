@@ -17,6 +17,7 @@ from flask import abort
 from gmis import access
 from gmis.access import nationwide
 from gmis.db import session, utcnow
+from gmis.filters import FilterError, parse_day
 from gmis.japan_time import to_tokyo
 from gmis.models import (
     ANSWERED_STATUSES,
@@ -40,20 +41,6 @@ from gmis.surveys.versions import version_in_force
 MAX_RANGE_DAYS = 366
 
 
-class BadFilter(ValueError):
-    """A filter that cannot be read; ``str()`` is the Japanese reason, shown above the form
-    that sent it, which keeps what was typed."""
-
-
-def parse_day(text: str | None, label: str, default: date) -> date:
-    if not text:
-        return default
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise BadFilter(f"{label}は「2026-12-01」の形で入力してください。") from None
-
-
 @dataclass
 class Overseen:
     """A survey as one reviewer oversees it for one period."""
@@ -74,7 +61,7 @@ def overseen(user: User, survey_key: str, day: date) -> Overseen:
         abort(404)
     version = version_in_force(survey, user.home_prefecture_code, day)
     if version is None:
-        raise BadFilter(f"{day:%Y/%m/%d}に実施中の版がありません。日付を変えてください。")
+        raise FilterError(f"{day:%Y/%m/%d}に実施中の版がありません。日付を変えてください。")
     compiled = runtime.compiled(version)
     return Overseen(survey, version, compiled, periods.period_for(
         compiled.definition.period.kind, day))
@@ -257,9 +244,9 @@ class ResponseFilter(StatusFilter):
         start = parse_day(args.get("from"), "開始日", today)
         end = parse_day(args.get("to"), "終了日", start)
         if end < start:
-            raise BadFilter("終了日は開始日以降にしてください。")
+            raise FilterError("終了日は開始日以降にしてください。")
         if (end - start).days >= MAX_RANGE_DAYS:
-            raise BadFilter(f"期間は{MAX_RANGE_DAYS}日以内にしてください。")
+            raise FilterError(f"期間は{MAX_RANGE_DAYS}日以内にしてください。")
         status = args.get("status", "")
         return cls(base.prefecture_code, base.area_code, base.facility_type, start, end,
                    ResponseStatus(status) if status in ResponseStatus.__members__ else None)

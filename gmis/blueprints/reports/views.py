@@ -7,12 +7,14 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
+from gmis import pagination
 from gmis.access import Permission, allow
 from gmis.blueprints.facilities.operations import area_choices, prefecture_choices
 from gmis.blueprints.reports import operations
-from gmis.blueprints.reports.operations import BadFilter, ResponseFilter, StatusFilter
+from gmis.blueprints.reports.operations import ResponseFilter, StatusFilter
 from gmis.csv_export import Encoding, UnsupportedEncodingError, csv_response
 from gmis.db import utcnow
+from gmis.filters import FilterError, parse_day
 from gmis.models import FacilityType, ResponseStatus
 from gmis.pagination import Page, page_number
 from gmis.surveys import periods
@@ -33,8 +35,7 @@ def _render(page: str, fragment: str, status: int = 200, **context):
 
 def _choices(user, prefecture_code: str) -> dict:
     """What the filter form offers, and what it was sent (kept when refused)."""
-    page_args = {key: value for key, value in request.args.items() if key != "page"}
-    page_args["survey_key"] = request.view_args["survey_key"]
+    page_args = dict(pagination.page_args(), survey_key=request.view_args["survey_key"])
     return dict(facility_types=list(FacilityType), prefectures=prefecture_choices(user),
                 areas=area_choices(user, prefecture_code), args=request.args,
                 page_args=page_args)
@@ -54,10 +55,10 @@ def status(survey_key: str):
     filters = StatusFilter.of(request.args, user)
     context = _choices(user, filters.prefecture_code)
     try:
-        day = operations.parse_day(request.args.get("date"), "日付",
+        day = parse_day(request.args.get("date"), "日付",
                                    periods.today(utcnow()))
         target = operations.overseen(user, survey_key, day)
-    except BadFilter as error:
+    except FilterError as error:
         return _render("reports/status.html", "reports/_status_results.html", 400,
                        error=str(error), survey_key=survey_key, target=None, **context)
     if not target.asks_facilities:
@@ -80,7 +81,7 @@ def responses(survey_key: str):
     try:
         filters = ResponseFilter.of(request.args, user)
         target = operations.overseen(user, survey_key, periods.today(utcnow()))
-    except BadFilter as error:
+    except FilterError as error:
         filters = StatusFilter.of(request.args, user)
         return _render("reports/responses.html", "reports/_response_results.html", 400,
                        error=str(error), survey_key=survey_key, target=None,
@@ -101,7 +102,7 @@ def export(survey_key: str):
         filters = ResponseFilter.of(request.args, user)
         encoding = Encoding.from_argument(request.args.get("encoding"))
         target = operations.overseen(user, survey_key, periods.today(utcnow()))
-    except (BadFilter, UnsupportedEncodingError) as error:
+    except (FilterError, UnsupportedEncodingError) as error:
         filters = StatusFilter.of(request.args, user)
         return render_template("reports/responses.html", error=str(error),
                                survey_key=survey_key, target=None,

@@ -3,11 +3,10 @@ the queue, accept (受付完了) or return with a comment, totals per prefecture
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from gmis import pagination
 from gmis.access import Permission, allow, nationwide
 from gmis.blueprints.facilities.operations import area_choices, prefecture_choices
 from gmis.blueprints.sos import operations
@@ -16,23 +15,11 @@ from gmis.blueprints.sos.operations import QueueFilter
 from gmis.blueprints.sos.views import _failure_links, bp
 from gmis.csv_export import Encoding, UnsupportedEncodingError, csv_response
 from gmis.db import session
+from gmis.filters import FilterError, parse_day
 from gmis.japan_time import to_tokyo
 from gmis.models import SosStatus
 from gmis.pagination import Page, page_number
 from gmis.sos.rules import rules
-
-
-class BadFilter(ValueError):
-    pass
-
-
-def _day(text: str | None, label: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise BadFilter(f"{label}は「2026-12-01」の形で入力してください。") from None
 
 
 def _filters(args, user) -> QueueFilter:
@@ -40,9 +27,10 @@ def _filters(args, user) -> QueueFilter:
     item = args.get("item", "")
     area = args.get("area", "")
     code = args.get("pref", "") if nationwide(user) else ""
-    start, end = _day(args.get("from"), "対応日(開始)"), _day(args.get("to"), "対応日(終了)")
+    start = parse_day(args.get("from"), "対応日(開始)")
+    end = parse_day(args.get("to"), "対応日(終了)")
     if start and end and end < start:
-        raise BadFilter("対応日(終了)は対応日(開始)以降にしてください。")
+        raise FilterError("対応日(終了)は対応日(開始)以降にしてください。")
     return QueueFilter(
         status=SosStatus(status) if status in SosStatus.__members__ else None,
         start=start, end=end, item=item if rules().item(item) else "",
@@ -62,11 +50,11 @@ def review_queue():
     user = current_user._get_current_object()
     try:
         filters = _filters(request.args, user)
-    except BadFilter as error:
+    except FilterError as error:
         return render_template("sos/review.html", error=str(error), listing=None,
                                totals=[], **_choices(user)), 400
     listing = Page.of(operations.queue(user, filters), page_number())
-    page_args = {k: v for k, v in request.args.items() if k != "page"}
+    page_args = pagination.page_args()
     return render_template("sos/review.html", listing=listing, page_args=page_args,
                            totals=operations.totals(user, filters), **_choices(user))
 
@@ -106,7 +94,7 @@ def review_export():
     try:
         filters = _filters(request.args, user)
         encoding = Encoding.from_argument(request.args.get("encoding"))
-    except (BadFilter, UnsupportedEncodingError) as error:
+    except (FilterError, UnsupportedEncodingError) as error:
         return render_template("sos/review.html", error=str(error), listing=None, totals=[],
                                **_choices(user)), 400
     statement = operations.queue(user, filters)
