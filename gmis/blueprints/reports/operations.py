@@ -13,6 +13,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import abort
+from sqlalchemy.orm import joinedload
 
 from gmis import access
 from gmis.access import nationwide
@@ -212,7 +213,10 @@ def not_answered(user: User, target: Overseen, filters: StatusFilter) -> sa.Sele
         sa.select(Facility)
         .outerjoin(SurveyResponse, _response_of_facility(target))
         .where(*_asked(user, target, filters),
-               sa.or_(SurveyResponse.id.is_(None), SurveyResponse.status.not_in(ANSWERED_STATUSES)))
+               sa.or_(SurveyResponse.id.is_(None),
+                      SurveyResponse.status.not_in(ANSWERED_STATUSES)))
+        # Each row shows the area and, nationwide, the prefecture: loaded with the page.
+        .options(joinedload(Facility.secondary_area), joinedload(Facility.prefecture))
         .order_by(Facility.prefecture_code, Facility.secondary_area_id, Facility.name_kana,
                   Facility.id)
     )
@@ -262,6 +266,14 @@ class ResponseFilter(StatusFilter):
             clauses.append(SurveyResponse.facility_id.in_(
                 sa.select(Facility.id).where(*facility_clauses)))
         return clauses
+
+
+def listed_responses(user: User, survey: Survey, filters: ResponseFilter) -> sa.Select:
+    """``responses`` with what each row of the list shows loaded along (one query a page)."""
+    return responses(user, survey, filters).options(
+        joinedload(SurveyResponse.facility).joinedload(Facility.secondary_area),
+        joinedload(SurveyResponse.prefecture), joinedload(SurveyResponse.city),
+        joinedload(SurveyResponse.updated_by))
 
 
 def responses(user: User, survey: Survey, filters: ResponseFilter) -> sa.Select:

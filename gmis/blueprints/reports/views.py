@@ -86,7 +86,7 @@ def responses(survey_key: str):
         return _render("reports/responses.html", "reports/_response_results.html", 400,
                        error=str(error), survey_key=survey_key, target=None,
                        statuses=list(ResponseStatus), **_choices(user, filters.prefecture_code))
-    listing = Page.of(operations.responses(user, target.survey, filters), page_number())
+    listing = Page.of(operations.listed_responses(user, target.survey, filters), page_number())
     return _render("reports/responses.html", "reports/_response_results.html",
                    survey_key=survey_key, target=target, filters=filters, listing=listing,
                    statuses=list(ResponseStatus), **_choices(user, filters.prefecture_code))

@@ -241,7 +241,9 @@ def queue(user: User, filters: QueueFilter) -> sa.Select:
     """Requests awaiting review (or as filtered) in the user's scope: oldest handling date
     first, as they are to be worked through."""
     return (access.sos_requests(user).where(*filters.clauses())
-            .options(selectinload(SosRequest.items), joinedload(SosRequest.facility))
+            .options(selectinload(SosRequest.items),
+                     joinedload(SosRequest.facility).joinedload(Facility.secondary_area),
+                     joinedload(SosRequest.prefecture))
             .order_by(SosRequest.handling_date.nulls_last(), SosRequest.applied_at,
                       SosRequest.id))
 
