@@ -237,3 +237,15 @@ def version_for_period(survey: Survey, prefecture_code: str | None, period,
     version published on Tuesday), the one in force on its last day so far."""
     return version_in_force(survey, prefecture_code, period.start) or version_in_force(
         survey, prefecture_code, min(period.end, today))
+
+
+def first_starts(prefecture_code: str | None) -> dict[int, date]:
+    """By survey id, the first day any version a respondent of ``prefecture_code`` answers
+    was in force: no period ending before it can be answered (see version_for_period)."""
+    scopes = [SurveyVersion.prefecture_code.is_(None)]
+    if prefecture_code:
+        scopes.append(SurveyVersion.prefecture_code == prefecture_code)
+    return dict(session.execute(
+        sa.select(SurveyVersion.survey_id, sa.func.min(SurveyVersion.effective_from))
+        .where(SurveyVersion.status == VersionStatus.published, sa.or_(*scopes))
+        .group_by(SurveyVersion.survey_id)).all())

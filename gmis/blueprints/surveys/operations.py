@@ -21,7 +21,7 @@ from gmis.surveys.definition import PERIOD_KINDS
 from gmis.surveys.eligibility import Respondent
 from gmis.surveys.responses import Refused, Target
 from gmis.surveys.validation import evaluate
-from gmis.surveys.versions import version_for_period, version_in_force
+from gmis.surveys.versions import first_starts, version_in_force
 
 # --- who answers, for what -------------------------------------------------------------
 
@@ -183,6 +183,7 @@ def answered_surveys(respondent: Respondent, now: datetime | None = None) -> lis
     now = now or utcnow()
     today = periods.today(now)
     listed = []
+    starts = first_starts(respondent.prefecture_code)
     for survey in session.scalars(sa.select(Survey).order_by(Survey.title, Survey.id)):
         version = version_in_force(survey, respondent.prefecture_code, today)
         if version is None:
@@ -190,10 +191,12 @@ def answered_surveys(respondent: Respondent, now: datetime | None = None) -> lis
         definition = runtime.compiled(version).definition
         if not eligibility.answers(definition, respondent):
             continue
-        # Only periods a version was in force for: none before the survey began.
+        # Only periods a version was in force for (version_for_period): none that ended
+        # before the survey began.
+        began = starts[survey.id]
         open_periods = [p for p in periods.answerable_periods(definition.period, now,
                                                               LISTED_PERIODS)
-                        if version_for_period(survey, respondent.prefecture_code, p, today)]
+                        if min(p.end, today) >= began]
         current = periods.current_period(definition.period, now)
         closed = None if open_periods else periods.answerable(definition.period, current, now)
         listed.append(ListedSurvey(survey, definition.title, definition.description,
