@@ -17,11 +17,11 @@ from flask import current_app, url_for
 from sqlalchemy.exc import IntegrityError
 
 from gmis import mail
+from gmis.accounts.operations import addresses_of
 from gmis.db import session, utcnow
 from gmis.models import (
     ANSWERED_STATUSES,
     Facility,
-    Role,
     Survey,
     SurveyReminder,
     SurveyResponse,
@@ -75,11 +75,8 @@ def _not_answered(item: Due) -> sa.Select:
 
 def _addresses(facility: Facility) -> list[str]:
     """The facility's active users; the facility's own address when it has none."""
-    emails = session.scalars(sa.select(User.email).where(
-        User.facility_id == facility.id, User.role == Role.facility,
-        User.is_active.is_(True), User.email != "")).all()
-    found = list(dict.fromkeys(emails)) or ([facility.email] if facility.email else [])
-    return found
+    return addresses_of(User.facility_id == facility.id) or (
+        [facility.email] if facility.email else [])
 
 
 def send_due_reminders(now: datetime | None = None, lead: timedelta | None = None) -> int:

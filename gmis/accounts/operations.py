@@ -178,3 +178,10 @@ def issue_account(
     send_account_setup(user)
     audit.record("user.issued", user, role=role.value, login_id=user.login_id)
     return user
+
+
+def addresses_of(organisation: sa.ColumnElement[bool]) -> list[str]:
+    """The e-mail addresses of the active users ``organisation`` selects (a WHERE clause on
+    User, e.g. ``User.facility_id == 12``), each once, for notices to an organisation."""
+    return list(dict.fromkeys(session.scalars(sa.select(User.email).where(
+        organisation, User.is_active.is_(True), User.email != "").order_by(User.id))))

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from gmis import access, audit, mail
+from gmis.accounts.operations import addresses_of
 from gmis.business_days import handling_date
 from gmis.db import session, utcnow
 from gmis.japan_time import TOKYO
@@ -169,10 +170,10 @@ def apply(request: SosRequest, user: User, rules: Rules, now: datetime | None = 
 
 
 def _notify(request: SosRequest, template: str, **context) -> None:
-    addresses = session.scalars(sa.select(User.email).where(
-        User.facility_id == request.facility_id, User.is_active.is_(True), User.email != ""))
-    for address in dict.fromkeys([*addresses, *([request.created_by.email]
-                                                if request.created_by else [])]):
+    # The facility's users, and whoever filed it (an aggregator's user, say).
+    creator = [request.created_by.email] if request.created_by else []
+    for address in dict.fromkeys([*addresses_of(User.facility_id == request.facility_id),
+                                  *creator]):
         mail.enqueue(address, template, request=request, **context)
 
 

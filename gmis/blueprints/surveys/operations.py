@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from gmis import access
 from gmis.access import Permission
+from gmis.accounts.operations import addresses_of
 from gmis.db import session, utcnow
 from gmis.models import ResponseStatus, Role, Survey, SurveyResponse, User
 from gmis.surveys import eligibility, periods, responses, runtime
@@ -294,10 +295,7 @@ def respondent_addresses(response: SurveyResponse) -> list[str]:
                     "prefecture": sa.and_(User.role == Role.prefecture,
                                           User.prefecture_code == ident),
                     "city": User.city_id == response.city_id}.get(kind)
-    if organisation is None:
-        return []
-    return list(dict.fromkeys(session.scalars(sa.select(User.email).where(
-        organisation, User.is_active.is_(True), User.email != ""))))
+    return addresses_of(organisation) if organisation is not None else []
 
 
 def notify_returned(response: SurveyResponse, comment: str) -> None:
