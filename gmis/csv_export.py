@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
 from flask import Response, stream_with_context
 
 from gmis.audit import record
 from gmis.db import session
 from gmis.models import User
+from gmis.web import content_disposition
 
 #: Characters of CSV text per chunk: large enough that per-chunk costs (encoding, a write
 #: to the socket) vanish, small enough that memory stays flat.
@@ -270,17 +270,6 @@ class CsvWriter:
         except UnicodeEncodeError:  # in UTF-8 only a lone surrogate, never a real character
             return False
         return True
-
-
-def content_disposition(filename: str) -> str:
-    """``attachment`` with the Japanese name in RFC 5987 form and an ASCII fallback for
-    clients that ignore ``filename*``."""
-    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
-    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name).strip("._")
-    stem, dot, extension = ascii_name.rpartition(".")
-    if not dot or not re.search(r"[A-Za-z0-9]", stem):
-        ascii_name = "download." + (extension if dot and extension else "csv")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Cell]],

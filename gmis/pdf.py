@@ -13,6 +13,8 @@ from pathlib import Path
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
+from gmis.web import content_disposition
+
 PRINT_CSS = Path(__file__).resolve().parent / "static" / "css" / "print.css"
 
 
@@ -30,8 +32,6 @@ def render_pdf(html: str) -> bytes:
 
 
 def pdf_response_headers(filename: str) -> dict[str, str]:
-    from gmis.csv_export import content_disposition
-
+    """Shown in the browser's PDF viewer (to print), saved under ``filename``."""
     return {"Content-Type": "application/pdf", "Cache-Control": "no-store",
-            "Content-Disposition": content_disposition(filename).replace(
-                "attachment", "inline", 1)}
+            "Content-Disposition": content_disposition(filename, "inline")}

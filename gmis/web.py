@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from urllib.parse import quote
+
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
@@ -57,6 +61,18 @@ def init_app(app: Flask) -> None:
 
     for status in ERROR_MESSAGES:
         app.register_error_handler(status, lambda error, status=status: render_error(status))
+
+
+def content_disposition(filename: str, disposition: str = "attachment") -> str:
+    """``attachment`` (or ``inline``, shown in the browser) with the Japanese name in RFC 5987
+    form and an ASCII fallback for clients that ignore ``filename*``."""
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name).strip("._")
+    stem, dot, extension = ascii_name.rpartition(".")
+    if not dot or not re.search(r"[A-Za-z0-9]", stem):
+        ascii_name = "download." + (extension if dot and extension else "csv")
+    return (f"{disposition}; filename=\"{ascii_name}\"; "
+            f"filename*=UTF-8''{quote(filename, safe='')}")
 
 
 def render_error(status: int, message: str | None = None):
