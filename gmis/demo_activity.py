@@ -16,7 +16,6 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from gmis.blueprints.sos.operations import title_for
 from gmis.business_days import handling_date
 from gmis.db import session, utcnow
 from gmis.japan_time import TOKYO
@@ -202,7 +201,7 @@ def file_sos_requests() -> int:
     for hospital, (items, remark) in zip(hospitals, DEMO_SOS_REQUESTS, strict=False):
         applied = now - timedelta(hours=2)
         session.add(SosRequest(
-            facility=hospital, prefecture_code="13", title=title_for(hospital, applied),
+            facility=hospital, prefecture_code="13", title=SosRequest.title_for(hospital, applied),
             status=SosStatus.reviewing, general_confirmed=True,
             n95_confirmed="n95_mask" in items, remark=remark, applied_at=applied,
             handling_date=handling_date(applied), created_at=applied, updated_at=applied,

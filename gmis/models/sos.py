@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gmis.db import Base, utcnow
+from gmis.japan_time import TOKYO
 from gmis.models.accounts import User
 from gmis.models.organisations import Facility, Prefecture, _enum
 
@@ -96,6 +97,11 @@ class SosRequest(Base):
         sa.CheckConstraint("status NOT IN ('reviewing', 'accepted') OR applied_at IS NOT NULL",
                            name="applied_before_review"),
     )
+
+    @staticmethod
+    def title_for(facility: Facility, created_at: datetime) -> str:
+        """The title of the source's lists: "2026/12/01_<facility>_緊急配布要請"."""
+        return f"{created_at.astimezone(TOKYO):%Y/%m/%d}_{facility.name}_緊急配布要請"
 
     def quantity(self, item_key: str) -> int | None:
         return next((i.quantity for i in self.items if i.item_key == item_key), None)

@@ -17,7 +17,6 @@ from gmis import access, audit, mail
 from gmis.accounts.operations import addresses_of
 from gmis.business_days import handling_date
 from gmis.db import session, utcnow
-from gmis.japan_time import TOKYO
 from gmis.models import (
     Facility,
     Prefecture,
@@ -59,10 +58,6 @@ def request_in_scope(user: User, request_id: int) -> SosRequest:
     return access.scoped_or_404(
         access.sos_requests(user).where(SosRequest.id == request_id)
         .options(selectinload(SosRequest.items), joinedload(SosRequest.facility)))
-
-
-def title_for(facility: Facility, now: datetime) -> str:
-    return f"{now.astimezone(TOKYO):%Y/%m/%d}_{facility.name}_緊急配布要請"
 
 
 def _event(request: SosRequest, user: User, action: str, comment: str = "") -> None:
@@ -114,7 +109,7 @@ def save(request: SosRequest | None, facility: Facility, user: User, rules: Rule
     now = utcnow()
     if request is None:
         request = SosRequest(facility=facility, prefecture_code=facility.prefecture_code,
-                             title=title_for(facility, now), created_by_id=user.id,
+                             title=SosRequest.title_for(facility, now), created_by_id=user.id,
                              updated_by_id=user.id,
                              answered_on_behalf=user.role == Role.aggregator, created_at=now,
                              updated_at=now, creation_token=creation_token or None)
