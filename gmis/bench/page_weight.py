@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import gzip
 import re
-import tempfile
 from datetime import date
 from pathlib import Path
 
-from gmis import create_app, migrate
 from gmis.accounts.passwords import hash_password
+from gmis.bench.scratch import scratch_app
 from gmis.bench.timing import report_value
 from gmis.db import session, utcnow
 from gmis.models import Facility, FacilityType, Role, User
-from gmis.reference import load_reference_data
 from gmis.surveys import periods, versions
 from gmis.surveys.runtime import field_types
 from gmis.text import with_check_digit
@@ -38,12 +36,8 @@ def _weight(client, path: str) -> tuple[int, int]:
 def run() -> None:
     import yaml
 
-    with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"DATABASE_URL": f"sqlite:///{Path(folder) / 'weight.sqlite3'}",
-                          "WTF_CSRF_ENABLED": False})
+    with scratch_app(WTF_CSRF_ENABLED=False) as app:
         with app.app_context():
-            migrate.upgrade()
-            load_reference_data()
             version = versions.import_definition(
                 yaml.safe_load(SURVEY.read_text(encoding="utf-8")), field_types(),
                 source=SURVEY.name).version

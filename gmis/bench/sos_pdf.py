@@ -7,18 +7,15 @@ starting a document and embedding a font subset).
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
-from pathlib import Path
 
 from flask import render_template
 
-from gmis import create_app, migrate
+from gmis.bench.scratch import scratch_app
 from gmis.bench.timing import median_seconds, report
 from gmis.db import session, utcnow
 from gmis.models import Facility, FacilityType, SosEvent, SosRequest, SosRequestItem, SosStatus
 from gmis.pdf import render_pdf
-from gmis.reference import load_reference_data
 from gmis.sos.rules import rules
 from gmis.text import with_check_digit
 
@@ -45,20 +42,16 @@ def _request() -> SosRequest:
 
 
 def run() -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"DATABASE_URL": f"sqlite:///{Path(folder) / 'pdf.sqlite3'}"})
-        with app.test_request_context():
-            migrate.upgrade()
-            load_reference_data()
-            sos_request = _request()
+    with scratch_app() as app, app.test_request_context():
+        sos_request = _request()
 
-            def document() -> bytes:
-                return render_pdf(render_template(
-                    "sos/print.html", sos_request=sos_request, rules=rules(), for_pdf=True,
-                    printed_at=utcnow()))
+        def document() -> bytes:
+            return render_pdf(render_template(
+                "sos/print.html", sos_request=sos_request, rules=rules(), for_pdf=True,
+                printed_at=utcnow()))
 
-            print("Emergency supply request PDF (A4, IPAex Gothic)")
-            report("PDF of one request (warm)", median_seconds(document, repeat=7, warmup=2),
-                   median_seconds(lambda: render_pdf(FLOOR_HTML), repeat=7, warmup=2),
-                   target_ms=1000)
-            session.rollback()
+        print("Emergency supply request PDF (A4, IPAex Gothic)")
+        report("PDF of one request (warm)", median_seconds(document, repeat=7, warmup=2),
+               median_seconds(lambda: render_pdf(FLOOR_HTML), repeat=7, warmup=2),
+               target_ms=1000)
+        session.rollback()
