@@ -46,10 +46,13 @@ class AnswerColumns:
         self._layouts = {version_id: [self.positions[identity] for identity, _ in _columns(c)]
                          for version_id, c in self.versions.items()}
 
-    def cells(self, version_id: int, answers: Mapping[str, Any]) -> list[str]:
-        """One response's answers (as stored) under the union's columns."""
-        compiled = self.versions[version_id]
+    def cells(self, version_id: int | None, answers: Mapping[str, Any] | None) -> list[str]:
+        """One response's answers (as stored) under the union's columns; blanks where
+        there is no response (``version_id`` None)."""
         row = [""] * len(self.header)
+        if version_id is None:
+            return row
+        compiled = self.versions[version_id]
         values = stored_values(compiled, answers)
         cells = [cell for key, field in compiled.fields.items()
                  for cell in field.type.csv_cells(values.get(key))]

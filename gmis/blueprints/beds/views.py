@@ -86,8 +86,7 @@ def full():
     columns = operations.answer_columns(
         survey, {row.version_id for row in listing.items if row.version_id},
         filters.prefecture_code or user.home_prefecture_code)
-    cells = {row.id: columns.cells(row.version_id, row.answers) if row.version_id
-             else [""] * len(columns.header) for row in listing.items}
+    cells = {row.id: columns.cells(row.version_id, row.answers) for row in listing.items}
     return render_template("beds/full.html", listing=listing, header=columns.header,
                            cells=cells, **_context(filters))
 
@@ -104,28 +103,27 @@ def _export(filters: BedFilter, full_items: bool):
         survey, operations.version_ids(statement),
         filters.prefecture_code or user.home_prefecture_code) if full_items else None
     stale = operations.stale_before()
-    header = ["都道府県", "二次医療圏", "医療機関名", "医療機関コード", "電話番号",
-              *[label for _, _, label in FIGURES],
-              *[f"{label}の受入" for _, label in SERVICES], "対象日", "報告日時", "古い情報"]
-    if columns is not None:
-        header = [*header[:5], "対象日", "報告日時", "古い情報", *columns.header]
+    place = ["都道府県", "二次医療圏", "医療機関名", "医療機関コード", "電話番号"]
+    reported = ["対象日", "報告日時", "古い情報"]
+    figures = [*[label for _, _, label in FIGURES], *[f"{label}の受入" for _, label in SERVICES]]
+    # The table's export: place, figures, report; the full items: place, report, every field.
+    header = [*place, *reported, *columns.header] if columns is not None else [
+        *place, *figures, *reported]
 
     def rows():
         result = session.execute(statement.execution_options(yield_per=1000))
         for row in result:
-            base = [row.prefecture, row.area or "", row.name, row.code or "", row.phone]
+            place = [row.prefecture, row.area or "", row.name, row.code or "", row.phone]
             reported = [row.period_start.isoformat() if row.period_start else "",
                         to_tokyo(row.submitted_at),
                         "報告なし" if row.period_start is None else
                         ("古い" if row.period_start < stale else "")]
-            if columns is None:
-                yield [*base, *[getattr(row, key) for key, _, _ in FIGURES],
+            if columns is not None:
+                yield [*place, *reported, *columns.cells(row.version_id, row.answers)]
+            else:
+                yield [*place, *[getattr(row, key) for key, _, _ in FIGURES],
                        *[SERVICE_LABELS.get(getattr(row, field) or "", "")
                          for field, _ in SERVICES], *reported]
-            else:
-                yield [*base, *reported,
-                       *(columns.cells(row.version_id, row.answers) if row.version_id
-                         else [""] * len(columns.header))]
 
     name = "地域病床見える化_全項目.csv" if full_items else "地域病床見える化.csv"
     return csv_response(name, header, rows(), encoding,
