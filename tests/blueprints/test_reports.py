@@ -331,9 +331,20 @@ def test_prefecture_surveys_list_who_of_the_prefectures_and_cities_has_answered(
     nationwide = text(client_of(app, national).get("/reports/treatment_status/status")
                       .get_data(as_text=True))
     assert "回答済み 1 / 47" in nationwide
+    assert "二次医療圏" not in nationwide  # facility filters do not apply
     assert "東京都 都道府県 提出済み" in nationwide and "大阪府 都道府県 未回答" in nationwide
 
     own = text(client_of(app, tokyo).get("/reports/consultation_centre/status")
                .get_data(as_text=True))
     assert "東京都 都道府県 未回答" in own and "新宿区 保健所設置市・特別区 提出済み" in own
     assert "大阪府" not in own and "横浜市" not in own
+
+
+def test_an_aggregators_home_leads_to_answering_and_requesting_for_members(app, make_user,
+                                                                            make_facility):
+    aggregator = make_user(Role.aggregator)
+    aggregator.aggregator.members.append(make_facility())
+    session.commit()
+    home = client_of(app, aggregator).get("/home").get_data(as_text=True)
+    assert 'href="/surveys">会員医療機関に代わって回答する' in home
+    assert 'href="/sos">会員医療機関の緊急配布要請' in home
