@@ -144,8 +144,12 @@ def test_national_users_see_every_prefecture(app, hospitals, make_user):
 def test_the_detail_shows_the_latest_answers_and_how_to_call(app, hospitals, tokyo_fire):
     session.commit()
     hospital = hospitals["髙島平中央病院"]
-    html = text(client_of(app, tokyo_fire).get(f"/beds/hospitals/{hospital.id}")
-                .get_data(as_text=True))
+    page = client_of(app, tokyo_fire).get(f"/beds/hospitals/{hospital.id}").get_data(
+        as_text=True)
+    html = text(page)
+    figures = text(page[page.index('class="bed-figures"'):page.index("</dl>", page.index(
+        'class="bed-figures"'))])
+    assert "空床数 25" in figures and "救急の受入 通常" in figures  # first, before the rest
     assert "に電話する" in html and "空床数 25床" in html and "ECMOの保有台数" in html
 
 
