@@ -147,6 +147,14 @@ class SurveyResponse(Base):
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     #: Set when an aggregator answered for its member facility.
     answered_on_behalf: Mapped[bool] = mapped_column(default=False)
+    #: 期限後: the last submission came after the period's deadline.
+    late: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: A submitted response's corrections saved but not yet submitted, by field key: its own
+    #: draft. ``answers`` stays what was submitted (what prefectures read) until then.
+    correction: Mapped[dict | None] = mapped_column(ANSWERS_TYPE, nullable=True)
+    #: What fields held that could not be read or validated yet, as typed (field key → raw
+    #: input), so that a draft gives back everything that was typed, with its message.
+    pending_inputs: Mapped[dict | None] = mapped_column(sa.JSON, nullable=True)
 
     survey: Mapped[Survey] = relationship()
     version: Mapped[SurveyVersion] = relationship()
@@ -217,6 +225,30 @@ class SurveyReminder(Base):
     __table_args__ = (
         sa.UniqueConstraint("survey_id", "period_key", "respondent_key",
                             name="uq_reminder_period"),
+    )
+
+
+class ReminderBroadcast(Base):
+    """「未回答の全機関に督促」: a prefecture, city or the national office reminding every
+    respondent in its scope that has not answered a period; once per survey, period and scope."""
+
+    __tablename__ = "reminder_broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id"))
+    period_key: Mapped[str] = mapped_column(sa.String(16))
+    #: Whose non-responders: "national", "prefecture:<code>" or "city:<id>".
+    scope_key: Mapped[str] = mapped_column(sa.String(32))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: How many respondents were reminded.
+    respondents: Mapped[int] = mapped_column(default=0)
+
+    sent_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("survey_id", "period_key", "scope_key",
+                            name="uq_reminder_broadcast_scope"),
     )
 
 
