@@ -4,7 +4,9 @@ and a few emergency supply requests awaiting the prefecture's review.
 
 Answers are made by the survey engine itself (typed as a person would, then evaluated), so
 they are exactly what the fill page would have stored, computed fields included; rows are
-inserted in bulk, without per-field history (no person typed them).
+inserted in bulk, without per-field history (no person typed them), and what a submission
+keeps up to date besides the response itself (each hospital's latest figures) is then
+rebuilt from them, so that the bed view reads the same as after live submissions.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from gmis.models import (
     VersionStatus,
 )
 from gmis.sos.rules import rules as sos_rules
-from gmis.surveys import periods, runtime
+from gmis.surveys import latest, periods, runtime
 from gmis.surveys.builder import CompiledSurvey
 from gmis.surveys.validation import evaluate_form
 from gmis.surveys.versions import version_in_force
@@ -177,6 +179,7 @@ def answer_hospital_daily(seed: int) -> int:
     count = insert(response_rows(target, every_hospital, past, rng))
     count += insert(response_rows(
         target, every_hospital, [today], rng, answered_share=0.65, skip={demo_hospital}))
+    latest.rebuild(target.survey.id)
     return count
 
 

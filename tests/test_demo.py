@@ -18,6 +18,7 @@ from gmis.models import (
     FireDepartment,
     RegistrationApplication,
     Role,
+    SurveyResponse,
     User,
 )
 from gmis.text import facility_code_error
@@ -223,3 +224,28 @@ def test_tokyo_has_emergency_supply_requests_to_review():
     requests = session.scalars(sa.select(SosRequest)).all()
     assert requests and all(r.status == SosStatus.reviewing and r.prefecture_code == "13"
                             and r.title.endswith("_緊急配布要請") for r in requests)
+
+
+def test_after_set_up_the_bed_view_shows_what_the_answer_status_counts(builtin_survey):
+    """A fresh installation's bed view is full: every hospital that answered today shows
+    today's figures, as after live submissions."""
+    from gmis.blueprints.beds import operations as beds
+    from gmis.blueprints.reports import operations as reports
+    from gmis.db import utcnow
+    from gmis.surveys import periods
+
+    today = periods.today(utcnow())
+    survey = builtin_survey("hospital_daily", effective_from=today)
+    demo.load(SMALL)
+    national = session.scalars(sa.select(User).where(User.login_id == "demo-national")).one()
+
+    status = reports.answer_status(national, reports.overseen(national, survey.key, today),
+                                   reports.StatusFilter())
+    rows = session.execute(beds.table_query(national, survey, beds.BedFilter())).all()
+    assert status.total.answered > 0
+    assert sum(row.period_start == today for row in rows) == status.total.answered
+    # Hospitals that did not answer today show their latest earlier day, not 報告なし.
+    answered_ever = session.scalar(sa.select(sa.func.count(sa.distinct(
+        SurveyResponse.facility_id))).where(SurveyResponse.survey_id == survey.id))
+    summary = beds.area_summary(national, survey, beds.BedFilter())
+    assert sum(area.reported for area in summary) == answered_ever
