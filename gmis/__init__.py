@@ -9,11 +9,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, field types, CLI, in that order."""
     app = Flask(__name__)
 
-    from gmis import config
+    from gmis import clock, config
 
     app.config.from_mapping(config.from_environment())
     if test_config:
         app.config.from_mapping(test_config)
+    clock.init_app(app)  # a training instance's Japan time; refused in production
 
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -56,5 +56,12 @@ def from_environment() -> dict:
         "SURVEY_REMINDER_MINUTES": _env_int("SURVEY_REMINDER_MINUTES", 60),
         # The bed view marks figures of days longer ago than this as old.
         "BED_STALE_DAYS": _env_int("BED_STALE_DAYS", 1),
+        # "production" refuses the training clock below; development, acceptance, training.
+        "ENVIRONMENT": _env("ENV", "development"),
+        # A training or acceptance instance's Japan time (gmis/clock.py, docs/operations.md):
+        # GMIS_CLOCK shown at the real GMIS_CLOCK_FROM and running on, or GMIS_CLOCK_OFFSET.
+        "CLOCK": _env("CLOCK"),
+        "CLOCK_FROM": _env("CLOCK_FROM"),
+        "CLOCK_OFFSET": _env("CLOCK_OFFSET"),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     }

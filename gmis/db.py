@@ -15,6 +15,8 @@ from flask.globals import _cv_request, app_ctx
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
+from gmis import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -47,7 +49,10 @@ class Base(DeclarativeBase):
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC: every "now" of the application (timestamps, deadlines, "today", the SOS
+    handling day) asks this, so that a training instance's clock (gmis/clock.py) moves
+    them all together."""
+    return clock.utcnow()
 
 
 class AppSession(Session):

@@ -4,8 +4,9 @@ full-width digits; 9:05, ９時５分, 午後2時."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
+from gmis.clock import utcnow
 from gmis.japan_time import TOKYO
 from gmis.surveys.fields.base import BuiltinField, form_text
 from gmis.surveys.registry import Parsed
@@ -40,7 +41,7 @@ def japanese_date(value: date) -> str:
 
 def today() -> date:
     """Today in Japan."""
-    return datetime.now(TOKYO).date()
+    return utcnow().astimezone(TOKYO).date()
 
 
 class DateUnreadable(ValueError):
