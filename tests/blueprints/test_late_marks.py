@@ -48,7 +48,7 @@ def test_the_facility_sees_its_late_answer_with_when_it_was_sent(app, answered):
     late, in_time, late_user, in_time_user = answered
     listing = client_of(app, late_user).get("/surveys").get_data(as_text=True)
     assert badges(listing) == 1
-    assert f"期限後 {to_tokyo(late.submitted_at)} 提出" in text(listing)
+    assert f"期限後 提出 {to_tokyo(late.submitted_at)}" in text(listing)
 
     assert badges(client_of(app, in_time_user).get("/surveys").get_data(as_text=True)) == 0
 
@@ -104,9 +104,9 @@ def test_the_answer_status_counts_late_answers_beside_answered(app, answered, ma
     html = client.get(f"/reports/hospital_daily/status?date={day}").get_data(as_text=True)
     assert "回答済み 2 / 3件(67%)" in text(html)
     assert "回答済みのうち期限後 1 件" in text(html)
-    # Each tally row: answered, of them late, not answered, asked.
-    assert re.search(r"<th scope=\"row\">病院</th>\s*<td class=\"num\">2</td>\s*"
-                     r"<td class=\"num\">1</td>", html)
+    # Each tally row: answered, and how many of them late, in one cell.
+    assert re.search(r"<th scope=\"row\">病院</th>\s*<td class=\"num\">2<br>"
+                     r"<span class=\"late-of\">期限後 1</span></td>", html)
     link = re.search(r'<a href="([^"]+)">期限後の回答を一覧で見る</a>', html).group(1)
     listed = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert "髙島平中央病院" in listed and "新宿白十字病院" not in listed
@@ -120,6 +120,7 @@ def test_the_answer_status_of_a_day_without_late_answers(app, answered, make_use
     html = client_of(app, prefecture).get(
         f"/reports/hospital_daily/status?date={yesterday().isoformat()}").get_data(as_text=True)
     assert "回答済みのうち期限後 0 件" in text(html) and "期限後の回答を一覧で見る" not in html
+    assert "late-of" not in html
 
 
 def test_the_export_has_a_late_column_before_the_answers(app, answered, make_user):
