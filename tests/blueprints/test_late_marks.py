@@ -141,3 +141,19 @@ def test_the_export_has_a_late_column_before_the_answers(app, answered, make_use
     names = [row[3] for row in csv.reader(io.StringIO(
         late_only.get_data().decode("utf-8-sig"), newline=""))][1:]
     assert names == ["髙島平中央病院"]
+
+
+def test_the_status_of_a_survey_prefectures_answer_marks_theirs_late(
+        app, builtin_survey, make_user, answer_survey):
+    from tests.survey_defs.test_consultation_centre import ORDINARY_DAY as CONSULTATIONS
+
+    consultations = builtin_survey("consultation_centre")
+    tokyo, shinjuku = make_user(Role.prefecture), make_user(Role.city)
+    late = answer_survey(consultations, shinjuku, yesterday(), CONSULTATIONS)
+    session.commit()
+    html = client_of(app, tokyo).get(
+        f"/reports/consultation_centre/status?date={yesterday().isoformat()}").get_data(
+        as_text=True)
+    row = f"新宿区 保健所設置市・特別区 提出済み {to_tokyo(late.submitted_at)} 期限後"
+    assert row in text(html)
+    assert badges(html) == 1  # 東京都 has not answered: nothing to be late for
