@@ -106,6 +106,13 @@ def due_at(definition: PeriodDef, period: Period) -> datetime | None:
     return datetime.combine(day, time(hour, minute), TOKYO)
 
 
+def is_late(definition: PeriodDef, period: Period, submitted_at: datetime) -> bool:
+    """期限後: submitted after the period's deadline. Exactly at the deadline is in time, and
+    a period without a deadline is never late."""
+    due = due_at(definition, period)
+    return due is not None and submitted_at > due
+
+
 def window(definition: PeriodDef, period: Period) -> tuple[date, date]:
     """The dates of a fiscal-year survey's reporting window within ``period``."""
     def within_year(month_day: str) -> date:

@@ -32,7 +32,7 @@ from gmis.models import (
 from gmis.surveys import eligibility, latest, runtime
 from gmis.surveys.builder import CompiledSurvey
 from gmis.surveys.eligibility import Respondent
-from gmis.surveys.periods import Period, answerable, today
+from gmis.surveys.periods import Period, answerable, is_late, today
 from gmis.surveys.validation import Evaluation, defaults, evaluate, prefill, read_form
 from gmis.surveys.versions import version_for_period
 
@@ -304,6 +304,7 @@ def _save(target: Target, answers: Answers, user: User, revision: int | None,
                 target.respondent.on_behalf)
             if submit:
                 response.submitted_at = now
+                response.late = is_late(compiled.definition.period, target.period, now)
                 response.return_comment = ""
             _record(response, user, now, changes, _event(previous_status, status, bool(changes)))
             session.flush()
@@ -327,6 +328,8 @@ def _create(target: Target, user: User, answers: dict, status: ResponseStatus, n
         period_start=target.period.start, status=status, answers=answers,
         answered_on_behalf=respondent.on_behalf, created_at=now, updated_at=now,
         updated_by_id=user.id, submitted_at=now if status == ResponseStatus.submitted else None,
+        late=status == ResponseStatus.submitted and is_late(
+            target.compiled.definition.period, target.period, now),
     )
     try:
         with session.begin_nested():

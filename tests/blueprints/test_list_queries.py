@@ -61,3 +61,27 @@ def test_the_supply_request_queue(app, make_user, make_facility):
     few = queries_of(app, client, "/sos/review")
     add_requests(6)
     assert queries_of(app, client, "/sos/review") == few
+
+
+def test_late_answers_are_counted_and_listed_without_more_queries(
+        app, builtin_survey, make_user, make_facility, answer_survey):
+    from datetime import timedelta
+
+    survey = builtin_survey("hospital_daily")
+    yesterday = periods.today(utcnow()) - timedelta(days=1)
+    prefecture = make_user(Role.prefecture)
+
+    def answer_late(count: int) -> None:
+        # Yesterday's survey answered today: after its 13:00 deadline.
+        for user in add_hospitals(make_user, make_facility, count):
+            assert answer_survey(survey, user, yesterday, HOSPITAL_DAY).late
+        session.commit()
+
+    answer_late(2)
+    client = client_of(app, prefecture)
+    day = yesterday.isoformat()
+    pages = [f"/reports/hospital_daily/status?date={day}",
+             f"/reports/hospital_daily/responses?from={day}&to={day}&late=1"]
+    few = [queries_of(app, client, url) for url in pages]
+    answer_late(5)
+    assert [queries_of(app, client, url) for url in pages] == few

@@ -83,11 +83,13 @@ def overseen_surveys(user: User) -> list[tuple[Survey, CompiledSurvey]]:
 
 @dataclass
 class Tally:
-    """How many of one group of facilities have answered."""
+    """How many of one group of facilities have answered, and how many of those answered
+    after the deadline (期限後)."""
 
     key: str
     label: str
     answered: int = 0
+    late: int = 0
     draft: int = 0
     returned: int = 0
     unanswered: int = 0
@@ -104,9 +106,10 @@ class Tally:
     def percent(self) -> int:
         return round(100 * self.answered / self.total) if self.total else 0
 
-    def add(self, status: ResponseStatus | None, count: int) -> None:
+    def add(self, status: ResponseStatus | None, count: int, late: int = 0) -> None:
         if status in ANSWERED_STATUSES:
             self.answered += count
+            self.late += late
         elif status == ResponseStatus.draft:
             self.draft += count
         elif status == ResponseStatus.returned:
@@ -173,11 +176,13 @@ class AnswerStatus:
 
 def answer_status(user: User, target: Overseen, filters: StatusFilter) -> AnswerStatus:
     """One GROUP BY over the facilities asked: a few thousand rows per prefecture, and about
-    48,000 nationwide, are counted by the database rather than loaded."""
+    48,000 nationwide, are counted by the database rather than loaded. Late answers are
+    counted in the same pass (a NULL for every response in time, and for no response)."""
     by_prefecture = nationwide(user) and not filters.prefecture_code
     place = Facility.prefecture_code if by_prefecture else Facility.secondary_area_id
+    late = sa.func.count(sa.case((SurveyResponse.late, 1)))
     rows = session.execute(
-        sa.select(place, Facility.facility_type, SurveyResponse.status, sa.func.count())
+        sa.select(place, Facility.facility_type, SurveyResponse.status, sa.func.count(), late)
         .select_from(Facility)
         .outerjoin(SurveyResponse, _response_of_facility(target))
         .where(*_asked(user, target, filters))
@@ -192,11 +197,12 @@ def answer_status(user: User, target: Overseen, filters: StatusFilter) -> Answer
     total = Tally("", "合計")
     places: dict = {}
     types: dict = {}
-    for place_key, kind, status, count in rows:
-        total.add(status, count)
+    for place_key, kind, status, count, late_count in rows:
+        total.add(status, count, late_count)
         label = names.get(place_key, "二次医療圏の登録なし")
-        places.setdefault(place_key, Tally(str(place_key or ""), label)).add(status, count)
-        types.setdefault(kind, Tally(kind.value, kind.label)).add(status, count)
+        places.setdefault(place_key, Tally(str(place_key or ""), label)).add(
+            status, count, late_count)
+        types.setdefault(kind, Tally(kind.value, kind.label)).add(status, count, late_count)
     order = list(FacilityType)
     return AnswerStatus(
         total=total,
@@ -240,6 +246,8 @@ class ResponseFilter(StatusFilter):
     start: date = date.min
     end: date = date.max
     status: ResponseStatus | None = None
+    #: 期限後のみ: only responses whose last submission came after the deadline.
+    late: bool = False
 
     @classmethod
     def of(cls, args, user: User) -> ResponseFilter:
@@ -253,12 +261,15 @@ class ResponseFilter(StatusFilter):
             raise FilterError(f"期間は{MAX_RANGE_DAYS}日以内にしてください。")
         status = args.get("status", "")
         return cls(base.prefecture_code, base.area_code, base.facility_type, start, end,
-                   ResponseStatus(status) if status in ResponseStatus.__members__ else None)
+                   ResponseStatus(status) if status in ResponseStatus.__members__ else None,
+                   late=args.get("late") == "1")
 
     def clauses(self) -> list[sa.ColumnElement[bool]]:
         clauses = [SurveyResponse.period_start.between(self.start, self.end)]
         if self.status is not None:
             clauses.append(SurveyResponse.status == self.status)
+        if self.late:
+            clauses.append(SurveyResponse.late.is_(True))
         if self.prefecture_code:
             clauses.append(SurveyResponse.prefecture_code == self.prefecture_code)
         facility_clauses = self.area_and_type()
@@ -291,7 +302,7 @@ def responses(user: User, survey: Survey, filters: ResponseFilter) -> sa.Select:
 
 #: The columns every export starts with, before the answers of the versions answered.
 RESPONSE_COLUMNS = ("対象期間", "都道府県", "二次医療圏", "回答者", "医療機関コード", "種別",
-                    "状態", "提出日時", "最終更新日時", "最終更新者", "代理回答", "版")
+                    "状態", "提出日時", "期限後", "最終更新日時", "最終更新者", "代理回答", "版")
 
 
 @dataclass
@@ -312,7 +323,7 @@ class Export:
                    row.facility or row.city or row.prefecture, row.code or "",
                    row.facility_type.label if row.facility_type else "",
                    ResponseStatus(row.status).label, to_tokyo(row.submitted_at),
-                   to_tokyo(row.updated_at), row.updated_by or "",
+                   "○" if row.late else "", to_tokyo(row.updated_at), row.updated_by or "",
                    "代理回答" if row.on_behalf else "", self.version_numbers[row.version_id],
                    *self.columns.cells(row.version_id, row.answers)]
 
@@ -330,7 +341,8 @@ def response_export(user: User, survey: Survey, filters: ResponseFilter) -> Expo
             SurveyResponse.period_key, Prefecture.name.label("prefecture"),
             SecondaryArea.name.label("area"), Facility.name.label("facility"),
             City.name.label("city"), Facility.code.label("code"), Facility.facility_type,
-            SurveyResponse.status, SurveyResponse.submitted_at, SurveyResponse.updated_at,
+            SurveyResponse.status, SurveyResponse.submitted_at, SurveyResponse.late,
+            SurveyResponse.updated_at,
             User.name.label("updated_by"), SurveyResponse.answered_on_behalf.label("on_behalf"),
             SurveyResponse.version_id, SurveyResponse.answers)
         .select_from(SurveyResponse)

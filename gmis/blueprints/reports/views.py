@@ -4,7 +4,7 @@ JavaScript it reloads, with htmx only its results are replaced."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from gmis import pagination
@@ -66,11 +66,18 @@ def status(survey_key: str):
                        survey_key=survey_key, target=target, filters=filters,
                        organisations=operations.organisation_status(user, target), **context)
     result = operations.answer_status(user, target, filters)
+    # The late answers of the period in the response list, with the same filters.
+    late_url = url_for("reports.responses", survey_key=survey_key, late="1",
+                       **{"from": target.period.start.isoformat(),
+                          "to": target.period.start.isoformat()},
+                       **{key: request.args[key] for key in ("pref", "area", "type")
+                          if request.args.get(key)})
     listing = Page.of(operations.not_answered(user, target, filters), page_number(),
                       total=result.total.not_answered)
     return _render("reports/status.html", "reports/_status_results.html",
                    survey_key=survey_key, target=target, filters=filters, result=result,
                    listing=listing, statuses=operations.statuses_of(target, listing.items),
+                   late_url=late_url,
                    **context)
 
 
