@@ -233,7 +233,10 @@ def test_table_inputs_are_named_by_row_and_column(app, survey, values):
     assert the(controls, "f.supplies.n95.outlook")["tag"] == "select"
     html = render(app, survey, "supplies", "input", survey.fields["supplies"].type.as_input(
         values["supplies"]))
-    assert 'class="table-wrap"' in html and "在庫数<span class=\"unit\">(枚)</span>" in html
+    assert "table-cards" in html and "在庫数<span class=\"unit\">(枚)</span>" in html
+    # Each cell names its column for the card a phone shows in place of the header row.
+    assert ('<label class="cell-label" for="f-supplies-n95-stock">在庫数'
+            '<span class="unit">(枚)</span></label>') in html
 
 
 def test_repeating_group_shows_the_entries_then_blank_ones(app, survey, values):
