@@ -114,7 +114,18 @@ def test_the_weekly_supplies_table_is_a_card_per_row_on_a_phone(page, live_serve
         page.keyboard.press("Tab")
         expect(page.locator(f"[name='f.supplies.{name}']")).to_be_focused()
 
+    # Checked as it changes: the message names the first empty cells, and those (not the
+    # whole table) are marked; the cards still fit.
     page.locator("#f-supplies-n95_mask-outlook").select_option(label="2〜3週間")
+    expect(page.locator("#field-supplies .errors")).to_contain_text(
+        "表のすべての欄を入力してください")
+    settled(page)
+    expect(page.locator("#f-supplies-n95_mask-outlook")).to_have_value("2_to_3_weeks")
+    expect(page.locator("#f-supplies-surgical_mask-stock")).to_have_attribute(
+        "aria-invalid", "true")
+    expect(page.locator("#f-supplies-gloves-stock")).not_to_have_attribute(
+        "aria-invalid", "true")
+    assert_fits_a_phone(page, "#field-supplies")
     page.locator("#field-supplies").screenshot(path=ARTIFACTS / "table-cards-phone.png")
 
 
@@ -124,13 +135,14 @@ def test_a_repeating_group_is_a_card_per_entry_on_a_phone(page, live_server):
     page.get_by_role("region", name="転院搬送の状況").get_by_role(
         "link", name=re.compile("回答する")).tap()
     expect(page.get_by_role("heading", name="転院搬送の状況", level=1)).to_be_visible()
+    page.wait_for_load_state()
 
     entries = page.locator("#field-transfers .repeating-entry")
     expect(entries).to_have_count(2)
     controls = assert_fits_a_phone(page, "#field-transfers")
-    assert {c["name"] for c in controls} >= {
-        f"f.transfers.{n}.{item}" for n in (0, 1)
-        for item in ("destination", "age", "severity", "oxygen")}
+    names = [c["name"] for c in controls]
+    assert set(names) >= {f"f.transfers.{n}.{item}" for n in (0, 1)
+                          for item in ("destination", "age", "severity", "oxygen")}, names
     assert {c["inputmode"] for c in controls if c["name"].endswith(".age")} == {"numeric"}
 
     # Each entry's controls are inside its own card.
