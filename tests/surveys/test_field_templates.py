@@ -239,6 +239,38 @@ def test_table_inputs_are_named_by_row_and_column(app, survey, values):
             '<span class="unit">(枚)</span></label>') in html
 
 
+def test_every_table_cell_is_labelled_by_its_column_for_a_phone(app, survey):
+    html = render(app, survey, "supplies", "input", None)
+    ids = re.findall(r'<(?:input|select)[^>]* id="([^"]+)"', html)
+    assert ids == [f"f-supplies-{row}-{column}" for row in ("surgical", "n95")
+                   for column in ("stock", "outlook")]
+    assert re.findall(r'<label class="cell-label" for="([^"]+)"', html) == ids
+
+
+def test_a_table_column_of_radio_buttons_names_its_group(app):
+    definition = DEFINITION.split("    fields:\n")[0] + """    fields:
+      - key: wards
+        type: table
+        label: 病棟
+        options:
+          rows: [{key: east, label: 東病棟}]
+          columns:
+            - key: open
+              label: 受入
+              type: single_choice
+              options: {widget: radio}
+              choices: [{value: y, label: 可}, {value: n, label: 否}]
+"""
+    radios = compile_survey(parse_definition(definition, "wards.yaml"),
+                            build_registry(plugins=False))
+    html = render(app, radios, "wards", "input", None)
+    # No single control to point a <label> at: the visible header is for sight only, the
+    # group carries the name.
+    assert '<span class="cell-label" aria-hidden="true">受入</span>' in html
+    assert 'role="group" aria-label="東病棟 受入"' in html
+    assert "<label class=\"cell-label\"" not in html
+
+
 def test_repeating_group_shows_the_entries_then_blank_ones(app, survey, values):
     controls = render_input(app, survey, values, "staff")
     assert set(controls.controls) == {f"f.staff.{i}.{item}" for i in range(3)
