@@ -233,7 +233,42 @@ def test_table_inputs_are_named_by_row_and_column(app, survey, values):
     assert the(controls, "f.supplies.n95.outlook")["tag"] == "select"
     html = render(app, survey, "supplies", "input", survey.fields["supplies"].type.as_input(
         values["supplies"]))
-    assert 'class="table-wrap"' in html and "在庫数<span class=\"unit\">(枚)</span>" in html
+    assert "table-cards" in html and "在庫数<span class=\"unit\">(枚)</span>" in html
+    # Each cell names its column for the card a phone shows in place of the header row.
+    assert ('<label class="cell-label" for="f-supplies-n95-stock">在庫数'
+            '<span class="unit">(枚)</span></label>') in html
+
+
+def test_every_table_cell_is_labelled_by_its_column_for_a_phone(app, survey):
+    html = render(app, survey, "supplies", "input", None)
+    ids = re.findall(r'<(?:input|select)[^>]* id="([^"]+)"', html)
+    assert ids == [f"f-supplies-{row}-{column}" for row in ("surgical", "n95")
+                   for column in ("stock", "outlook")]
+    assert re.findall(r'<label class="cell-label" for="([^"]+)"', html) == ids
+
+
+def test_a_table_column_of_radio_buttons_names_its_group(app):
+    definition = DEFINITION.split("    fields:\n")[0] + """    fields:
+      - key: wards
+        type: table
+        label: 病棟
+        options:
+          rows: [{key: east, label: 東病棟}]
+          columns:
+            - key: open
+              label: 受入
+              type: single_choice
+              options: {widget: radio}
+              choices: [{value: y, label: 可}, {value: n, label: 否}]
+"""
+    radios = compile_survey(parse_definition(definition, "wards.yaml"),
+                            build_registry(plugins=False))
+    html = render(app, radios, "wards", "input", None)
+    # No single control to point a <label> at: the visible header is for sight only, the
+    # group carries the name.
+    assert '<span class="cell-label" aria-hidden="true">受入</span>' in html
+    assert 'role="group" aria-label="東病棟 受入"' in html
+    assert "<label class=\"cell-label\"" not in html
 
 
 def test_repeating_group_shows_the_entries_then_blank_ones(app, survey, values):
