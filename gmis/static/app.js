@@ -132,6 +132,81 @@ document.addEventListener("submit", function (event) {
     fillForm.savedEdits = fillForm.edits;
   }
 });
+// A field's check answers with its wrapper, which replaces the one on the page. In a table
+// or a repeating group the person may have typed in another cell of the same wrapper while
+// the check was on its way: keep that input, and the focus, across the swap.
+function inputValues(element) {
+  var values = {};
+  element.querySelectorAll("input[name], select[name], textarea[name]").forEach(function (input) {
+    if (input.type === "radio" || input.type === "checkbox") {
+      values[input.id || input.name + "=" + input.value] = input.checked;
+    } else {
+      values[input.id || input.name] = input.value;
+    }
+  });
+  return values;
+}
+document.addEventListener("htmx:beforeRequest", function (event) {
+  var elt = event.detail.elt;
+  if (elt.classList && elt.classList.contains("survey-field")) {
+    event.detail.xhr.gmisSent = inputValues(elt);
+  }
+});
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var sent = event.detail.xhr.gmisSent;
+  var target = event.detail.target;
+  if (!sent || !target || !target.isConnected) {
+    return;
+  }
+  var now = inputValues(target);
+  var typed = {};
+  Object.keys(now).forEach(function (key) {
+    if (key in sent && now[key] !== sent[key]) {
+      typed[key] = now[key];
+    }
+  });
+  var active = document.activeElement;
+  event.detail.xhr.gmisKeep = {
+    id: target.id,
+    typed: typed,
+    focus: active && target.contains(active) ? active.id : null,
+    selection: active && "selectionStart" in active ? [active.selectionStart, active.selectionEnd] : null
+  };
+});
+document.addEventListener("htmx:afterSwap", function (event) {
+  var keep = event.detail.xhr.gmisKeep;
+  var wrapper = keep && document.getElementById(keep.id);
+  if (!wrapper) {
+    return;
+  }
+  delete event.detail.xhr.gmisKeep;
+  wrapper.querySelectorAll("input[name], select[name], textarea[name]").forEach(function (input) {
+    var checkable = input.type === "radio" || input.type === "checkbox";
+    var key = checkable ? (input.id || input.name + "=" + input.value) : (input.id || input.name);
+    if (!(key in keep.typed)) {
+      return;
+    }
+    if (checkable) {
+      input.checked = keep.typed[key];
+    } else {
+      input.value = keep.typed[key];
+    }
+    // Not checked yet: let the check (and the autosave) see it.
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+  var focused = keep.focus && document.getElementById(keep.focus);
+  if (focused) {
+    focused.focus({ preventScroll: true });
+    if (keep.selection && "setSelectionRange" in focused) {
+      try {
+        focused.setSelectionRange(keep.selection[0], keep.selection[1]);
+      } catch (ignored) {
+        // Inputs without a text selection (e.g. type=number) refuse it.
+      }
+    }
+  }
+});
+
 window.addEventListener("beforeunload", function (event) {
   if (document.getElementById("survey-form") && fillForm.dirty) {
     event.preventDefault();
