@@ -46,6 +46,22 @@ function surveyForm(element) {
   return element && element.closest && element.closest("#survey-form");
 }
 
+// The address names the section shown, so that a reload or a shared link opens it.
+function sectionInAddress(key) {
+  var url = new URL(window.location.href);
+  if (key && url.searchParams.get("section") !== key) {
+    url.searchParams.set("section", key);
+    history.replaceState(history.state, "", url);
+  }
+}
+document.addEventListener("htmx:afterSwap", function () {
+  // A form the server sent (after a save, or a refused submission opening its first error).
+  var form = document.getElementById("survey-form");
+  if (form && form.elements.section) {
+    sectionInAddress(form.elements.section.value);
+  }
+});
+
 function showSection(form, key) {
   var target = form.querySelector('.survey-section[data-section="' + key + '"]');
   if (!target) {
@@ -64,9 +80,7 @@ function showSection(form, key) {
       step.removeAttribute("aria-current");
     }
   });
-  var url = new URL(window.location.href);
-  url.searchParams.set("section", key);
-  history.replaceState(history.state, "", url);
+  sectionInAddress(key);
   showCurrentStep();
   if (fillForm.dirty) {
     htmx.trigger(document.getElementById("autosave-status"), "sectionchange");

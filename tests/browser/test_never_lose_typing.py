@@ -83,6 +83,19 @@ def test_an_invalid_number_is_kept_with_its_message(page, live_server):
     expect(page.locator("#field-vacant_beds .errors")).to_have_text(message)
     expect(vacant).to_have_attribute("aria-invalid", "true")
 
+    # Submitting refuses it: the summary opens the first error's section, and its links
+    # open the section of theirs.
+    page.get_by_role("button", name="提出する", exact=True).tap()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("^基本情報"))).to_be_visible()
+    expect(page).to_have_url(re.compile(r"section=basic"))
+    expect(vacant).to_be_hidden()
+    summary.get_by_role("link", name=re.compile(r"^空床数: 半角")).tap()
+    expect(vacant).to_be_visible()
+    expect(vacant).to_have_value("たくさん")
+    expect(page).to_have_url(re.compile(r"section=beds"))
+
 
 def test_a_correction_is_kept_and_the_prefecture_sees_the_submitted_answer_until_then(
         page, browser, live_server):
