@@ -30,3 +30,200 @@ function showCurrentStep() {
 }
 document.addEventListener("DOMContentLoaded", showCurrentStep);
 document.addEventListener("htmx:afterSettle", showCurrentStep);
+
+// --- The fill page (surveys/_form.html) --------------------------------------------------
+// Every section is in the form. 前へ/次へ and the steps are submit buttons (a save and a
+// redirect without JavaScript); here they switch the section in the page, with no request.
+var fillForm = {
+  // Input since the last save that reached the server; "edits" counts it so that typing
+  // during a save keeps the page marked as unsaved.
+  edits: 0,
+  savedEdits: 0,
+  get dirty() { return this.edits !== this.savedEdits; }
+};
+
+function surveyForm(element) {
+  return element && element.closest && element.closest("#survey-form");
+}
+
+// The address names the section shown, so that a reload or a shared link opens it.
+function sectionInAddress(key) {
+  var url = new URL(window.location.href);
+  if (key && url.searchParams.get("section") !== key) {
+    url.searchParams.set("section", key);
+    history.replaceState(history.state, "", url);
+  }
+}
+document.addEventListener("htmx:afterSwap", function () {
+  // A form the server sent (after a save, or a refused submission opening its first error).
+  var form = document.getElementById("survey-form");
+  if (form && form.elements.section) {
+    sectionInAddress(form.elements.section.value);
+  }
+});
+
+function showSection(form, key) {
+  var target = form.querySelector('.survey-section[data-section="' + key + '"]');
+  if (!target) {
+    return false;
+  }
+  form.querySelectorAll(".survey-section").forEach(function (section) {
+    section.hidden = section !== target;
+  });
+  form.elements.section.value = key;
+  form.querySelectorAll(".section-steps button[name=goto]").forEach(function (step) {
+    var current = step.value === key;
+    step.parentElement.classList.toggle("current", current);
+    if (current) {
+      step.setAttribute("aria-current", "step");
+    } else {
+      step.removeAttribute("aria-current");
+    }
+  });
+  sectionInAddress(key);
+  showCurrentStep();
+  if (fillForm.dirty) {
+    htmx.trigger(document.getElementById("autosave-status"), "sectionchange");
+  }
+  return target;
+}
+
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("button[name=goto]");
+  var form = surveyForm(button);
+  if (form && window.htmx) {
+    var target = showSection(form, button.value);
+    if (target) {
+      event.preventDefault();
+      event.stopPropagation();
+      form.scrollIntoView({ block: "start" });
+      target.querySelector("h2").focus({ preventScroll: true });
+    }
+    return;
+  }
+  // A message of the error summary: open the section holding its field, then follow it.
+  var link = event.target.closest(".error-summary a[data-section]");
+  form = surveyForm(link);
+  if (form && link.dataset.section) {
+    showSection(form, link.dataset.section);
+  }
+}, true);
+
+document.addEventListener("input", function (event) {
+  if (surveyForm(event.target)) {
+    fillForm.edits += 1;
+  }
+});
+document.addEventListener("change", function (event) {
+  if (surveyForm(event.target)) {
+    fillForm.edits += 1;
+  }
+});
+
+// A save (automatic or pressed) or a submission that the server took: what was typed
+// before it was sent is safe. A field check saves nothing; a conflict keeps the input
+// unsaved on the page.
+document.addEventListener("htmx:beforeRequest", function (event) {
+  event.detail.xhr.gmisEdits = fillForm.edits;
+});
+document.addEventListener("htmx:afterRequest", function (event) {
+  var detail = event.detail;
+  var path = detail.requestConfig && detail.requestConfig.path || "";
+  if (!surveyForm(detail.elt) && detail.elt.id !== "autosave-status") {
+    return;
+  }
+  if (/\/validate(\?|$)/.test(path) || detail.requestConfig.verb !== "post") {
+    return;
+  }
+  var status = detail.xhr.status;
+  if (status < 300 || status === 422) {
+    fillForm.savedEdits = Math.max(fillForm.savedEdits, detail.xhr.gmisEdits || 0);
+  }
+});
+document.addEventListener("submit", function (event) {
+  // A plain POST of the form (no htmx) leaves the page on purpose, with the input.
+  if (surveyForm(event.target)) {
+    fillForm.savedEdits = fillForm.edits;
+  }
+});
+// A field's check answers with its wrapper, which replaces the one on the page. In a table
+// or a repeating group the person may have typed in another cell of the same wrapper while
+// the check was on its way: keep that input, and the focus, across the swap.
+function inputValues(element) {
+  var values = {};
+  element.querySelectorAll("input[name], select[name], textarea[name]").forEach(function (input) {
+    if (input.type === "radio" || input.type === "checkbox") {
+      values[input.id || input.name + "=" + input.value] = input.checked;
+    } else {
+      values[input.id || input.name] = input.value;
+    }
+  });
+  return values;
+}
+document.addEventListener("htmx:beforeRequest", function (event) {
+  var elt = event.detail.elt;
+  if (elt.classList && elt.classList.contains("survey-field")) {
+    event.detail.xhr.gmisSent = inputValues(elt);
+  }
+});
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var sent = event.detail.xhr.gmisSent;
+  var target = event.detail.target;
+  if (!sent || !target || !target.isConnected) {
+    return;
+  }
+  var now = inputValues(target);
+  var typed = {};
+  Object.keys(now).forEach(function (key) {
+    if (key in sent && now[key] !== sent[key]) {
+      typed[key] = now[key];
+    }
+  });
+  var active = document.activeElement;
+  event.detail.xhr.gmisKeep = {
+    id: target.id,
+    typed: typed,
+    focus: active && target.contains(active) ? active.id : null,
+    selection: active && "selectionStart" in active ? [active.selectionStart, active.selectionEnd] : null
+  };
+});
+document.addEventListener("htmx:afterSwap", function (event) {
+  var keep = event.detail.xhr.gmisKeep;
+  var wrapper = keep && document.getElementById(keep.id);
+  if (!wrapper) {
+    return;
+  }
+  delete event.detail.xhr.gmisKeep;
+  wrapper.querySelectorAll("input[name], select[name], textarea[name]").forEach(function (input) {
+    var checkable = input.type === "radio" || input.type === "checkbox";
+    var key = checkable ? (input.id || input.name + "=" + input.value) : (input.id || input.name);
+    if (!(key in keep.typed)) {
+      return;
+    }
+    if (checkable) {
+      input.checked = keep.typed[key];
+    } else {
+      input.value = keep.typed[key];
+    }
+    // Not checked yet: let the check (and the autosave) see it.
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+  var focused = keep.focus && document.getElementById(keep.focus);
+  if (focused) {
+    focused.focus({ preventScroll: true });
+    if (keep.selection && "setSelectionRange" in focused) {
+      try {
+        focused.setSelectionRange(keep.selection[0], keep.selection[1]);
+      } catch (ignored) {
+        // Inputs without a text selection (e.g. type=number) refuse it.
+      }
+    }
+  }
+});
+
+window.addEventListener("beforeunload", function (event) {
+  if (document.getElementById("survey-form") && fillForm.dirty) {
+    event.preventDefault();
+    event.returnValue = "";
+  }
+});

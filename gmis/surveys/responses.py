@@ -33,7 +33,15 @@ from gmis.surveys import eligibility, latest, runtime
 from gmis.surveys.builder import CompiledSurvey
 from gmis.surveys.eligibility import Respondent
 from gmis.surveys.periods import Period, answerable, is_late, today
-from gmis.surveys.validation import Evaluation, defaults, evaluate, prefill, read_form
+from gmis.surveys.validation import (
+    Evaluation,
+    KeptInputs,
+    defaults,
+    evaluate,
+    field_inputs,
+    prefill,
+    read_form,
+)
 from gmis.surveys.versions import version_for_period
 
 EVENT_LABELS = {
@@ -90,16 +98,32 @@ class Target:
 
     @property
     def answers(self) -> dict:
-        """Stored answers (JSON), or those a new response starts with."""
+        """What the form starts from (JSON): a correction being drafted, the stored
+        answers, or those a new response starts with."""
         if self.response is not None:
+            if self.response.correction is not None:
+                return self.response.correction
             return self.response.answers
         if self._initial is None:
             self._initial = initial_answers(self)
         return self._initial
 
     @property
+    def pending_inputs(self) -> dict:
+        """Inputs of the draft that could not be stored as answers yet, by field key."""
+        if self.response is None or not self.response.pending_inputs:
+            return {}
+        return {key: inputs for key, inputs in self.response.pending_inputs.items()
+                if key in self.compiled.fields and isinstance(inputs, dict)}
+
+    @property
     def status(self) -> ResponseStatus | None:
         return self.response.status if self.response is not None else None
+
+    @property
+    def correcting(self) -> bool:
+        """A submitted response: what is saved is a correction of its own until submitted."""
+        return self.status == ResponseStatus.submitted
 
 
 def find(survey: Survey, respondent_key: str, period_key: str) -> SurveyResponse | None:
@@ -169,6 +193,8 @@ class Answers:
     values: dict[str, Any]
     #: ``respondent`` of the expressions.
     context: dict[str, Any]
+    #: What a draft keeps of the invalid fields: their inputs as sent (``field_inputs``).
+    pending: dict[str, dict] = field(default_factory=dict)
 
     def control_value(self, compiled: CompiledSurvey, key: str) -> Any:
         """What the control of ``key`` shows."""
@@ -182,8 +208,14 @@ class Answers:
 
 def read_answers(target: Target, form, shown: set[str] | None, *,
                  partial: bool = True) -> Answers:
-    """Evaluate the stored answers with the ``shown`` fields (None: all) read from ``form``."""
+    """Evaluate the stored answers with the ``shown`` fields (None: all) read from ``form``.
+    The draft's pending inputs of fields not shown are read again as they were typed, so
+    that they come back with their messages."""
     compiled = target.compiled
+    if shown is not None:
+        kept = {key: inputs for key, inputs in target.pending_inputs.items() if key not in shown}
+        if kept:
+            form, shown = KeptInputs(kept, form), shown | kept.keys()
     typed, raw, parse_errors = read_form(compiled, form, shown)
     # A whole form carries every field: what was stored (or would pre-fill) is not needed.
     stored = stored_answers(compiled, target.answers) if shown is not None else {}
@@ -195,7 +227,10 @@ def read_answers(target: Target, form, shown: set[str] | None, *,
         key for key, value in typed.items()
         if not compiled.fields[key].type.is_empty(value)
         and compiled.fields[key].type.validate(value)}
-    return Answers(evaluation, typed, raw, invalid, values, context)
+    pending = {key: field_inputs(form, key) for key in sorted(invalid)
+               if key in evaluation.visible}
+    return Answers(evaluation, typed, raw, invalid, values, context,
+                   {key: inputs for key, inputs in pending.items() if inputs})
 
 
 def stored_answers(compiled: CompiledSurvey, answers: dict) -> dict[str, Any]:
@@ -258,36 +293,39 @@ def save(target: Target, answers: Answers, *, user: User, revision: int | None,
         except StaleDataError:
             session.refresh(target.response)
             raise Conflict(target.response, _differences(
-                target.compiled, target.response.answers,
-                _to_store(target.compiled, answers, target.response.answers))) from None
+                target.compiled, target.answers,
+                _to_store(target.compiled, answers, target.answers))) from None
 
 
 def _save(target: Target, answers: Answers, user: User, revision: int | None,
           submit: bool) -> Saved:
     compiled, response = target.compiled, target.response
-    previous = response.answers if response is not None else {}
-    new = _to_store(compiled, answers, previous)
+    # The draft the form was filled from: a correction being made, or the answers.
+    base = target.answers if response is not None else {}
+    new = _to_store(compiled, answers, base)
+    pending = answers.pending or None
     if response is not None:
         if response.status == ResponseStatus.accepted:
             raise Refused("受理済みの回答は変更できません。", 409)
-        if new != previous and revision != response.revision:
-            raise Conflict(response, _differences(compiled, previous, new))
-        if not submit and response.status == ResponseStatus.submitted and new != previous:
-            raise Refused("この回答はすでに提出されています。修正した内容は「提出する」で"
-                          "提出してください。", 409)
+        if new != base and revision != response.revision:
+            raise Conflict(response, _differences(compiled, base, new))
+        if not submit and target.correcting:
+            return _save_correction(target, new, pending, user)
+    previous = response.answers if response is not None else {}
     previous_status = response.status if response is not None else None
     status = ResponseStatus.submitted if submit else (previous_status or ResponseStatus.draft)
     changes = [(key, previous.get(key), new.get(key)) for key in compiled.fields
                if previous.get(key) != new.get(key)]
     changes += [(key, value, None) for key, value in previous.items()
                 if key not in compiled.fields]
-    if response is not None and not changes and status == response.status:
+    if response is not None and not changes and status == response.status and (
+            pending == response.pending_inputs and response.correction is None):
         return Saved(response, changed=False)
-    if response is None and not changes and not submit:
+    if response is None and not changes and not submit and not pending:
         return Saved(None, changed=False)  # nothing typed yet: no empty draft
     now = utcnow()
     if response is None:
-        response = _create(target, user, new, status, now, changes)
+        response = _create(target, user, new, status, now, changes, pending)
         if response is None:
             # Created by a request that got there first (a double click): judge against it.
             target.response = find(target.survey, target.respondent.key, target.period.key)
@@ -302,6 +340,9 @@ def _save(target: Target, answers: Answers, user: User, revision: int | None,
             response.updated_by_id = user.id
             response.answered_on_behalf = response.answered_on_behalf or (
                 target.respondent.on_behalf)
+            # A submission takes the correction in; a draft keeps what it cannot store yet.
+            response.correction = None
+            response.pending_inputs = None if submit else pending
             if submit:
                 response.submitted_at = now
                 response.late = is_late(compiled.definition.period, target.period, now)
@@ -316,8 +357,45 @@ def _save(target: Target, answers: Answers, user: User, revision: int | None,
     return Saved(response, changed=True)
 
 
+def _save_correction(target: Target, new: dict, pending: dict | None, user: User) -> Saved:
+    """A correction of a submitted response saved as a draft of its own: ``answers`` (what
+    prefectures, the bed view and exports read) stay as submitted until it is submitted."""
+    response = target.response
+    correction = None if new == response.answers else new
+    if correction == response.correction and pending == response.pending_inputs:
+        return Saved(response, changed=False)
+    with session.begin_nested():
+        response.correction = correction
+        response.pending_inputs = pending
+        response.updated_at = utcnow()
+        response.updated_by_id = user.id
+        session.flush()
+    audit.record("survey.correction_saved", response, user=user, survey=target.survey.key,
+                 period=target.period.key, respondent=target.respondent.key,
+                 fields=sorted(key for key in new.keys() | response.answers.keys()
+                               if new.get(key) != response.answers.get(key)))
+    return Saved(response, changed=True)
+
+
+def discard_correction(target: Target, user: User) -> bool:
+    """修正を取り消す: drop the correction being drafted (False when there was none)."""
+    response = target.response
+    if not target.correcting or (response.correction is None and not response.pending_inputs):
+        return False
+    with session.begin_nested():
+        response.correction = None
+        response.pending_inputs = None
+        response.updated_at = utcnow()
+        response.updated_by_id = user.id
+        session.flush()
+    audit.record("survey.correction_discarded", response, user=user,
+                 survey=target.survey.key, period=target.period.key,
+                 respondent=target.respondent.key)
+    return True
+
+
 def _create(target: Target, user: User, answers: dict, status: ResponseStatus, now: datetime,
-            changes: list) -> SurveyResponse | None:
+            changes: list, pending: dict | None = None) -> SurveyResponse | None:
     """Insert the response with its first changes; None when the unique constraint says
     the same respondent's response for the period exists already."""
     respondent = target.respondent
@@ -327,6 +405,7 @@ def _create(target: Target, user: User, answers: dict, status: ResponseStatus, n
         city_id=respondent.city_id, period_key=target.period.key,
         period_start=target.period.start, status=status, answers=answers,
         answered_on_behalf=respondent.on_behalf, created_at=now, updated_at=now,
+        pending_inputs=None if status == ResponseStatus.submitted else pending,
         updated_by_id=user.id, submitted_at=now if status == ResponseStatus.submitted else None,
         late=status == ResponseStatus.submitted and is_late(
             target.compiled.definition.period, target.period, now),

@@ -25,6 +25,57 @@ def input_name(key: str) -> str:
     return f"f.{key}"
 
 
+def field_inputs(form: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """What the form sent for field ``key`` (its input and the inputs of its cells, rows
+    and items): input name → text, or a list of texts for a name sent more than once.
+    Empty inputs are left out, as a form that omits them reads the same."""
+    name = input_name(key)
+    getlist = getattr(form, "getlist", None)
+    inputs: dict[str, Any] = {}
+    for sent in form:
+        if sent != name and not sent.startswith(name + "."):
+            continue
+        values = getlist(sent) if getlist is not None else form[sent]
+        if not isinstance(values, list | tuple):
+            values = [values]
+        values = [str(value) for value in values if value not in (None, "")]
+        if values:
+            inputs[sent] = values[0] if len(values) == 1 else values
+    return inputs
+
+
+class KeptInputs(Mapping):
+    """Inputs kept from an earlier form (``field_inputs`` of several fields), read the way
+    a submitted form is read; ``form`` (if given) answers for every other name."""
+
+    def __init__(self, kept: Mapping[str, Mapping[str, Any]],
+                 form: Mapping[str, Any] | None = None):
+        self.kept = {name: value for inputs in kept.values() for name, value in inputs.items()}
+        self.form = form if form is not None else {}
+
+    def __getitem__(self, name):
+        if name in self.kept:
+            value = self.kept[name]
+            return value[0] if isinstance(value, list) else value
+        return self.form[name]
+
+    def __iter__(self):
+        yield from self.kept
+        yield from (name for name in self.form if name not in self.kept)
+
+    def __len__(self) -> int:
+        return len(self.kept.keys() | set(self.form))
+
+    def getlist(self, name) -> list:
+        if name in self.kept:
+            value = self.kept[name]
+            return list(value) if isinstance(value, list) else [value]
+        getlist = getattr(self.form, "getlist", None)
+        if getlist is not None:
+            return getlist(name)
+        return [self.form[name]] if name in self.form else []
+
+
 @dataclass
 class Evaluation:
     #: Clean values of every field, None for empty or hidden ones; computed ones filled in.

@@ -92,6 +92,13 @@ def text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
+def section_hidden(html: str, key: str) -> bool:
+    """Whether section ``key`` is in the page but hidden (another one is shown)."""
+    match = re.search(rf'<section [^>]*id="section-{key}"[^>]*>', html)
+    assert match, f"no section {key}"
+    return " hidden" in match.group(0)
+
+
 def wrapper(html: str, key: str) -> str:
     """The wrapper of field ``key`` in a page or fragment."""
     match = re.search(rf'<(div|fieldset) class="[^"]*" id="field-{key}".*?</\1>', html, re.S)
@@ -157,7 +164,9 @@ def test_a_new_definition_from_the_cli_is_filled_over_http_and_kept_with_its_his
     assert 'inputmode="numeric"' in cylinders and "必須" in cylinders
     assert 'inputmode="decimal"' in wrapper(page.html, "flow_rate")
     assert "酸素ボンベ" in page.html and "0/2" in page.html
-    assert 'name="f.has_tank"' not in page.html  # the other section is on its own page
+    # Every section is in the page (switching needs no request); one is shown at a time.
+    assert 'name="f.has_tank"' in page.html
+    assert not section_hidden(page.html, "supply") and section_hidden(page.html, "plant")
 
     # A change is checked at once: only that field comes back, with the rule's message.
     checked = page.post("/validate", htmx=True, field="in_use", f__cylinders="10",
@@ -189,6 +198,7 @@ def test_a_new_definition_from_the_cli_is_filled_over_http_and_kept_with_its_his
     assert moved.headers["Location"].endswith("?section=plant")
     page.open("plant")
     assert "酸素ボンベ 2/2" in text(page.html)
+    assert section_hidden(page.html, "supply") and not section_hidden(page.html, "plant")
     assert "hidden" in wrapper(page.html, "tank_level").split(">")[0]
 
     # Answering "yes" shows the tank level, and makes the supplier required.
@@ -288,9 +298,22 @@ def test_bad_numbers_get_a_message_next_to_the_field_and_the_rest_is_kept(
     html = result.get_data(as_text=True)
     assert message in wrapper(html, "cylinders") and f'value="{typed}"' in html
     assert 'value="12"' in wrapper(html, "in_use")
-    assert "一時保存しました。ただし、誤りのある項目は保存されていません。" in html
-    # The readable values are saved (full-width digits and separators normalised).
-    assert response_of(user.facility).answers == {"in_use": 12, "flow_rate": "1.5"}
+    assert "誤りのある項目は入力のまま保存しています" in html
+    # The readable values are saved (full-width digits and separators normalised); the
+    # other is kept as typed, apart from the answers.
+    response = response_of(user.facility)
+    assert response.answers == {"in_use": 12, "flow_rate": "1.5"}
+    assert response.pending_inputs == {"cylinders": {"f.cylinders": typed}}
+
+    # Coming back: the input is there, with its message; a valid value clears it.
+    page.open()
+    assert f'value="{typed}"' in wrapper(page.html, "cylinders")
+    assert message in wrapper(page.html, "cylinders")
+    assert 'value="12"' in wrapper(page.html, "in_use")
+    assert page.post(action="save", f__cylinders="20").status_code == 303
+    session.expire_all()
+    response = response_of(user.facility)
+    assert response.pending_inputs is None and response.answers["cylinders"] == 20
 
 
 def test_without_javascript_every_step_is_a_post_and_a_redirect(import_survey, make_user,

@@ -197,18 +197,22 @@ def test_submitted_returned_resubmitted_accepted(survey, hospital, make_user):
                        revision=response.revision)
 
 
-def test_a_submitted_response_is_corrected_by_submitting_not_by_a_draft(survey, hospital):
+def test_a_draft_of_a_submitted_response_is_a_correction_until_submitted(survey, hospital):
     target = target_for(survey(), hospital)
     whole = responses.read_answers(target, {"f.total": "30"}, {"total"}, partial=False)
     response = responses.save(target, whole, user=hospital, revision=0, submit=True).response
-    # An autosave of the same answers (a second tab) is harmless; a change is not a draft.
+    # An autosave of the same answers (a second tab) is harmless.
     assert not responses.save(target, answer(target, total="30"), user=hospital,
                               revision=response.revision).changed
-    with pytest.raises(Refused, match="すでに提出されています"):
-        responses.save(target, answer(target, total="29"), user=hospital,
-                       revision=response.revision)
+    # A change is kept apart: the submitted answers stay what others read.
+    assert responses.save(target, answer(target, total="29"), user=hospital,
+                          revision=response.revision).changed
+    assert response.answers["total"] == 30 and response.correction["total"] == 29
+    assert response.status == ResponseStatus.submitted
+    assert events_of(response) == [("submitted", "")]
     corrected = responses.read_answers(target, {"f.total": "29"}, {"total"}, partial=False)
     responses.save(target, corrected, user=hospital, revision=response.revision, submit=True)
+    assert response.answers["total"] == 29 and response.correction is None
     assert events_of(response)[-1] == ("corrected", "")
 
 

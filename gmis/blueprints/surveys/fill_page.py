@@ -126,8 +126,8 @@ def form_errors_state(answers: Answers) -> str:
     return _digest(*answers.evaluation.errors.get(FORM_ERRORS, []))
 
 
-def sections(page: FillPage, answers: Answers, section: str | None) -> list[SectionView]:
-    """Every section with its progress; only the shown ones carry their fields."""
+def sections(page: FillPage, answers: Answers) -> list[SectionView]:
+    """Every section with its fields and progress."""
     compiled, evaluation = page.compiled, answers.evaluation
     required = required_keys(page, answers)
     watched = watched_keys(compiled)
@@ -137,8 +137,7 @@ def sections(page: FillPage, answers: Answers, section: str | None) -> list[Sect
         needed = [k for k in keys if k in required]
         answered = [k for k in needed if k not in answers.invalid
                     and not compiled.fields[k].type.is_empty(evaluation.values.get(k))]
-        fields = ([field_view(page, answers, k, required, watched) for k in keys]
-                  if section is None or section == definition.key else [])
+        fields = [field_view(page, answers, k, required, watched) for k in keys]
         views.append(SectionView(
             definition.key, definition.title, definition.description, fields,
             len(answered), len(needed),
@@ -151,6 +150,8 @@ class ErrorLink:
     key: str
     label: str
     message: str
+    #: The section holding the field ("" for the form's own messages).
+    section: str = ""
 
 
 def error_summary(compiled: CompiledSurvey, answers: Answers) -> list[ErrorLink]:
@@ -159,29 +160,24 @@ def error_summary(compiled: CompiledSurvey, answers: Answers) -> list[ErrorLink]
     links = [ErrorLink("", "", message) for message in errors.get(FORM_ERRORS, [])]
     for key, compiled_field in compiled.fields.items():
         if key in answers.evaluation.visible:
-            links += [ErrorLink(key, compiled_field.definition.label, message)
+            links += [ErrorLink(key, compiled_field.definition.label, message,
+                                compiled_field.section)
                       for message in errors.get(key, [])]
     return links
 
 
-def neighbours(page: FillPage, section: str | None) -> tuple[str | None, str | None]:
-    """The sections before and after ``section``."""
-    if section is None:
-        return None, None
-    keys = [s.key for s in page.compiled.sections]
-    index = keys.index(section)
-    return (keys[index - 1] if index > 0 else None,
-            keys[index + 1] if index + 1 < len(keys) else None)
+def first_error_section(page: FillPage, summary: list[ErrorLink],
+                        section: str | None) -> str | None:
+    """The section a page of messages opens: the one of the first field in error."""
+    return page.section(next((link.section for link in summary if link.section), section))
 
 
 def page_context(page: FillPage, answers: Answers, section: str | None, **extra) -> dict:
-    previous, following = neighbours(page, section)
     target = page.target
     context = dict(
         page=page, target=target, response=target.response, survey=target.compiled,
         definition=target.compiled.definition, period=target.period,
-        respondent=target.respondent, section=section, previous_section=previous,
-        next_section=following, sections=sections(page, answers, section),
+        respondent=target.respondent, section=section, sections=sections(page, answers),
         form_errors=answers.evaluation.errors.get(FORM_ERRORS, []),
         form_errors_state=form_errors_state(answers),
         revision=target.response.revision if target.response is not None else 0,
@@ -197,18 +193,18 @@ def validation(page: FillPage, form) -> tuple[FieldView, list[FieldView], dict]:
     the page whose state it changed, and the page's progress."""
     key = form.get("field", "")
     section = page.posted_section(form)
-    shown = page.shown(section)
     compiled_field = page.compiled.fields.get(key)
-    if compiled_field is None or compiled_field.compute or (shown is not None and key not in shown):
+    if compiled_field is None or compiled_field.compute:
         abort(400)
-    answers = responses.read_answers(page.target, form, shown, partial=True)
+    # Every section is in the form: a check sees every field.
+    answers = responses.read_answers(page.target, form, None, partial=True)
     required = required_keys(page, answers)
     watched = watched_keys(page.compiled)
     view = field_view(page, answers, key, required, watched)
     changed = []
     affected = dependants(page.compiled, key)
     for other in page.compiled.fields:
-        if other not in affected or (shown is not None and other not in shown):
+        if other not in affected:
             continue
         other_view = field_view(page, answers, other, required, watched)
         if other_view.state != form.get(f"_state.{other}"):

@@ -28,16 +28,16 @@ class AcceptForm(FlaskForm):
 
 @dataclass(frozen=True)
 class FillAction:
-    """What a button of the fill form asks: save the draft, submit, or save and go to
-    another section."""
+    """What a button of the fill form asks: save the draft, submit, save and go to
+    another section, or discard a correction not submitted yet."""
 
     kind: str
     section: str | None = None
 
     @classmethod
     def of(cls, form) -> FillAction:
-        if form.get("action") == "submit":
-            return cls("submit")
+        if form.get("action") in ("submit", "discard"):
+            return cls(form["action"])
         if form.get("goto"):
             return cls("goto", form["goto"])
         # Enter in a field, or a button the browser did not name: the harmless choice.

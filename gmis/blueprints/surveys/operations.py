@@ -74,20 +74,23 @@ class FillPage:
 
     @property
     def correcting(self) -> bool:
-        """A submitted response is corrected on one page and submitted again as a whole."""
-        return self.target.status == ResponseStatus.submitted
+        """A submitted response: changes are a correction, saved apart until submitted."""
+        return self.target.correcting
+
+    @property
+    def has_correction(self) -> bool:
+        """A correction is saved but not submitted yet."""
+        response = self.target.response
+        return self.correcting and (response.correction is not None
+                                    or bool(response.pending_inputs))
 
     def section(self, requested: str | None) -> str | None:
-        """The section shown (None: all of them)."""
-        if self.single_section or self.correcting:
+        """The section shown (None: all of them). Every section is in the page; the
+        others are hidden, and switched to in the browser without a request."""
+        if self.single_section:
             return None
         keys = [s.key for s in self.compiled.sections]
         return requested if requested in keys else keys[0]
-
-    def shown(self, section: str | None) -> set[str] | None:
-        if section is None:
-            return None
-        return {f.key for f in self.compiled.section_fields(section)}
 
     def posted_section(self, form) -> str | None:
         """The section the submitted form showed ("" for all); anything else is refused."""

@@ -82,16 +82,26 @@ def fill(survey_key: str, period_key: str):
     section = page.posted_section(request.form)
     if action.kind == "goto" and action.section not in {s.key for s in page.compiled.sections}:
         abort(400)
+    if action.kind == "discard":
+        if responses.discard_correction(page.target, user):
+            session.commit()
+            flash("修正を取り消しました。提出済みの内容のままです。", "success")
+        return _see_other(page.url(section=section) if section else page.url())
     submit = action.kind == "submit"
     correcting = page.correcting
-    answers = responses.read_answers(page.target, request.form, page.shown(section),
-                                     partial=not submit)
-    if submit and not answers.evaluation.ok:
-        return _render(page, answers, None, 422,
-                       summary=fill_page.error_summary(page.compiled, answers))
+    # Every section is in the form, so the form holds every field.
+    answers = responses.read_answers(page.target, request.form, None, partial=not submit)
+    revision = operations.revision_of(request.form)
     try:
-        saved = responses.save(page.target, answers, user=user,
-                               revision=operations.revision_of(request.form), submit=submit)
+        if submit and not answers.evaluation.ok:
+            # Refused, but nothing typed is lost: the draft (or correction) keeps it.
+            responses.save(page.target, answers, user=user, revision=revision)
+            session.commit()
+            summary = fill_page.error_summary(page.compiled, answers)
+            return _render(page, answers, fill_page.first_error_section(page, summary, section),
+                           422, summary=summary)
+        saved = responses.save(page.target, answers, user=user, revision=revision,
+                               submit=submit)
     except Conflict as conflict:
         return _render(page, answers, page.section(section), 409, conflict=conflict)
     except Refused as error:
@@ -103,10 +113,11 @@ def fill(survey_key: str, period_key: str):
               if saved.changed else "この内容で提出済みです。", "success")
         return _see_other(url_for("surveys.response", response_id=response_id))
     if answers.invalid:
-        # The rest is saved; what could not be read stays on the page until corrected.
+        # Kept as typed, but worth saying before the person moves on.
         return _render(page, answers, section, 422,
                        summary=fill_page.error_summary(page.compiled, answers),
-                       notice="一時保存しました。ただし、誤りのある項目は保存されていません。")
+                       notice="一時保存しました。誤りのある項目は入力のまま保存しています"
+                              "(提出する前に直してください)。")
     following = action.section if action.kind == "goto" else section
     return _see_other(page.url(section=following) if following else page.url())
 
@@ -125,8 +136,7 @@ def validate(survey_key: str, period_key: str):
 def autosave(survey_key: str, period_key: str):
     user = _user()
     page = operations.open_page(user, survey_key, period_key, request.args.get("facility"))
-    answers = responses.read_answers(page.target, request.form,
-                                     page.shown(page.posted_section(request.form)))
+    answers = responses.read_answers(page.target, request.form, None)
     context = dict(page=page, answers=answers, response=page.target.response)
     try:
         saved = responses.save(page.target, answers, user=user,
