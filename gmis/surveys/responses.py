@@ -345,7 +345,10 @@ def _save(target: Target, answers: Answers, user: User, revision: int | None,
             response.pending_inputs = None if submit else pending
             if submit:
                 response.submitted_at = now
-                response.late = is_late(compiled.definition.period, target.period, now)
+                if previous_status == ResponseStatus.draft:
+                    # The first submission decides: a later correction, or an answer the
+                    # reviewer sent back, does not make an answer that came in time late.
+                    response.late = is_late(compiled.definition.period, target.period, now)
                 response.return_comment = ""
             _record(response, user, now, changes, _event(previous_status, status, bool(changes)))
             session.flush()

@@ -1,5 +1,5 @@
-"""期限後: a response submitted after its period's deadline is marked late, whichever way it
-was submitted (first submission, resubmission after a return, a correction)."""
+"""期限後: a response first submitted after its period's deadline is marked late; a later
+correction or a resubmission after a return keeps the mark of the first submission."""
 
 from __future__ import annotations
 
@@ -122,20 +122,29 @@ def test_a_draft_is_never_late_until_it_is_submitted(publish, make_user, clock):
     assert save(survey, hospital, clock).late
 
 
-def test_a_correction_or_a_resubmission_after_the_deadline_marks_it_late(publish, make_user,
-                                                                        clock):
+def test_a_correction_or_a_resubmission_after_the_deadline_keeps_the_first_mark(
+        publish, make_user, clock):
     survey, hospital = publish(), make_user()
     clock.at(10)
     response = save(survey, hospital, clock)
     assert not response.late
     clock.at(14)
     corrected = save(survey, hospital, clock, total="101")
-    assert corrected.late and corrected.submitted_at == clock.now
+    assert not corrected.late and corrected.submitted_at == clock.now
 
     responses.return_response(corrected, hospital, "病床数を確認してください。")
     clock.at(9, days_later=1)
     resubmitted = save(survey, hospital, clock, total="102")
-    assert resubmitted.status == ResponseStatus.submitted and resubmitted.late
+    assert resubmitted.status == ResponseStatus.submitted and not resubmitted.late
+
+
+def test_a_late_answer_stays_late_when_corrected_in_time_of_the_next_day(
+        publish, make_user, clock):
+    survey, hospital = publish(), make_user()
+    clock.at(15)
+    assert save(survey, hospital, clock).late
+    clock.at(9, days_later=1)
+    assert save(survey, hospital, clock, total="101").late
 
 
 def test_submitting_in_time_clears_the_mark(publish, make_user, clock):
