@@ -20,11 +20,11 @@ from gmis.models.support import AuditEvent, OutboxMessage, OutboxStatus
 from gmis.models.surveys import (
     ANSWERED_STATUSES,
     LatestResponse,
+    ReminderBroadcast,
     ResponseChange,
     ResponseEvent,
     ResponseStatus,
     Survey,
-    ReminderBroadcast,
     SurveyReminder,
     SurveyResponse,
     SurveyVersion,

@@ -128,6 +128,8 @@ class SurveyRow:
     versions: list[SurveyVersion]
     #: The version the user's scope answers today (a prefecture: its own or the national).
     in_force: SurveyVersion | None
+    #: The version the user may put back (前の版に戻す), if any.
+    withdrawable: SurveyVersion | None = None
 
 
 def survey_rows(user: User) -> list[SurveyRow]:
@@ -141,7 +143,9 @@ def survey_rows(user: User) -> list[SurveyRow]:
         grouped[version.survey_id].append(version)
     today = today_in_japan()
     return [SurveyRow(listed[0].survey, listed,
-                      versions.version_in_force(listed[0].survey, scope_of(user), today))
+                      versions.version_in_force(listed[0].survey, scope_of(user), today),
+                      next((v for v in listed if v.status == VersionStatus.published
+                            and v.withdrawn_from is None and may_withdraw(user, v)), None))
             for listed in grouped.values()]
 
 
@@ -175,11 +179,6 @@ def extendable_versions(user: User) -> list[SurveyVersion]:
             for survey in session.scalars(sa.select(Survey).where(published).order_by(Survey.key))]
 
 
-def _same_scope(version: SurveyVersion) -> sa.ColumnElement[bool]:
-    return (SurveyVersion.prefecture_code.is_(None) if version.prefecture_code is None
-            else SurveyVersion.prefecture_code == version.prefecture_code)
-
-
 def compared_with(version: SurveyVersion) -> SurveyVersion | None:
     """What a version is shown against. A draft: what its respondents answer today (so the
     diff says what publishing it changes), else the newest published version of its scope,
@@ -192,14 +191,14 @@ def compared_with(version: SurveyVersion) -> SurveyVersion | None:
             return current
         newest = session.scalars(
             sa.select(SurveyVersion)
-            .where(SurveyVersion.survey_id == version.survey_id, _same_scope(version),
+            .where(SurveyVersion.survey_id == version.survey_id, versions.same_scope(version),
                    SurveyVersion.status == VersionStatus.published)
             .order_by(SurveyVersion.effective_from.desc(), SurveyVersion.number.desc())
         ).first()
         return newest or version.base_version
     earlier = session.scalars(
         sa.select(SurveyVersion)
-        .where(SurveyVersion.survey_id == version.survey_id, _same_scope(version),
+        .where(SurveyVersion.survey_id == version.survey_id, versions.same_scope(version),
                SurveyVersion.status == VersionStatus.published, SurveyVersion.id != version.id,
                sa.or_(SurveyVersion.effective_from < version.effective_from,
                       sa.and_(SurveyVersion.effective_from == version.effective_from,
@@ -275,6 +274,27 @@ class PublishRefused(Exception):
     pass
 
 
+@dataclass
+class Replacement:
+    """What publishing ``version`` from ``effective_from`` changes, for the confirmation: the
+    version its respondents answer until then, and the difference."""
+
+    version: SurveyVersion
+    effective_from: date
+    replaces: SurveyVersion | None
+    diff: DefinitionDiff
+
+
+def publishing(version: SurveyVersion, effective_from: date) -> Replacement:
+    """The confirmation of a publication, or PublishRefused if it could not be done."""
+    try:
+        versions.check_publishable(version, effective_from)
+    except ValueError as refused:
+        raise PublishRefused(str(refused)) from None
+    replaces = versions.version_in_force(version.survey, version.prefecture_code, effective_from)
+    return Replacement(version, effective_from, replaces, version_diff(version, replaces))
+
+
 def publish_version(user: User, version: SurveyVersion, effective_from: date) -> None:
     """Publish a draft, or PublishRefused with the reason (see ``versions.publish``)."""
     try:
@@ -282,3 +302,38 @@ def publish_version(user: User, version: SurveyVersion, effective_from: date) ->
     except ValueError as refused:
         raise PublishRefused(str(refused)) from None
     session.flush()
+
+
+# --- 前の版に戻す ------------------------------------------------------------------------------
+
+def may_withdraw(user: User, version: SurveyVersion) -> bool:
+    return may_publish(user, version) and versions.may_withdraw(version)
+
+
+def withdrawing(version: SurveyVersion, from_day: date) -> Replacement:
+    """The confirmation of 前の版に戻す from ``from_day``: the version that comes back, and what
+    changes for respondents (the withdrawn version against the restored one). PublishRefused
+    if it cannot be done."""
+    try:
+        restored = versions.check_withdrawable(version, from_day)
+    except ValueError as refused:
+        raise PublishRefused(str(refused)) from None
+    return Replacement(restored, from_day, version, version_diff(restored, version))
+
+
+def restored_by(version: SurveyVersion) -> SurveyVersion | None:
+    """For a withdrawn version: the one in force from the day it was withdrawn."""
+    if version.withdrawn_from is None:
+        return None
+    return versions.version_in_force(version.survey, version.prefecture_code,
+                                     version.withdrawn_from)
+
+
+def withdraw_version(user: User, version: SurveyVersion, from_day: date) -> SurveyVersion:
+    """前の版に戻す, or PublishRefused with the reason; returns the version back in force."""
+    try:
+        restored = versions.withdraw(version, from_day, user)
+    except ValueError as refused:
+        raise PublishRefused(str(refused)) from None
+    session.flush()
+    return restored
