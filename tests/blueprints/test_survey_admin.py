@@ -556,6 +556,29 @@ def test_bad_uploads_are_refused_in_japanese(national, send, status, message):
     assert session.scalar(sa.select(sa.func.count()).select_from(Survey)) == 0
 
 
+def test_an_uploaded_definition_names_the_line_and_column_of_each_problem(national):
+    deep = OUTPATIENT.replace("      - {key: contact, type: text, label: 担当者名}\n", (
+        "      - key: contact\n"
+        "        type: text\n"
+        "        label: 担当者名\n"
+        "        options: {max_length: many}\n"))
+    for response in (upload(national, deep),
+                     upload(national, file=deep.encode(), name="outpatient.yaml")):
+        assert response.status_code == 422
+        html = response.get_data(as_text=True)
+        assert ("<strong>22行目 19列</strong> <code>sections[1].fields[0].options.max_length"
+                "</code>: 整数で書いてください。") in html, html
+    assert "<strong>outpatient.yaml</strong> に誤りがあります(1件)" in html
+
+
+def test_a_problem_found_after_reading_is_placed_too(published_national, make_user, signed_in):
+    tokyo = signed_in(make_user(role=Role.prefecture))
+    response = upload(tokyo, TOKYO_EXTENSION.replace("label: 外来の受付,", "label: 受付,"))
+    assert response.status_code == 422
+    assert ("<strong>10行目 9列</strong> <code>sections[0].fields[0]</code>: "
+            "全国共通の固定項目「外来の受付」は変更できません") in response.get_data(as_text=True)
+
+
 def test_a_broken_definition_lists_every_problem_and_keeps_the_text(national):
     text = (OUTPATIENT.replace("type: integer", "type: counter")
             .replace("visible_if: outpatient_open == false", "visible_if: outpatient_opn == false")

@@ -26,7 +26,9 @@ from gmis.surveys.builder import CompiledField, CompiledSurvey
 from gmis.surveys.cli import parse_bytes
 from gmis.surveys.definition import SectionDef
 from gmis.surveys.diff import DefinitionDiff, diff_definitions
+from gmis.surveys.errors import DefinitionError
 from gmis.surveys.runtime import compiled, field_types
+from gmis.surveys.source_map import located
 from gmis.surveys.validation import defaults, evaluate
 
 #: The largest definition accepted, as a file or pasted.
@@ -68,19 +70,30 @@ def _file_name(storage: FileStorage) -> str:
     return PurePosixPath((storage.filename or "").replace("\\", "/")).name[:100]
 
 
-def read_upload(storage: FileStorage | None, text: str | None) -> tuple[dict, str]:
-    """The definition sent as a file or as text, with the name that messages use. Raises
-    UploadRefused for the upload itself, DefinitionError for its content."""
-    text = (text or "").strip()
+@dataclass(frozen=True)
+class Upload:
+    data: dict
+    #: How messages name it: the file's name, or 貼り付けたテキスト.
+    source: str
+    #: As sent, for the line and column of a problem found after parsing.
+    raw: bytes
+
+
+def read_upload(storage: FileStorage | None, text: str | None) -> Upload:
+    """The definition sent as a file or as text. Raises UploadRefused for the upload
+    itself, DefinitionError for its content."""
+    # Only trailing space goes: what precedes the definition still counts in line numbers.
+    text = (text or "").rstrip()
     has_file = storage is not None and bool(storage.filename)
-    if has_file and text:
+    if has_file and text.strip():
         raise UploadRefused("text", "ファイルと貼り付けのどちらか一方だけを送ってください。")
-    if not has_file and not text:
+    if not has_file and not text.strip():
         raise UploadRefused("file", "定義ファイルを選ぶか、定義を貼り付けてください。")
-    if text:
-        if len(text.encode()) > MAX_BYTES:
+    if not has_file:
+        raw = text.encode()
+        if len(raw) > MAX_BYTES:
             raise UploadRefused("text", "貼り付けた定義が大きすぎます(1MBまで)。")
-        return parse_bytes(text.encode(), PASTED), PASTED
+        return Upload(parse_bytes(raw, PASTED), PASTED, raw)
     name = _file_name(storage)
     if not name.lower().endswith(EXTENSIONS):
         raise UploadRefused("file", "YAML(.yaml・.yml)または JSON(.json)のファイルを選んで"
@@ -93,13 +106,17 @@ def read_upload(storage: FileStorage | None, text: str | None) -> tuple[dict, st
     if b"\0" in raw:
         raise UploadRefused("file", "テキストのファイルではありません。YAML または JSON の"
                                     "ファイルを選んでください。")
-    return parse_bytes(raw, name), name
+    return Upload(parse_bytes(raw, name), name, raw)
 
 
-def upload_definition(user: User, data: dict, source: str) -> versions.Imported:
-    """Import ``data`` as a draft of the user's scope. DefinitionError: nothing written."""
-    return versions.import_definition(data, field_types(), source=source,
-                                      prefecture_code=scope_of(user), user=user)
+def upload_definition(user: User, upload: Upload) -> versions.Imported:
+    """Import an upload as a draft of the user's scope. DefinitionError, naming the line
+    and column of each problem: nothing written."""
+    try:
+        return versions.import_definition(upload.data, field_types(), source=upload.source,
+                                          prefecture_code=scope_of(user), user=user)
+    except DefinitionError as error:
+        raise located(error, upload.raw) from error
 
 
 # --- finding versions ------------------------------------------------------------------------

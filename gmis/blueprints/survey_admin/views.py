@@ -70,8 +70,8 @@ def upload():
     if request.method == "GET":
         return _upload_page(form)
     try:
-        data, source = operations.read_upload(form.file.data, form.text.data)
-        imported = operations.upload_definition(_user(), data, source)
+        imported = operations.upload_definition(
+            _user(), operations.read_upload(form.file.data, form.text.data))
         session.commit()
     except operations.UploadRefused as refused:
         getattr(form, refused.field).errors = [refused.message]
