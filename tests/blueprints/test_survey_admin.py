@@ -472,6 +472,7 @@ def test_going_back_to_the_previous_version_from_a_date(national, make_facility)
 
 def test_going_back_needs_a_version_to_go_back_to_and_a_date_from_today(published_national,
                                                                         national):
+    assert withdraw_url(published_national) not in page(national, "/admin/surveys")
     refused = national.get(withdraw_url(published_national))
     assert refused.status_code == 409
     assert "この版より前に公開された版がないため、戻せません。" in refused.get_data(as_text=True)
@@ -487,6 +488,9 @@ def test_going_back_needs_a_version_to_go_back_to_and_a_date_from_today(publishe
     # Today (the default): the first version is in force again at once.
     assert confirm(national, asked).status_code == 303
     assert version_in_force(second.survey, None, today_in_japan()) == published_national
+    rows = re.findall(r"<tr>(.*?)</tr>", page(national, "/admin/surveys"), re.S)
+    assert f"{today_in_japan():%Y/%m/%d}から取り下げ" in rows[1] and "公開中" not in rows[1]
+    assert "適用中" in rows[2]
     # Only the newest standing version goes back, one step at a time.
     session.refresh(second)
     assert national.get(withdraw_url(second)).status_code == 409

@@ -324,7 +324,9 @@ def publish_version(user: User, version: SurveyVersion, effective_from: date) ->
 # --- 前の版に戻す ------------------------------------------------------------------------------
 
 def may_withdraw(user: User, version: SurveyVersion) -> bool:
-    return may_publish(user, version) and versions.may_withdraw(version)
+    """Whether 前の版に戻す is offered: the user's scope, and a version to go back to."""
+    return (may_publish(user, version) and versions.may_withdraw(version)
+            and versions.version_restored(version, today_in_japan()) is not None)
 
 
 def withdrawing(version: SurveyVersion, from_day: date) -> Replacement:
