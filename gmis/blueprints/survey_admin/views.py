@@ -1,6 +1,6 @@
 """調査定義の管理: surveys and their versions, uploading a definition, a version's preview and
-diff, publishing it. National and secretariat users manage nationwide versions, a prefecture
-its own extension of them."""
+diff, publishing it (after a confirmation) and going back to the previous version. National
+and secretariat users manage nationwide versions, a prefecture its own extension of them."""
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
