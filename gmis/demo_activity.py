@@ -25,6 +25,7 @@ from gmis.models import (
     Facility,
     FacilityType,
     ResponseStatus,
+    Role,
     SosEvent,
     SosRequest,
     SosRequestItem,
@@ -183,11 +184,14 @@ def answer_hospital_daily(seed: int) -> int:
     return count
 
 
-#: Emergency supply requests awaiting 東京都's review in the demo: (items, remark).
+#: Emergency supply requests awaiting 東京都's review in the demo: (items, remark, the staff
+#: member who filed it: name, e-mail local part).
 DEMO_SOS_REQUESTS = (
-    ({"n95_mask": 400, "surgical_mask": 2000}, "入院患者が増え、N95マスクの在庫が3日分です。"),
-    ({"gloves": 1500}, "納入業者の欠品により手袋が調達できません。"),
-    ({"face_shield": 300, "eye_shield": 50}, ""),
+    ({"n95_mask": 400, "surgical_mask": 2000}, "入院患者が増え、N95マスクの在庫が3日分です。",
+     ("加藤 恵", "megumi.kato")),
+    ({"gloves": 1500}, "納入業者の欠品により手袋が調達できません。",
+     ("吉田 翔太", "shota.yoshida")),
+    ({"face_shield": 300, "eye_shield": 50}, "", ("山本 千尋", "chihiro.yamamoto")),
 )
 
 
@@ -201,8 +205,12 @@ def file_sos_requests() -> int:
         .order_by(Facility.id).limit(len(DEMO_SOS_REQUESTS))).all()
     now = utcnow()
     order = [item.key for item in sos_rules().items]
-    for hospital, (items, remark) in zip(hospitals, DEMO_SOS_REQUESTS, strict=False):
+    for hospital, (items, remark, (name, mailbox)) in zip(hospitals, DEMO_SOS_REQUESTS,
+                                                          strict=False):
         applied = now - timedelta(hours=2)
+        # The history names who acted; an account without a password cannot sign in.
+        staff = User(login_id=f"staff-{hospital.code}", name=name,
+                     email=f"{mailbox}@example.jp", role=Role.facility, facility=hospital)
         session.add(SosRequest(
             facility=hospital, prefecture_code="13", title=SosRequest.title_for(hospital, applied),
             status=SosStatus.reviewing, general_confirmed=True,
@@ -210,7 +218,7 @@ def file_sos_requests() -> int:
             handling_date=handling_date(applied), created_at=applied, updated_at=applied,
             items=[SosRequestItem(item_key=key, quantity=quantity, position=order.index(key))
                    for key, quantity in items.items()],
-            events=[SosEvent(action="created", occurred_at=applied),
-                    SosEvent(action="applied", occurred_at=applied)]))
+            events=[SosEvent(action="created", occurred_at=applied, user=staff),
+                    SosEvent(action="applied", occurred_at=applied, user=staff)]))
     session.flush()
     return len(hospitals)

@@ -32,6 +32,20 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode rebuilds a table by dropping it, which the foreign keys of rows that
+        # point at it forbid. SQLite ignores this pragma inside a transaction, and the
+        # engine begins one at the first statement: it goes straight to the driver first.
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        _migrate(connection)
+    finally:
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def _migrate(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -51,6 +51,7 @@ EXPECTED = {
     "survey_admin.upload": SURVEY_MANAGERS,
     "survey_admin.version": SURVEY_MANAGERS,
     "survey_admin.publish": SURVEY_MANAGERS,
+    "survey_admin.withdraw": SURVEY_MANAGERS,
     "survey_admin.definition": SURVEY_MANAGERS,
     "surveys.index": ANSWERERS,
     "surveys.fill": ANSWERERS,

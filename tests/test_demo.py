@@ -224,6 +224,9 @@ def test_tokyo_has_emergency_supply_requests_to_review():
     requests = session.scalars(sa.select(SosRequest)).all()
     assert requests and all(r.status == SosStatus.reviewing and r.prefecture_code == "13"
                             and r.title.endswith("_緊急配布要請") for r in requests)
+    # Their history names who filed them, a person of the requesting hospital.
+    assert all(e.user is not None and e.user.facility_id == r.facility_id
+               for r in requests for e in r.events)
 
 
 def test_after_set_up_the_bed_view_shows_what_the_answer_status_counts(builtin_survey):

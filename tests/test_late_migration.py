@@ -3,6 +3,7 @@ mark, from each response's own version, and its downgrade takes the marks away a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -23,10 +24,16 @@ def definition(key: str, period: dict) -> dict:
                 {"key": "n", "type": "integer", "label": "件数"}]}]}
 
 
+@dataclass(frozen=True)
+class Version:
+    id: int
+    survey_id: int
+
+
 def add_response(version, respondent: str, period_key: str, start: date,
                  submitted_at: datetime | None, status=ResponseStatus.submitted) -> None:
     session.add(SurveyResponse(
-        survey_id=version.survey_id, version=version, respondent_key=respondent,
+        survey_id=version.survey_id, version_id=version.id, respondent_key=respondent,
         prefecture_code="13", period_key=period_key, period_start=start, status=status,
         answers={"n": 1}, submitted_at=submitted_at))
 
@@ -35,7 +42,7 @@ def test_the_backfill_marks_what_came_after_the_deadline(tmp_path):
     with scratch_database(tmp_path, "late") as url:
         app = make_migrated_app(url)
         with app.app_context():
-            migrate.downgrade("0008")
+            # The versions are made with today's schema, the responses as of 0008.
             daily = versions.import_definition(
                 definition("daily_count", {"kind": "daily", "due_time": "13:00"}),
                 field_types(), source="t.yaml").version
@@ -46,6 +53,11 @@ def test_the_backfill_marks_what_came_after_the_deadline(tmp_path):
             open_ended = versions.import_definition(
                 definition("open_count", {"kind": "daily"}), field_types(),
                 source="t.yaml").version
+            daily, weekly, open_ended = (Version(v.id, v.survey_id)
+                                         for v in (daily, weekly, open_ended))
+            session.commit()
+            session.expunge_all()
+            migrate.downgrade("0008")
             day = date(2026, 11, 21)
             add_response(daily, "city:1", "2026-11-21", day, datetime(2026, 11, 21, 12, 59,
                                                                      tzinfo=TOKYO))

@@ -14,7 +14,16 @@ from flask import render_template
 from gmis.bench.scratch import scratch_app
 from gmis.bench.timing import median_seconds, report
 from gmis.db import session, utcnow
-from gmis.models import Facility, FacilityType, SosEvent, SosRequest, SosRequestItem, SosStatus
+from gmis.models import (
+    Facility,
+    FacilityType,
+    Role,
+    SosEvent,
+    SosRequest,
+    SosRequestItem,
+    SosStatus,
+    User,
+)
 from gmis.pdf import render_pdf
 from gmis.sos.rules import rules
 from gmis.text import with_check_digit
@@ -27,6 +36,8 @@ def _request() -> SosRequest:
                         name="東京湾岸中央病院", postal_code="1400002",
                         address="東京都品川区東品川3-1-1", phone="0354701234",
                         prefecture_code="13")
+    staff = User(login_id="bench-staff", name="佐藤 健一", email="staff@example.jp",
+                 role=Role.facility, facility=facility)
     now = utcnow()
     sos_request = SosRequest(
         facility=facility, prefecture_code="13", title="2026/12/01_東京湾岸中央病院_緊急配布要請",
@@ -35,7 +46,7 @@ def _request() -> SosRequest:
         handling_date=date(2026, 12, 1),
         items=[SosRequestItem(item_key=item.key, quantity=1000 * (n + 1), position=n)
                for n, item in enumerate(rules().items)],
-        events=[SosEvent(action=action) for action in ("created", "saved", "applied")])
+        events=[SosEvent(action=action, user=staff) for action in ("created", "saved", "applied")])
     session.add(sos_request)
     session.flush()
     return sos_request

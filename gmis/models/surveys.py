@@ -95,6 +95,12 @@ class SurveyVersion(Base):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     published_at: Mapped[datetime | None]
     published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: 前の版に戻す: the first reporting date this published version is no longer used for;
+    #: from then the version in force before it applies again. Nothing else changes:
+    #: responses given against this version keep it.
+    withdrawn_from: Mapped[date | None]
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     survey: Mapped[Survey] = relationship(back_populates="versions")
     prefecture: Mapped[Prefecture | None] = relationship()
@@ -104,6 +110,8 @@ class SurveyVersion(Base):
         sa.UniqueConstraint("survey_id", "number", name="uq_survey_version_number"),
         sa.CheckConstraint("status = 'draft' OR effective_from IS NOT NULL",
                            name="published_has_date"),
+        sa.CheckConstraint("withdrawn_from IS NULL OR status = 'published'",
+                           name="withdrawn_was_published"),
     )
 
     @property

@@ -22,6 +22,7 @@ from gmis.surveys import periods, versions
 from gmis.surveys.definition import parse_text
 from gmis.surveys.errors import DefinitionError, Problem
 from gmis.surveys.registry import FieldTypeRegistry
+from gmis.surveys.source_map import located
 
 surveys_cli = AppGroup("surveys", help="Survey definitions and their versions.")
 
@@ -35,8 +36,8 @@ def parse_bytes(raw: bytes, source: str) -> dict:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
-        raise DefinitionError(source, [Problem("", f"{line}行目: UTF-8として読めません。"
-                                                   "文字コードをUTF-8にして保存してください。")]
+        raise DefinitionError(source, [Problem("", "UTF-8として読めません。文字コードを"
+                                                   "UTF-8にして保存してください。", line=line)]
                               ) from None
     try:
         return parse_text(text, source)
@@ -50,6 +51,8 @@ class DefinitionFile:
     name: str
     data: dict
     key: str
+    #: The file as read, for the line and column of a problem found later.
+    raw: bytes = b""
 
 
 class ImportRefused(Exception):
@@ -81,13 +84,15 @@ def read_definitions(path: Path, registry: FieldTypeRegistry) -> list[Definition
     for file_path in paths:
         name = str(file_path)
         try:
-            data = versions.plain_data(parse_bytes(file_path.read_bytes(), name), name)
-            compiled = versions.validate(data, registry, name)
-        except DefinitionError as error:
-            lines.extend(problem_lines(error))
-            continue
+            raw = file_path.read_bytes()
         except OSError as error:
             lines.append(f"{name}: ファイルを読めません({error.strerror})。")
+            continue
+        try:
+            data = versions.plain_data(parse_bytes(raw, name), name)
+            compiled = versions.validate(data, registry, name)
+        except DefinitionError as error:
+            lines.extend(problem_lines(located(error, raw)))
             continue
         key = compiled.definition.key
         if key in seen:
@@ -95,7 +100,7 @@ def read_definitions(path: Path, registry: FieldTypeRegistry) -> list[Definition
                          "(1つの調査は1つのファイルに書いてください)。")
             continue
         seen[key] = name
-        files.append(DefinitionFile(name, data, key))
+        files.append(DefinitionFile(name, data, key, raw))
     if lines:
         raise ImportRefused(lines)
     return files
@@ -112,7 +117,8 @@ def import_definitions(files: list[DefinitionFile], registry: FieldTypeRegistry,
             imported = versions.import_definition(
                 file.data, registry, source=Path(file.name).name, prefecture_code=prefecture_code)
         except DefinitionError as error:
-            refused.extend(f"{file.name}: {problem}" for problem in error.problems)
+            refused.extend(f"{file.name}: {problem}"
+                           for problem in located(error, file.raw).problems)
             continue
         version = imported.version
         label = f"{file.key} 版{version.number}({version.scope_label})"

@@ -25,6 +25,7 @@ from marshmallow import (
 )
 
 from gmis.surveys.errors import DefinitionError, Problem
+from gmis.surveys.source_map import located
 
 SCHEMA_VERSION = 1
 
@@ -326,11 +327,13 @@ def parse_text(text: str, source: str) -> dict:
         data = json.loads(text) if source.endswith(".json") else yaml.safe_load(text)
     except (yaml.YAMLError, json.JSONDecodeError) as error:
         mark = getattr(error, "problem_mark", None)
-        where = (f"{mark.line + 1}行目 {mark.column + 1}文字目" if mark is not None else
-                 f"{getattr(error, 'lineno', '?')}行目")
-        raise DefinitionError(source, [Problem("", f"{where}: YAML/JSONとして読めません"
-                                                   f"({getattr(error, 'problem', None) or error})")]
-                              ) from error
+        if mark is not None:
+            line, column = mark.line + 1, mark.column + 1
+        else:
+            line, column = getattr(error, "lineno", None), getattr(error, "colno", None)
+        reason = getattr(error, "problem", None) or getattr(error, "msg", None) or error
+        raise DefinitionError(source, [Problem("", f"YAML/JSONとして読めません({reason})",
+                                               line=line, column=column)]) from error
     if not isinstance(data, dict):
         raise DefinitionError(source, [Problem("", "定義の最上位はキーと値の組(マッピング)です。")])
     return data
@@ -344,4 +347,9 @@ def load_definition(data: dict, source: str = "<definition>") -> SurveyDefinitio
 
 
 def parse_definition(text: str, source: str = "<definition>") -> SurveyDefinition:
-    return load_definition(parse_text(text, source), source)
+    """``text`` as a definition; a DefinitionError names the line and column of each
+    problem."""
+    try:
+        return load_definition(parse_text(text, source), source)
+    except DefinitionError as error:
+        raise located(error, text) from error

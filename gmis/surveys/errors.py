@@ -10,9 +10,20 @@ class Problem:
     #: Where inside the definition, e.g. ``sections[1].fields[3].visible_if``.
     path: str
     message: str
+    #: Where that is written in the file (from 1), when the definition came as text.
+    line: int | None = None
+    column: int | None = None
+
+    @property
+    def place(self) -> str:
+        """「12行目 9列」, or empty when the position is not known."""
+        if self.line is None:
+            return ""
+        return f"{self.line}行目 {self.column}列" if self.column is not None else f"{self.line}行目"
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
+        where = " ".join(part for part in (self.place, self.path) if part)
+        return f"{where}: {self.message}" if where else self.message
 
 
 class DefinitionError(Exception):

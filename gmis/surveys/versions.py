@@ -102,10 +102,12 @@ def latest(survey: Survey, prefecture_code: str | None) -> SurveyVersion | None:
 
 
 def latest_published_national(survey: Survey) -> SurveyVersion | None:
+    """The national version prefectures extend: the newest not put back by 前の版に戻す."""
     return session.scalars(
         sa.select(SurveyVersion)
         .where(SurveyVersion.survey_id == survey.id, SurveyVersion.prefecture_code.is_(None),
-               SurveyVersion.status == VersionStatus.published)
+               SurveyVersion.status == VersionStatus.published,
+               SurveyVersion.withdrawn_from.is_(None))
         .order_by(SurveyVersion.effective_from.desc(), SurveyVersion.number.desc())
     ).first()
 
@@ -176,13 +178,19 @@ def import_definition(data: dict, registry: FieldTypeRegistry, *, source: str,
     return Imported(version, created=True)
 
 
-def publish(version: SurveyVersion, effective_from: date, user: User | None = None) -> None:
-    """Put a draft version in force from ``effective_from`` (Japan time) for its scope.
-    ValueError, with the reason in Japanese, if it cannot be published."""
+def check_publishable(version: SurveyVersion, effective_from: date) -> None:
+    """ValueError, with the reason in Japanese, if ``version`` cannot be published from
+    ``effective_from``; checked before asking for confirmation and again when publishing."""
     if version.status == VersionStatus.published:
         raise ValueError("この版はすでに公開されています。")
     if version.prefecture_code is not None:
         _check_extension(version, effective_from)
+
+
+def publish(version: SurveyVersion, effective_from: date, user: User | None = None) -> None:
+    """Put a draft version in force from ``effective_from`` (Japan time) for its scope.
+    ValueError, with the reason in Japanese, if it cannot be published."""
+    check_publishable(version, effective_from)
     version.status = VersionStatus.published
     version.effective_from = effective_from
     version.published_at = utcnow()
@@ -210,24 +218,88 @@ def _check_extension(version: SurveyVersion, effective_from: date) -> None:
                          f"{base.effective_from:%Y/%m/%d}以降にしてください。")
 
 
-def version_in_force(survey: Survey, prefecture_code: str | None,
-                     day: date) -> SurveyVersion | None:
+def version_in_force(survey: Survey, prefecture_code: str | None, day: date, *,
+                     excluding: SurveyVersion | None = None) -> SurveyVersion | None:
     """The published version a respondent of ``prefecture_code`` answers for ``day``: the one
-    with the latest start on or before ``day``; on the same start a prefecture's own version
-    wins over the national one."""
+    with the latest start on or before ``day`` that was not withdrawn by then; on the same
+    start a prefecture's own version wins over the national one. ``excluding``: as if that
+    version had been withdrawn (what 前の版に戻す would bring back)."""
     scopes = [SurveyVersion.prefecture_code.is_(None)]
     if prefecture_code:
         scopes.append(SurveyVersion.prefecture_code == prefecture_code)
-    return session.scalars(
+    query = (
         sa.select(SurveyVersion)
         .where(SurveyVersion.survey_id == survey.id,
                SurveyVersion.status == VersionStatus.published,
                SurveyVersion.effective_from <= day,
+               sa.or_(SurveyVersion.withdrawn_from.is_(None),
+                      SurveyVersion.withdrawn_from > day),
                sa.or_(*scopes))
         .order_by(SurveyVersion.effective_from.desc(),
                   SurveyVersion.prefecture_code.is_(None),  # False (a prefecture's) first
-                  SurveyVersion.number.desc())
+                  SurveyVersion.number.desc()))
+    if excluding is not None:
+        query = query.where(SurveyVersion.id != excluding.id)
+    return session.scalars(query).first()
+
+
+# --- 前の版に戻す ------------------------------------------------------------------------------
+
+def same_scope(version: SurveyVersion) -> sa.ColumnElement[bool]:
+    """Versions of the same scope as ``version`` (nationwide, or the same prefecture)."""
+    return (SurveyVersion.prefecture_code.is_(None) if version.prefecture_code is None
+            else SurveyVersion.prefecture_code == version.prefecture_code)
+
+
+def newest_of_scope(version: SurveyVersion) -> SurveyVersion | None:
+    """The newest published version of ``version``'s scope still standing: the one in force
+    (or about to be), and so the one 前の版に戻す takes back."""
+    return session.scalars(
+        sa.select(SurveyVersion)
+        .where(SurveyVersion.survey_id == version.survey_id, same_scope(version),
+               SurveyVersion.status == VersionStatus.published,
+               SurveyVersion.withdrawn_from.is_(None))
+        .order_by(SurveyVersion.effective_from.desc(), SurveyVersion.number.desc())
     ).first()
+
+
+def may_withdraw(version: SurveyVersion) -> bool:
+    """Only the newest standing version of a scope is put back, so that going back is one
+    step at a time and never reaches past a version in force after it."""
+    return (version.status == VersionStatus.published and version.withdrawn_from is None
+            and newest_of_scope(version) is version)
+
+
+def version_restored(version: SurveyVersion, from_day: date) -> SurveyVersion | None:
+    """What respondents of ``version``'s scope would answer from ``from_day`` once
+    ``version`` is withdrawn (for a prefecture this can be the national version)."""
+    return version_in_force(version.survey, version.prefecture_code,
+                            max(from_day, version.effective_from), excluding=version)
+
+
+def check_withdrawable(version: SurveyVersion, from_day: date) -> SurveyVersion:
+    """The version 前の版に戻す would bring back from ``from_day``; ValueError, with the reason
+    in Japanese, if it cannot be done. Checked before asking for confirmation and again when
+    withdrawing."""
+    if not may_withdraw(version):
+        raise ValueError("前の版に戻せるのは、その範囲で最も新しい公開中の版だけです。")
+    restored = version_restored(version, from_day)
+    if restored is None:
+        raise ValueError("この版より前に公開された版がないため、戻せません。")
+    return restored
+
+
+def withdraw(version: SurveyVersion, from_day: date, user: User | None = None) -> SurveyVersion:
+    """前の版に戻す: from ``from_day`` (Japan time) the version in force before ``version``
+    applies again; returns it. Nothing is deleted and responses keep the version they were
+    given against. ValueError, with the reason in Japanese, if it cannot be done."""
+    restored = check_withdrawable(version, from_day)
+    version.withdrawn_from = from_day
+    version.withdrawn_at = utcnow()
+    version.withdrawn_by_id = user.id if user else None
+    audit.record("survey.version_withdrawn", version, user=user,
+                 withdrawn_from=from_day.isoformat(), restored_version=restored.number)
+    return restored
 
 
 def version_for_period(survey: Survey, prefecture_code: str | None, period,

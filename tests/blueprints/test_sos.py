@@ -249,6 +249,46 @@ def test_the_pdf_embeds_a_japanese_font_and_the_facility_name_as_text(app, hospi
     assert all(page.mediabox.width == pytest.approx(595.3, abs=1) for page in reader.pages)
 
 
+def test_a_short_request_prints_on_one_page_naming_who_acted_in_sans_serif(
+        app, builtin_survey, answer_survey, hospital, make_user):
+    from pypdf import PdfReader
+
+    answer_survey(builtin_survey("hospital_daily"), hospital, today(), HOSPITAL_DAY)
+    answer_survey(builtin_survey("supplies_weekly"), hospital, today(), supplies_week(
+        {"n95_mask": "within_1_week", "gloves": "within_1_week"}))
+    reviewer = make_user(Role.prefecture, name="田中 誠")
+    session.commit()
+    client = client_of(app, hospital)
+    # Two items and a whole review round: created, returned, applied again, accepted.
+    fields = dict(general_confirmed="y", n95_confirmed="y", quantity_n95_mask="300",
+                  quantity_gloves="1000", remark="入院患者が増え、在庫が3日分です。")
+    Requester(client).post("apply", **fields)
+    request = the_request()
+    review = client_of(app, reviewer)
+    token = token_of(review.get(f"/sos/{request.id}").get_data(as_text=True))
+    review.post(f"/sos/{request.id}/return",
+                data={"csrf_token": token, "comment": "数量の根拠を備考に書いてください。"})
+    Requester(client, f"/sos/{request.id}").post("apply", **fields)
+    review.post(f"/sos/{request.id}/accept", data={"csrf_token": token})
+    session.refresh(request)
+    assert request.status == SosStatus.accepted and len(request.events) == 5
+
+    reader = PdfReader(io.BytesIO(review.get(f"/sos/{request.id}/request.pdf").get_data()))
+    assert len(reader.pages) == 1
+    page_text = reader.pages[0].extract_text()
+    assert "1 / 1 ページ" in page_text
+    rows = [line for line in page_text.splitlines() if line.startswith("20")]
+    # Every history row names the person; their organisations are on the lines below.
+    assert sum(hospital.name in row for row in rows) == 3, rows
+    assert sum("田中 誠" in row for row in rows) == 2, rows
+    assert "髙島平中央病院" in page_text and "東京都" in page_text
+    for page in reader.pages:
+        fonts = {str(font["/BaseFont"]).split("+")[-1]
+                 for font in page["/Resources"]["/Font"].values()}
+        # The footer too: margin boxes do not inherit the document's font.
+        assert fonts <= {"IPAexGothic", "IPAexGothic-Bold"}, fonts
+
+
 def test_changing_a_request_under_review_takes_it_back_to_unapplied(app, hospital, answered):
     client = client_of(app, hospital)
     Requester(client).post("apply", general_confirmed="y", n95_confirmed="y",

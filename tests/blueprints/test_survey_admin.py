@@ -14,10 +14,11 @@ from werkzeug.test import encode_multipart
 from gmis.blueprints.survey_admin.operations import MAX_BYTES, today_in_japan
 from gmis.db import session
 from gmis.models import AuditEvent, Role, Survey, SurveyResponse, SurveyVersion, VersionStatus
-from gmis.surveys import versions
+from gmis.surveys import periods, versions
 from gmis.surveys.runtime import field_types
 from gmis.surveys.versions import version_in_force
-from tests.fixtures.web import csrf_token, post_form, sign_in
+from tests.fixtures.web import client_of, csrf_token, post_form, sign_in
+from tests.fixtures.web import page_text as text
 
 UPLOAD = "/admin/surveys/upload"
 
@@ -75,9 +76,37 @@ def uploaded_version(response) -> SurveyVersion:
     return session.get(SurveyVersion, version_id)
 
 
-def publish(client, version: SurveyVersion, day: date | str):
+def confirmation_form(html: str) -> tuple[str, dict[str, str]]:
+    """The confirmation page's form: where it posts and what it sends as it stands."""
+    form = re.search(r'<form method="post" action="(/admin/surveys/versions/[^"]+)"[^>]*>'
+                     r"(.*?)</form>", html, re.S)
+    assert form, "no confirmation form"
+    fields = {}
+    for tag in re.findall(r"<input [^>]+>", form.group(2)):
+        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
+        fields[name.group(1)] = value.group(1) if value else ""
+    return form.group(1), fields
+
+
+def confirm(client, response, **changed):
+    """Press the confirmation page's button (after changing ``changed`` inputs)."""
+    assert response.status_code == 200, response.get_data(as_text=True)
+    url, fields = confirmation_form(response.get_data(as_text=True))
+    return client.post(url, data={**fields, **changed})
+
+
+def ask_to_publish(client, version: SurveyVersion, day: date | str):
     return post_form(client, f"/admin/surveys/versions/{version.id}/publish",
                      {"effective_from": str(day)}, page=f"/admin/surveys/versions/{version.id}")
+
+
+def publish(client, version: SurveyVersion, day: date | str):
+    """公開する, then 公開する on the confirmation page (when there is one: a refusal is
+    returned as it is)."""
+    asked = ask_to_publish(client, version, day)
+    if asked.status_code != 200:
+        return asked
+    return confirm(client, asked)
 
 
 def page(client, url: str) -> str:
@@ -347,6 +376,154 @@ def test_an_extension_made_before_a_new_national_version_must_keep_its_locked_it
     assert f"全国版(版{newer_version.number})が公開されました" in response.get_data(as_text=True)
 
 
+# --- confirmation and 前の版に戻す ---------------------------------------------------------------
+
+def audited(action: str) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                          .where(AuditEvent.action == action))
+
+
+def test_publishing_says_what_will_happen_and_waits_for_confirmation(published_national,
+                                                                     national):
+    version = uploaded_version(upload(national, VERSION_2))
+    asked = ask_to_publish(national, version, tomorrow())
+    assert asked.status_code == 200
+    shown = text(asked.get_data(as_text=True))
+    assert "外来状況調査 版2を公開します" in shown
+    assert "範囲 全国の回答者" in shown
+    assert f"{tomorrow():%Y/%m/%d}(日本時間)以降の回答" in shown
+    assert f"置き換わる版 版1 (全国、{today_in_japan():%Y/%m/%d}から適用)" in shown
+    assert "追加された項目: 1件" in shown and "削除された項目: 1件" in shown
+    assert "変更: 外来患者数(延べ) patients (項目名、範囲)" in shown
+    session.refresh(version)
+    assert version.status == VersionStatus.draft and audited("survey.version_published") == 1
+
+    # The form of the version page, posted again as it is, only shows the confirmation again.
+    assert ask_to_publish(national, version, tomorrow()).status_code == 200
+    session.refresh(version)
+    assert version.status == VersionStatus.draft
+
+    assert confirm(national, asked).status_code == 303
+    session.refresh(version)
+    assert version.status == VersionStatus.published and version.effective_from == tomorrow()
+    assert audited("survey.version_published") == 2
+
+
+def test_the_first_version_replaces_nothing(national):
+    version = uploaded_version(upload(national, OUTPATIENT))
+    shown = text(ask_to_publish(national, version, tomorrow()).get_data(as_text=True))
+    assert "置き換わる版 なし(この調査で最初に使われる版です)" in shown
+
+
+def withdraw_url(version: SurveyVersion) -> str:
+    return f"/admin/surveys/versions/{version.id}/withdraw"
+
+
+def test_going_back_to_the_previous_version_from_a_date(national, make_facility):
+    first = import_national(OUTPATIENT, today_in_japan() - timedelta(days=10))
+    second = import_national(VERSION_2, today_in_japan() - timedelta(days=3))
+    facility = make_facility()
+    answered = SurveyResponse(
+        survey_id=second.survey_id, version_id=second.id,
+        respondent_key=f"facility:{facility.id}", facility_id=facility.id,
+        prefecture_code="13", period_key=(today_in_japan() - timedelta(days=1)).isoformat(),
+        period_start=today_in_japan() - timedelta(days=1))
+    session.add(answered)
+    session.commit()
+    survey = second.survey
+    assert f'href="{withdraw_url(second)}"' in page(national, "/admin/surveys")
+
+    asked = national.get(withdraw_url(second))
+    shown = text(asked.get_data(as_text=True))
+    assert "外来状況調査 版2を取り下げ、前の版に戻します" in shown
+    assert "取り下げる版 版2" in shown and "戻る版 版1 (全国" in shown
+    assert ("削除される版はありません。すでに提出・保存された回答は、答えたときの版のままです。"
+            in shown)
+    assert f'value="{today_in_japan().isoformat()}"' in asked.get_data(as_text=True)  # default
+
+    # Without the confirmation's mark of the version coming back, nothing is done.
+    unconfirmed = post_form(national, withdraw_url(second),
+                            {"withdrawn_from": tomorrow().isoformat()}, page=withdraw_url(second))
+    assert unconfirmed.status_code == 200 and "戻る版 版1" in text(
+        unconfirmed.get_data(as_text=True))
+    session.refresh(second)
+    assert second.withdrawn_from is None and audited("survey.version_withdrawn") == 0
+
+    assert confirm(national, asked, withdrawn_from=tomorrow().isoformat()).status_code == 303
+    session.refresh(second)
+    assert second.withdrawn_from == tomorrow() and second.status == VersionStatus.published
+    assert version_in_force(survey, None, today_in_japan()) == second
+    assert version_in_force(survey, "13", tomorrow()) == first
+    assert versions.version_for_period(survey, None, periods.period_for("daily", tomorrow()),
+                                       tomorrow()) == first
+    session.refresh(answered)
+    assert answered.version_id == second.id  # answers keep their version
+    assert session.get(SurveyVersion, second.id) is not None
+    assert audited("survey.version_withdrawn") == 1
+
+    listed = text(page(national, "/admin/surveys"))
+    assert f"{tomorrow():%Y/%m/%d}から前の版に戻す" in listed
+    assert "試験 太郎" in listed and "に戻しました" in listed
+    assert "現在適用中の版: 版2(全国)" in listed  # until tomorrow
+    assert f'href="{withdraw_url(second)}"' not in page(national, "/admin/surveys")
+    details = text(page(national, f"/admin/surveys/versions/{second.id}"))
+    assert f"前の版に戻す {tomorrow():%Y/%m/%d}から 版1 に戻しました" in details
+
+
+def test_going_back_needs_a_version_to_go_back_to_and_a_date_from_today(published_national,
+                                                                        national):
+    assert withdraw_url(published_national) not in page(national, "/admin/surveys")
+    refused = national.get(withdraw_url(published_national))
+    assert refused.status_code == 409
+    assert "この版より前に公開された版がないため、戻せません。" in refused.get_data(as_text=True)
+
+    second = import_national(VERSION_2, today_in_japan())
+    asked = national.get(withdraw_url(second))
+    past = confirm(national, asked,
+                   withdrawn_from=(today_in_japan() - timedelta(days=1)).isoformat())
+    assert past.status_code == 422
+    assert "過去の日付は指定できません。" in past.get_data(as_text=True)
+    session.refresh(second)
+    assert second.withdrawn_from is None
+    # Today (the default): the first version is in force again at once.
+    assert confirm(national, asked).status_code == 303
+    assert version_in_force(second.survey, None, today_in_japan()) == published_national
+    rows = re.findall(r"<tr>(.*?)</tr>", page(national, "/admin/surveys"), re.S)
+    assert f"{today_in_japan():%Y/%m/%d}から取り下げ" in rows[1] and "公開中" not in rows[1]
+    assert "適用中" in rows[2]
+    # Only the newest standing version goes back, one step at a time.
+    session.refresh(second)
+    assert national.get(withdraw_url(second)).status_code == 409
+
+
+def test_who_may_go_back_and_for_which_scope(published_national, app, make_user):
+    national = client_of(app, make_user(role=Role.national))
+    tokyo = client_of(app, make_user(role=Role.prefecture))
+    osaka = client_of(app, make_user(role=Role.prefecture, prefecture_code="27"))
+    extension = uploaded_version(upload(tokyo, TOKYO_EXTENSION))
+    assert publish(tokyo, extension, today_in_japan()).status_code == 303
+    survey = extension.survey
+    second_national = import_national(VERSION_2, tomorrow())
+
+    # Not a national version, not another prefecture's, and the nation not a prefecture's.
+    assert tokyo.get(withdraw_url(second_national)).status_code == 404
+    assert osaka.get(withdraw_url(extension)).status_code == 404
+    assert national.get(withdraw_url(extension)).status_code == 404
+    assert post_form(osaka, withdraw_url(extension),
+                     {"withdrawn_from": today_in_japan().isoformat(),
+                      "restores": str(published_national.id)},
+                     page="/admin/surveys").status_code == 404
+    session.refresh(extension)
+    assert extension.withdrawn_from is None
+
+    # Tokyo puts its own extension back: Tokyo answers the national version again.
+    asked = tokyo.get(withdraw_url(extension))
+    assert "戻る版 版1 (全国" in text(asked.get_data(as_text=True))
+    assert confirm(tokyo, asked).status_code == 303
+    assert version_in_force(survey, "13", today_in_japan()) == published_national
+    assert version_in_force(survey, "27", tomorrow()) == second_national
+
+
 # --- bad uploads -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
@@ -381,6 +558,29 @@ def test_bad_uploads_are_refused_in_japanese(national, send, status, message):
     assert message in html
     assert "調査定義のアップロード" in html
     assert session.scalar(sa.select(sa.func.count()).select_from(Survey)) == 0
+
+
+def test_an_uploaded_definition_names_the_line_and_column_of_each_problem(national):
+    deep = OUTPATIENT.replace("      - {key: contact, type: text, label: 担当者名}\n", (
+        "      - key: contact\n"
+        "        type: text\n"
+        "        label: 担当者名\n"
+        "        options: {max_length: many}\n"))
+    for response in (upload(national, deep),
+                     upload(national, file=deep.encode(), name="outpatient.yaml")):
+        assert response.status_code == 422
+        html = response.get_data(as_text=True)
+        assert ("<strong>22行目 19列</strong> <code>sections[1].fields[0].options.max_length"
+                "</code>: 整数で書いてください。") in html, html
+    assert "<strong>outpatient.yaml</strong> に誤りがあります(1件)" in html
+
+
+def test_a_problem_found_after_reading_is_placed_too(published_national, make_user, signed_in):
+    tokyo = signed_in(make_user(role=Role.prefecture))
+    response = upload(tokyo, TOKYO_EXTENSION.replace("label: 外来の受付,", "label: 受付,"))
+    assert response.status_code == 422
+    assert ("<strong>10行目 9列</strong> <code>sections[0].fields[0]</code>: "
+            "全国共通の固定項目「外来の受付」は変更できません") in response.get_data(as_text=True)
 
 
 def test_a_broken_definition_lists_every_problem_and_keeps_the_text(national):

@@ -108,10 +108,10 @@ def test_a_broken_folder_imports_nothing_and_names_every_problem(runner, tmp_pat
     assert lines[-1] == "誤りがあるため、1件も取り込んでいません。"
     expected = [
         (f"{folder}/a_bad_yaml.yaml: ", "YAML/JSONとして読めません"),
-        (f"{folder}/b_unknown_type.yaml: sections[0].fields[1].type: ",
+        (f"{folder}/b_unknown_type.yaml: ", "sections[0].fields[1].type: "
          "項目の種類「colour」はありません。"),
-        (f"{folder}/c_missing_field.yml: rules[0].fields: ", "知らない項目キー「beds」です。"),
-        (f"{folder}/d_cycle.json: sections[0].fields[", "計算項目が循環しています"),
+        (f"{folder}/c_missing_field.yml: ", "rules[0].fields: 知らない項目キー「beds」です。"),
+        (f"{folder}/d_cycle.json: 1行目 ", "列 sections[0].fields[0].compute: 計算項目が循環"),
     ]
     for start, reason in expected:
         assert any(line.startswith(start) and reason in line for line in lines), (start, lines)
@@ -187,8 +187,9 @@ def test_a_prefecture_may_not_change_a_locked_item(runner, tmp_path):
                     {"wards.yaml": WARDS.replace("label: 病棟数", "label: 棟数")})
     result = runner.invoke(args=["surveys", "import", str(changed), "--prefecture", "27"])
     assert result.exit_code == 1
-    assert (f"{changed}/wards.yaml: sections[0].fields[0]: 全国共通の固定項目「病棟数」は"
-            "変更できません(変更された属性: 項目名)。") in result.stderr
+    # Found after the file was read, and still placed in it.
+    assert (f"{changed}/wards.yaml: 10行目 9列 sections[0].fields[0]: 全国共通の固定項目「病棟数」"
+            "は変更できません(変更された属性: 項目名)。") in result.stderr
     assert len(versions_of("ward_status")) == 1
 
 
@@ -246,3 +247,18 @@ def test_rebuild_latest_recomputes_each_respondents_latest_response(runner):
     assert result.exit_code == 0 and "hospital_daily: 0件" in result.output
     unknown = runner.invoke(args=["surveys", "rebuild-latest", "no_such_survey"])
     assert unknown.exit_code == 2 and "no_such_survey" in unknown.output
+
+
+def test_validate_names_the_line_and_column_of_a_problem_deep_in_a_section(runner, tmp_path):
+    deep = WARDS.replace("      - {key: note, type: text, label: 備考}\n", (
+        "      - key: note\n"
+        "        type: text\n"
+        "        label: 備考\n"
+        "        options:\n"
+        "          max_length: many\n"))
+    folder = write(tmp_path / "defs", {"wards.yaml": deep})
+    result = runner.invoke(args=["surveys", "validate", str(folder)])
+    assert result.exit_code == 1
+    (line,) = [line for line in result.stderr.splitlines() if "max_length" in line]
+    assert line.startswith(f"{folder}/wards.yaml: 15行目 11列 "
+                           "sections[0].fields[1].options.max_length: "), line

@@ -1,9 +1,14 @@
 """The definition format: what is accepted, and how a broken file is reported."""
 
+import re
+
 import pytest
 
+from gmis.surveys.builder import compile_survey
 from gmis.surveys.definition import parse_definition
 from gmis.surveys.errors import DefinitionError
+from gmis.surveys.registry import build_registry
+from gmis.surveys.source_map import SourceMap, located
 
 MINIMAL = """
 schema_version: 1
@@ -56,12 +61,14 @@ def test_json_is_accepted_too():
 )
 def test_a_broken_definition_names_the_path_and_the_reason(change, expected):
     old, new = change
-    assert any(p.startswith(expected) for p in problems(MINIMAL.replace(old, new)))
+    # After the line and column (see test_a_problem_deep_in_a_section_names_its_line_and_column)
+    assert any(re.sub(r"^\d+行目 \d+列 ", "", p).startswith(expected)
+               for p in problems(MINIMAL.replace(old, new)))
 
 
 def test_duplicate_field_keys_are_refused():
     text = MINIMAL + "      - {key: vacant, type: integer, label: もう一度}\n"
-    assert problems(text) == ["sections[0].fields[1].key: 項目キー「vacant」が "
+    assert problems(text) == ["11行目 10列 sections[0].fields[1].key: 項目キー「vacant」が "
                               "sections[0].fields[0].key と重複しています。"]
 
 
@@ -79,4 +86,64 @@ def test_duplicate_choice_values_are_refused():
         "{key: vacant, type: integer, label: 空床数}",
         "{key: status, type: text, label: 状況, choices: [{value: a, label: A}, "
         "{value: a, label: B}]}")
-    assert "sections[0].fields[0].choices: 選択肢の値が重複しています。" in problems(text)
+    assert "10行目 46列 sections[0].fields[0].choices: 選択肢の値が重複しています。" in problems(
+        text)
+
+
+# --- where a problem is written ------------------------------------------------------------------
+
+DEEP = """schema_version: 1
+key: ward_status
+title: 病棟状況
+period: {kind: daily, due_time: "13:00"}
+sections:
+  - key: first
+    title: 一つ目
+    fields:
+      - {key: a, type: integer, label: A}
+  - key: second
+    title: 二つ目
+    fields:
+      - key: b
+        type: text
+        label: B
+      - key: c
+        type: text
+        label: C
+        options:
+          max_length: many
+"""
+
+
+def test_a_problem_deep_in_a_section_names_its_line_and_column():
+    with pytest.raises(DefinitionError) as caught:
+        compile_survey(parse_definition(DEEP, "wards.yaml"), build_registry(), "wards.yaml")
+    # The compiler sees data, not text: the place comes from whoever holds the text.
+    (problem,) = located(caught.value, DEEP).problems
+    assert problem.path.startswith("sections[1].fields[1].options")
+    assert (problem.line, problem.column) == (20, 11)  # max_length: many
+    assert str(problem).startswith(f"20行目 11列 {problem.path}: ")
+
+
+def test_a_missing_key_is_placed_at_the_mapping_that_lacks_it():
+    text = DEEP.replace("        label: C\n", "")
+    (problem,) = problems(text)
+    assert problem == "16行目 9列 sections[1].fields[1].label: 必須のキーがありません。"
+
+
+def test_json_definitions_give_the_line_too():
+    text = ('{"schema_version": 1, "key": "k", "title": "t", "period": {"kind": "ad_hoc"},\n'
+            ' "sections": [{"key": "s", "title": "S", "fields":\n'
+            '   [{"key": "a", "type": "text", "label": "A", "colour": "red"}]}]}')
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(text, "survey.json")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.column) == (3, 48)
+    message = str(caught.value)
+    assert message.startswith("survey.json: ")
+    assert "\n  3行目 48列 sections[0].fields[0].colour: 知らないキーです" in message
+
+
+def test_a_recursive_alias_does_not_hang_the_search_for_a_line():
+    places = SourceMap.of("a: &x [1, *x]\nb: 2\n")
+    assert places.where("b") == (2, 1) and places.where("a[1][1][0]") == (1, 4)

@@ -2,7 +2,7 @@ from datetime import date, datetime
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, TextAreaField
+from wtforms import DateField, HiddenField, TextAreaField
 from wtforms.validators import InputRequired, ValidationError
 
 from gmis.blueprints.survey_admin.operations import today_in_japan
@@ -35,16 +35,36 @@ class JapaneseDateField(DateField):
         raise ValueError("日付は 2026-04-01 のように入力してください。")
 
 
+def from_today(form, field):
+    # Periods already under way keep the version they began with.
+    if field.data is not None and field.data < today_in_japan():
+        raise ValidationError("過去の日付は指定できません。今日以降の日付を入力してください。")
+
+
 class PublishForm(FlaskForm):
-    """公開: the first reporting date the version is used for."""
+    """公開: the first reporting date the version is used for. Sent first without
+    ``confirmed``, which only shows what publishing would do; the confirmation page sends it
+    again with ``confirmed``."""
 
     effective_from = JapaneseDateField(
-        "適用開始日", validators=[InputRequired("適用開始日を入力してください。")])
-
-    def validate_effective_from(self, field):
-        if field.data is not None and field.data < today_in_japan():
-            raise ValidationError("過去の日付は指定できません。今日以降の日付を入力してください。")
+        "適用開始日", validators=[InputRequired("適用開始日を入力してください。"), from_today])
+    confirmed = HiddenField()
 
     @classmethod
     def starting(cls, day: date) -> "PublishForm":
         return cls(formdata=None, data={"effective_from": day})
+
+
+class WithdrawForm(FlaskForm):
+    """前の版に戻す: from which reporting date. ``restores`` is the id of the version the
+    confirmation page said would come back; without it, or when it no longer matches,
+    nothing is done and the confirmation is shown (again)."""
+
+    withdrawn_from = JapaneseDateField(
+        "前の版に戻す日", validators=[InputRequired("前の版に戻す日を入力してください。"),
+                                from_today])
+    restores = HiddenField()
+
+    @classmethod
+    def starting(cls, day: date) -> "WithdrawForm":
+        return cls(formdata=None, data={"withdrawn_from": day})

@@ -26,7 +26,9 @@ from gmis.surveys.builder import CompiledField, CompiledSurvey
 from gmis.surveys.cli import parse_bytes
 from gmis.surveys.definition import SectionDef
 from gmis.surveys.diff import DefinitionDiff, diff_definitions
+from gmis.surveys.errors import DefinitionError
 from gmis.surveys.runtime import compiled, field_types
+from gmis.surveys.source_map import located
 from gmis.surveys.validation import defaults, evaluate
 
 #: The largest definition accepted, as a file or pasted.
@@ -68,19 +70,30 @@ def _file_name(storage: FileStorage) -> str:
     return PurePosixPath((storage.filename or "").replace("\\", "/")).name[:100]
 
 
-def read_upload(storage: FileStorage | None, text: str | None) -> tuple[dict, str]:
-    """The definition sent as a file or as text, with the name that messages use. Raises
-    UploadRefused for the upload itself, DefinitionError for its content."""
-    text = (text or "").strip()
+@dataclass(frozen=True)
+class Upload:
+    data: dict
+    #: How messages name it: the file's name, or 貼り付けたテキスト.
+    source: str
+    #: As sent, for the line and column of a problem found after parsing.
+    raw: bytes
+
+
+def read_upload(storage: FileStorage | None, text: str | None) -> Upload:
+    """The definition sent as a file or as text. Raises UploadRefused for the upload
+    itself, DefinitionError for its content."""
+    # Only trailing space goes: what precedes the definition still counts in line numbers.
+    text = (text or "").rstrip()
     has_file = storage is not None and bool(storage.filename)
-    if has_file and text:
+    if has_file and text.strip():
         raise UploadRefused("text", "ファイルと貼り付けのどちらか一方だけを送ってください。")
-    if not has_file and not text:
+    if not has_file and not text.strip():
         raise UploadRefused("file", "定義ファイルを選ぶか、定義を貼り付けてください。")
-    if text:
-        if len(text.encode()) > MAX_BYTES:
+    if not has_file:
+        raw = text.encode()
+        if len(raw) > MAX_BYTES:
             raise UploadRefused("text", "貼り付けた定義が大きすぎます(1MBまで)。")
-        return parse_bytes(text.encode(), PASTED), PASTED
+        return Upload(parse_bytes(raw, PASTED), PASTED, raw)
     name = _file_name(storage)
     if not name.lower().endswith(EXTENSIONS):
         raise UploadRefused("file", "YAML(.yaml・.yml)または JSON(.json)のファイルを選んで"
@@ -93,13 +106,17 @@ def read_upload(storage: FileStorage | None, text: str | None) -> tuple[dict, st
     if b"\0" in raw:
         raise UploadRefused("file", "テキストのファイルではありません。YAML または JSON の"
                                     "ファイルを選んでください。")
-    return parse_bytes(raw, name), name
+    return Upload(parse_bytes(raw, name), name, raw)
 
 
-def upload_definition(user: User, data: dict, source: str) -> versions.Imported:
-    """Import ``data`` as a draft of the user's scope. DefinitionError: nothing written."""
-    return versions.import_definition(data, field_types(), source=source,
-                                      prefecture_code=scope_of(user), user=user)
+def upload_definition(user: User, upload: Upload) -> versions.Imported:
+    """Import an upload as a draft of the user's scope. DefinitionError, naming the line
+    and column of each problem: nothing written."""
+    try:
+        return versions.import_definition(upload.data, field_types(), source=upload.source,
+                                          prefecture_code=scope_of(user), user=user)
+    except DefinitionError as error:
+        raise located(error, upload.raw) from error
 
 
 # --- finding versions ------------------------------------------------------------------------
@@ -128,6 +145,8 @@ class SurveyRow:
     versions: list[SurveyVersion]
     #: The version the user's scope answers today (a prefecture: its own or the national).
     in_force: SurveyVersion | None
+    #: The version the user may put back (前の版に戻す), if any.
+    withdrawable: SurveyVersion | None = None
 
 
 def survey_rows(user: User) -> list[SurveyRow]:
@@ -141,7 +160,9 @@ def survey_rows(user: User) -> list[SurveyRow]:
         grouped[version.survey_id].append(version)
     today = today_in_japan()
     return [SurveyRow(listed[0].survey, listed,
-                      versions.version_in_force(listed[0].survey, scope_of(user), today))
+                      versions.version_in_force(listed[0].survey, scope_of(user), today),
+                      next((v for v in listed if v.status == VersionStatus.published
+                            and v.withdrawn_from is None and may_withdraw(user, v)), None))
             for listed in grouped.values()]
 
 
@@ -175,11 +196,6 @@ def extendable_versions(user: User) -> list[SurveyVersion]:
             for survey in session.scalars(sa.select(Survey).where(published).order_by(Survey.key))]
 
 
-def _same_scope(version: SurveyVersion) -> sa.ColumnElement[bool]:
-    return (SurveyVersion.prefecture_code.is_(None) if version.prefecture_code is None
-            else SurveyVersion.prefecture_code == version.prefecture_code)
-
-
 def compared_with(version: SurveyVersion) -> SurveyVersion | None:
     """What a version is shown against. A draft: what its respondents answer today (so the
     diff says what publishing it changes), else the newest published version of its scope,
@@ -192,14 +208,14 @@ def compared_with(version: SurveyVersion) -> SurveyVersion | None:
             return current
         newest = session.scalars(
             sa.select(SurveyVersion)
-            .where(SurveyVersion.survey_id == version.survey_id, _same_scope(version),
+            .where(SurveyVersion.survey_id == version.survey_id, versions.same_scope(version),
                    SurveyVersion.status == VersionStatus.published)
             .order_by(SurveyVersion.effective_from.desc(), SurveyVersion.number.desc())
         ).first()
         return newest or version.base_version
     earlier = session.scalars(
         sa.select(SurveyVersion)
-        .where(SurveyVersion.survey_id == version.survey_id, _same_scope(version),
+        .where(SurveyVersion.survey_id == version.survey_id, versions.same_scope(version),
                SurveyVersion.status == VersionStatus.published, SurveyVersion.id != version.id,
                sa.or_(SurveyVersion.effective_from < version.effective_from,
                       sa.and_(SurveyVersion.effective_from == version.effective_from,
@@ -275,6 +291,27 @@ class PublishRefused(Exception):
     pass
 
 
+@dataclass
+class Replacement:
+    """What publishing ``version`` from ``effective_from`` changes, for the confirmation: the
+    version its respondents answer until then, and the difference."""
+
+    version: SurveyVersion
+    effective_from: date
+    replaces: SurveyVersion | None
+    diff: DefinitionDiff
+
+
+def publishing(version: SurveyVersion, effective_from: date) -> Replacement:
+    """The confirmation of a publication, or PublishRefused if it could not be done."""
+    try:
+        versions.check_publishable(version, effective_from)
+    except ValueError as refused:
+        raise PublishRefused(str(refused)) from None
+    replaces = versions.version_in_force(version.survey, version.prefecture_code, effective_from)
+    return Replacement(version, effective_from, replaces, version_diff(version, replaces))
+
+
 def publish_version(user: User, version: SurveyVersion, effective_from: date) -> None:
     """Publish a draft, or PublishRefused with the reason (see ``versions.publish``)."""
     try:
@@ -282,3 +319,40 @@ def publish_version(user: User, version: SurveyVersion, effective_from: date) ->
     except ValueError as refused:
         raise PublishRefused(str(refused)) from None
     session.flush()
+
+
+# --- 前の版に戻す ------------------------------------------------------------------------------
+
+def may_withdraw(user: User, version: SurveyVersion) -> bool:
+    """Whether 前の版に戻す is offered: the user's scope, and a version to go back to."""
+    return (may_publish(user, version) and versions.may_withdraw(version)
+            and versions.version_restored(version, today_in_japan()) is not None)
+
+
+def withdrawing(version: SurveyVersion, from_day: date) -> Replacement:
+    """The confirmation of 前の版に戻す from ``from_day``: the version that comes back, and what
+    changes for respondents (the withdrawn version against the restored one). PublishRefused
+    if it cannot be done."""
+    try:
+        restored = versions.check_withdrawable(version, from_day)
+    except ValueError as refused:
+        raise PublishRefused(str(refused)) from None
+    return Replacement(restored, from_day, version, version_diff(restored, version))
+
+
+def restored_by(version: SurveyVersion) -> SurveyVersion | None:
+    """For a withdrawn version: the one in force from the day it was withdrawn."""
+    if version.withdrawn_from is None:
+        return None
+    return versions.version_in_force(version.survey, version.prefecture_code,
+                                     version.withdrawn_from)
+
+
+def withdraw_version(user: User, version: SurveyVersion, from_day: date) -> SurveyVersion:
+    """前の版に戻す, or PublishRefused with the reason; returns the version back in force."""
+    try:
+        restored = versions.withdraw(version, from_day, user)
+    except ValueError as refused:
+        raise PublishRefused(str(refused)) from None
+    session.flush()
+    return restored

@@ -1,6 +1,6 @@
 """調査定義の管理: surveys and their versions, uploading a definition, a version's preview and
-diff, publishing it. National and secretariat users manage nationwide versions, a prefecture
-its own extension of them."""
+diff, publishing it (after a confirmation) and going back to the previous version. National
+and secretariat users manage nationwide versions, a prefecture its own extension of them."""
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gmis.access import Permission, allow
 from gmis.blueprints.survey_admin import operations
-from gmis.blueprints.survey_admin.forms import PublishForm, UploadForm
+from gmis.blueprints.survey_admin.forms import PublishForm, UploadForm, WithdrawForm
 from gmis.db import session
 from gmis.models import VersionStatus
 from gmis.surveys.errors import DefinitionError
@@ -47,7 +47,10 @@ def index():
     user = _user()
     rows = operations.survey_rows(user)
     counts = operations.answer_counts(user, [v.id for row in rows for v in row.versions])
+    withdrawn_by = {v.id: operations.user_name(v.withdrawn_by_id)
+                    for row in rows for v in row.versions if v.withdrawn_from}
     return render_template("survey_admin/index.html", rows=rows, counts=counts,
+                           withdrawn_by=withdrawn_by,
                            scope_label=operations.scope_label(user),
                            today=operations.today_in_japan())
 
@@ -67,8 +70,8 @@ def upload():
     if request.method == "GET":
         return _upload_page(form)
     try:
-        data, source = operations.read_upload(form.file.data, form.text.data)
-        imported = operations.upload_definition(_user(), data, source)
+        imported = operations.upload_definition(
+            _user(), operations.read_upload(form.file.data, form.text.data))
         session.commit()
     except operations.UploadRefused as refused:
         getattr(form, refused.field).errors = [refused.message]
@@ -108,6 +111,9 @@ def _version_page(version, form, error=None, status=200):
         hidden_count=operations.hidden_count(sections), form=form, error=error,
         may_publish=version.status == VersionStatus.draft and operations.may_publish(
             user, version),
+        may_withdraw=operations.may_withdraw(user, version),
+        withdrawn_by=operations.user_name(version.withdrawn_by_id),
+        restored=operations.restored_by(version),
         created_by=operations.user_name(version.created_by_id),
         published_by=operations.user_name(version.published_by_id),
         today=operations.today_in_japan(), type_labels=operations.type_labels(),
@@ -122,6 +128,12 @@ def version(version_id: int):
     return _version_page(found, PublishForm.starting(operations.tomorrow_in_japan()))
 
 
+def _confirmation(change: operations.Replacement, form, action: str, notice=None, status=200):
+    return render_template("survey_admin/confirm.html", change=change, form=form,
+                           action=action, notice=notice, type_labels=operations.type_labels(),
+                           today=operations.today_in_japan()), status
+
+
 @bp.post("/versions/<int:version_id>/publish")
 @allow(Permission.manage_surveys)
 def publish(version_id: int):
@@ -131,6 +143,11 @@ def publish(version_id: int):
     if not form.validate():
         return _version_page(found, form, status=422)
     try:
+        change = operations.publishing(found, form.effective_from.data)
+        if form.confirmed.data != "yes":
+            # Publishing changes what every respondent of the scope answers: first say what.
+            form.confirmed.data = "yes"
+            return _confirmation(change, form, "publish")
         operations.publish_version(user, found, form.effective_from.data)
     except operations.PublishRefused as refused:
         session.rollback()
@@ -139,6 +156,36 @@ def publish(version_id: int):
     flash(f"版{found.number}を{found.effective_from:%Y/%m/%d}から適用するよう公開しました。",
           "success")
     return redirect(url_for("survey_admin.version", version_id=found.id), 303)
+
+
+@bp.route("/versions/<int:version_id>/withdraw", methods=["GET", "POST"])
+@allow(Permission.manage_surveys)
+def withdraw(version_id: int):
+    """前の版に戻す: GET and an unconfirmed POST show what would happen; only a POST naming
+    the version the confirmation showed does it."""
+    user = _user()
+    found = operations.version_to_publish(user, version_id)
+    today = operations.today_in_japan()
+    posted = request.method == "POST"
+    form = WithdrawForm() if posted else WithdrawForm.starting(today)
+    valid = not posted or form.validate()
+    try:
+        change = operations.withdrawing(found, form.withdrawn_from.data if valid else today)
+    except operations.PublishRefused as refused:
+        return _version_page(found, PublishForm.starting(operations.tomorrow_in_japan()),
+                             error=str(refused), status=409)
+    shown = form.restores.data if posted else None
+    if not valid or shown != str(change.version.id):
+        form.restores.data = str(change.version.id)
+        notice = ("前の版に戻す日を変えたため、戻る版が変わりました。内容を確かめてください。"
+                  if valid and shown else None)
+        return _confirmation(change, form, "withdraw", notice=notice,
+                             status=200 if valid else 422)
+    restored = operations.withdraw_version(user, found, form.withdrawn_from.data)
+    session.commit()
+    flash(f"{found.withdrawn_from:%Y/%m/%d}から版{restored.number}に戻しました"
+          f"(版{found.number}で答えた回答はそのままです)。", "success")
+    return redirect(url_for("survey_admin.index"), 303)
 
 
 @bp.get("/versions/<int:version_id>/definition")
