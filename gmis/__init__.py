@@ -24,8 +24,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from gmis import db
-    from gmis.extensions import csrf, htmx, login_manager
+    from gmis.extensions import compress, csrf, htmx, login_manager
 
+    # Registered first, so that its after-request hook runs last, on the finished response.
+    compress.init_app(app)
     db.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)
