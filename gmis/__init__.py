@@ -26,6 +26,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from gmis import db
     from gmis.extensions import compress, csrf, htmx, login_manager
 
+    # Streamed responses (CSV exports) leave as they are written: a compressor would hold
+    # their bytes back until its window fills. Pages and static files are not streamed.
+    app.config.setdefault("COMPRESS_STREAMS", False)
     # Registered first, so that its after-request hook runs last, on the finished response.
     compress.init_app(app)
     db.init_app(app)

@@ -145,14 +145,18 @@ class StaticFiles:
     def serve(self, filename: str):
         match = self._HASHED.fullmatch(filename)
         plain = match and match["stem"] + match["extension"]
-        if plain in self._versions:
-            if self.hashed_name(plain) == filename:
-                response = send_from_directory(self.folder, plain, max_age=YEAR_SECONDS)
-                response.headers["Cache-Control"] = IMMUTABLE
-                return response
-            filename = plain
-        # Revalidated on every use (Flask's default for static files).
-        return send_from_directory(self.folder, filename)
+        if plain not in self._versions:
+            response = send_from_directory(self.folder, filename)  # revalidated on every use
+        elif self.hashed_name(plain) == filename:
+            response = send_from_directory(self.folder, plain, max_age=YEAR_SECONDS)
+            response.headers["Cache-Control"] = IMMUTABLE
+        else:
+            response = send_from_directory(self.folder, plain)
+        # Read whole (our files are a few KB): a body of known length is compressed in one
+        # piece with any encoding and a Content-Length, and the file is closed at once.
+        response.direct_passthrough = False
+        response.make_sequence()
+        return response
 
     def _name(self, filename: str) -> _Version:
         path = self.folder / filename
