@@ -124,6 +124,14 @@ def test_the_plain_name_is_still_served_and_revalidated(client):
     assert plain.status_code == 200
     assert plain.get_data() == hashed.get_data()
     assert plain.headers["Cache-Control"] == "no-cache"
+    # Revalidating costs a 304 without a body, compressed or not.
+    for headers in ({}, BROWSER):
+        first = client.get("/static/css/app.css", headers=headers)
+        again = client.get("/static/css/app.css",
+                           headers={**headers, "If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304 and again.get_data() == b""
+        first.close()
+        again.close()
     hashed.close()
     plain.close()
 

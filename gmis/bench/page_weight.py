@@ -1,16 +1,17 @@
 """What a phone transfers and waits for to fill today's hospital daily survey, measured in
-Chromium: the first visit (cold cache), a repeat visit (warm cache), each move to the next
-section, and on slow 3G (400 kbit/s, 400 ms round trip) the time to first paint,
-DOMContentLoaded and load, when the page is usable. Targets: first visit < 50 KB, repeat
-visit < 15 KB, usable < 2 s.
+Chromium: the first visit (cold cache; also of yesterday's submitted answer), a repeat visit
+(warm cache), each move to the next section, and on slow 3G (400 kbit/s, 400 ms round trip)
+the time to first paint, DOMContentLoaded and load, when the page is usable. Targets: first
+visit < 50 KB, repeat visit < 15 KB, usable < 2 s.
 
 Floor: the sign-in page in the same browser, cold and warm, on the same network.
 """
 
 from __future__ import annotations
 
+import random
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from gmis.accounts.passwords import hash_password
@@ -26,8 +27,9 @@ from gmis.bench.browser import (
 from gmis.bench.scratch import scratch_app
 from gmis.bench.timing import report, report_value
 from gmis.db import session, utcnow
+from gmis.demo_activity import typed_day
 from gmis.models import Facility, FacilityType, Role, User
-from gmis.surveys import periods, versions
+from gmis.surveys import eligibility, periods, responses, versions
 from gmis.surveys.runtime import field_types
 from gmis.text import with_check_digit
 
@@ -42,8 +44,9 @@ VISIBLE_SECTION = """() => {
 }"""
 
 
-def _install(app) -> str:
-    """The built-in daily survey and a hospital user; the path of today's fill page."""
+def _install(app) -> tuple[str, str]:
+    """The built-in daily survey and a hospital user who submitted yesterday's answers; the
+    paths of today's fill page and of yesterday's (a submitted answer, open to correct)."""
     import yaml
 
     with app.app_context():
@@ -51,13 +54,23 @@ def _install(app) -> str:
             yaml.safe_load(SURVEY.read_text(encoding="utf-8")), field_types(),
             source=SURVEY.name).version
         versions.publish(version, date(2020, 4, 1))
-        session.add(User(login_id=LOGIN_ID, name="計測 太郎", email="w@example.jp",
-                         role=Role.facility, password_hash=hash_password(PASSWORD),
-                         facility=Facility(facility_type=FacilityType.hospital,
-                                           code=with_check_digit("131010001"),
-                                           name="計測病院", prefecture_code="13")))
+        user = User(login_id=LOGIN_ID, name="計測 太郎", email="w@example.jp",
+                    role=Role.facility, password_hash=hash_password(PASSWORD),
+                    facility=Facility(facility_type=FacilityType.hospital,
+                                      code=with_check_digit("131010001"),
+                                      name="計測病院", prefecture_code="13", beds=320))
+        session.add(user)
+        session.flush()
+        today = periods.today(utcnow())
+        yesterday = today - timedelta(days=1)
+        target = responses.open_target(version.survey, eligibility.respondent_of(user),
+                                       periods.period_for("daily", yesterday))
+        form = {f"f.{key}": value for key, value in typed_day(random.Random(11), 320).items()}
+        responses.save(target, responses.read_answers(target, form, None), user=user,
+                       revision=0, submit=True)
         session.commit()
-        return f"/surveys/hospital_daily/{periods.today(utcnow()).isoformat()}"
+        return (f"/surveys/hospital_daily/{today.isoformat()}",
+                f"/surveys/hospital_daily/{yesterday.isoformat()}")
 
 
 def _sign_in(page) -> None:
@@ -97,7 +110,7 @@ def run() -> None:
         print(f"Fill page weight: skipped, Chromium is not installed at {CHROMIUM}")
         return
     with scratch_app() as app, served(app) as base_url, phone(base_url) as page:
-        fill = _install(app)
+        fill, submitted = _install(app)
         meter = Meter(page)
         sign_in_cold = meter.measure(lambda: page.goto("/login"))
         sign_in_warm = meter.measure(lambda: page.goto("/login"))
@@ -108,6 +121,8 @@ def run() -> None:
         first = meter.measure(lambda: page.goto(fill))
         repeat = meter.measure(lambda: page.goto(fill))
         titles, switches = _section_switches(page, meter)
+        meter.forget_cache()
+        submitted_first = meter.measure(lambda: page.goto(submitted))
         cold_times = meter.timings(fill, cold=True)
         warm_times = meter.timings(fill, cold=False)
 
@@ -116,6 +131,8 @@ def run() -> None:
                  sign_in_cold.bytes / 1024, "KB", "< 50 KB")
     report_value("repeat visit (warm cache), transferred", repeat.bytes / 1024,
                  sign_in_warm.bytes / 1024, "KB", "< 15 KB")
+    report_value("first visit of a submitted day, transferred", submitted_first.bytes / 1024,
+                 sign_in_cold.bytes / 1024, "KB", "< 50 KB")
     print(f"    requests: first visit {first.requests}, repeat visit {repeat.requests}; "
           f"encodings: {', '.join(sorted(first.encodings)) or 'none'}")
     for number, (transfer, seconds) in enumerate(switches, start=1):
