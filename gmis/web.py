@@ -117,6 +117,9 @@ class StaticFiles:
     old or unknown digest of a known file gets the current file, also revalidated, never
     cached for a year: a page rendered by an older server during a deployment keeps its
     stylesheet, and no cache keeps the wrong content under a name.
+
+    (Flask-Static-Digest writes hashed copies in a build step; WhiteNoise hashes only through
+    Django's storage: neither fits an app that is run straight from its checkout.)
     """
 
     _HASHED = re.compile(r"(?P<stem>.+)\.(?P<digest>[0-9a-f]{8})(?P<extension>\.[A-Za-z0-9]+)")
@@ -133,7 +136,10 @@ class StaticFiles:
         version = self._versions.get(filename)
         if version is None:
             return filename
-        stat = (self.folder / filename).stat()
+        try:
+            stat = (self.folder / filename).stat()
+        except FileNotFoundError:  # removed while the server runs: a 404, not a broken page
+            return filename
         if (stat.st_mtime_ns, stat.st_size) != (version.mtime_ns, version.size):
             version = self._name(filename)
         return version.name

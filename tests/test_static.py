@@ -169,6 +169,11 @@ def test_a_changed_file_gets_a_new_name(app, tmp_path):
     second = files.hashed_name("css/site.css")
     assert second != first and re.fullmatch(r"css/site\.[0-9a-f]{8}\.css", second)
 
+    (tmp_path / "old.js").write_text("void 0;")
+    files = StaticFiles(tmp_path)
+    (tmp_path / "old.js").unlink()
+    assert files.hashed_name("old.js") == "old.js"  # gone: pages still render, it is a 404
+
     with app.test_request_context():
         current = files.serve(second)
         assert current.headers["Cache-Control"] == IMMUTABLE
