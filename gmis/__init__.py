@@ -25,8 +25,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from gmis import db
-    from gmis.extensions import csrf, htmx, login_manager
+    from gmis.extensions import compress, csrf, htmx, login_manager
 
+    # Streamed responses (CSV exports) leave as they are written: a compressor would hold
+    # their bytes back until its window fills. Pages and static files are not streamed.
+    app.config.setdefault("COMPRESS_STREAMS", False)
+    # Registered first, so that its after-request hook runs last, on the finished response.
+    compress.init_app(app)
     db.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)

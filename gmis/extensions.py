@@ -1,5 +1,6 @@
 """Flask extensions, created unbound here and bound in ``create_app``."""
 
+from flask_compress import Compress
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
@@ -14,3 +15,7 @@ login_manager.session_protection = None
 
 csrf = CSRFProtect()
 htmx = Htmx()
+
+#: Compresses text responses (pages, stylesheets, scripts, JSON, SVG) for clients that accept
+#: it. CSV downloads (``text/csv``) are left as they are: they stream row by row.
+compress = Compress()

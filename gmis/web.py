@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, send_from_directory
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 
 from gmis import access
@@ -31,9 +35,28 @@ CSP = (
 )
 
 
+#: A file named by its content never changes: browsers keep it for a year without asking.
+IMMUTABLE = "public, max-age=31536000, immutable"
+YEAR_SECONDS = 31_536_000
+
+
 def init_app(app: Flask) -> None:
     app.before_request(access.enforce)
-    access.public(app.view_functions["static"])  # CSS, htmx: needed on the sign-in page too
+    app.session_interface = SessionInterface()
+    static_files = app.extensions["gmis.static"] = StaticFiles(Path(app.static_folder))
+    app.url_defaults(static_files.hashed_url_defaults)
+
+    @access.public  # CSS, htmx: needed on the sign-in page too
+    def static(filename: str):
+        return static_files.serve(filename)
+
+    app.view_functions["static"] = static
+
+    @app.route("/favicon.ico")
+    @access.public
+    def favicon():
+        # For clients that ask for it without reading the page's <link rel="icon">.
+        return static_files.serve("icons/favicon.ico")
     app.jinja_env.filters.update(jst=to_tokyo, phone=format_phone, postal=format_postal)
     app.jinja_env.globals.update(can=access.can, Permission=access.Permission, now=utcnow)
 
@@ -61,6 +84,95 @@ def init_app(app: Flask) -> None:
 
     for status in ERROR_MESSAGES:
         app.register_error_handler(status, lambda error, status=status: render_error(status))
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, except that static files never write it: they are the
+    same for everybody, and the ``Vary: Cookie`` a session adds would make a browser fetch
+    every stylesheet again whenever the cookie changes (at sign-in, at each renewal)."""
+
+    def save_session(self, app, session, response) -> None:
+        if request.endpoint != "static":
+            super().save_session(app, session, response)
+
+
+@dataclass(frozen=True)
+class _Version:
+    """What a static file was when it was named: a changed file gets a new name."""
+
+    mtime_ns: int
+    size: int
+    name: str
+
+
+class StaticFiles:
+    """Static files under names that carry a digest of their content
+    (``css/app.css`` → ``css/app.3f9a1c2b.css``), so that they can be cached for a year:
+    every ``url_for("static", filename=...)`` gives the hashed name, and the hashed name is
+    answered with ``Cache-Control: public, max-age=31536000, immutable``.
+
+    The digests are computed once at start-up; a file edited while the server runs (in
+    development) is named anew at the next ``url_for``, found by its modification time. The
+    plain name is still served, revalidated on every use, for anything that asks for it; an
+    old or unknown digest of a known file gets the current file, also revalidated, never
+    cached for a year: a page rendered by an older server during a deployment keeps its
+    stylesheet, and no cache keeps the wrong content under a name.
+
+    (Flask-Static-Digest writes hashed copies in a build step; WhiteNoise hashes only through
+    Django's storage: neither fits an app that is run straight from its checkout.)
+    """
+
+    _HASHED = re.compile(r"(?P<stem>.+)\.(?P<digest>[0-9a-f]{8})(?P<extension>\.[A-Za-z0-9]+)")
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._versions: dict[str, _Version] = {}
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                self._name(path.relative_to(folder).as_posix())
+
+    def hashed_name(self, filename: str) -> str:
+        """``filename`` under its content-hashed name (unchanged for a file we do not know)."""
+        version = self._versions.get(filename)
+        if version is None:
+            return filename
+        try:
+            stat = (self.folder / filename).stat()
+        except FileNotFoundError:  # removed while the server runs: a 404, not a broken page
+            return filename
+        if (stat.st_mtime_ns, stat.st_size) != (version.mtime_ns, version.size):
+            version = self._name(filename)
+        return version.name
+
+    def hashed_url_defaults(self, endpoint: str, values: dict) -> None:
+        if endpoint == "static" and "filename" in values:
+            values["filename"] = self.hashed_name(values["filename"])
+
+    def serve(self, filename: str):
+        match = self._HASHED.fullmatch(filename)
+        plain = match and match["stem"] + match["extension"]
+        if plain not in self._versions:
+            response = send_from_directory(self.folder, filename)  # revalidated on every use
+        elif self.hashed_name(plain) == filename:
+            response = send_from_directory(self.folder, plain, max_age=YEAR_SECONDS)
+            response.headers["Cache-Control"] = IMMUTABLE
+        else:
+            response = send_from_directory(self.folder, plain)
+        # Read whole (our files are a few KB): a body of known length is compressed in one
+        # piece with any encoding and a Content-Length, and the file is closed at once.
+        response.direct_passthrough = False
+        response.make_sequence()
+        return response
+
+    def _name(self, filename: str) -> _Version:
+        path = self.folder / filename
+        stat = path.stat()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:8]
+        plain = PurePosixPath(filename)
+        # A file without an extension (a licence text) is linked by nobody: it keeps its name.
+        name = str(plain.with_stem(f"{plain.stem}.{digest}")) if plain.suffix else filename
+        version = self._versions[filename] = _Version(stat.st_mtime_ns, stat.st_size, name)
+        return version
 
 
 def content_disposition(filename: str, disposition: str = "attachment") -> str:

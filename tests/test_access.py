@@ -25,6 +25,7 @@ SOS_REVIEWERS = frozenset({Role.prefecture, Role.national, Role.secretariat})
 
 EXPECTED = {
     "static": PUBLIC,
+    "favicon": PUBLIC,
     "core.healthz": PUBLIC,
     "core.index": PUBLIC,
     "auth.login": PUBLIC,
@@ -187,6 +188,7 @@ def test_anonymous_visitors_reach_only_public_routes(app, sample):
             assert not _refused(response) and not _sent_to_login(response), endpoint
         else:
             assert _sent_to_login(response), (endpoint, response.status_code)
+        response.close()  # a file streams from disk until its response is closed
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -205,3 +207,4 @@ def test_each_role_is_allowed_and_refused_as_expected(app, sample, make_user, ro
                 endpoint, response.status_code)
         else:
             assert _refused(response), (endpoint, response.status_code)
+        response.close()

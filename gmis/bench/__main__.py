@@ -1,13 +1,24 @@
-"""``python -m gmis.bench``: run every benchmark and print its figures."""
+"""``python -m gmis.bench [NAME ...]``: run every benchmark (or those named, such as
+``page_weight``) and print its figures."""
+
+import sys
 
 from gmis.bench import daily_reporting, page_weight, sos_pdf, survey_form
 
+BENCHMARKS = {"survey_form": survey_form, "page_weight": page_weight, "sos_pdf": sos_pdf,
+              "daily_reporting": daily_reporting}
 
-def main() -> None:
+
+def main(names: list[str]) -> None:
+    unknown = set(names) - BENCHMARKS.keys()
+    if unknown:
+        sys.exit(f"unknown benchmark {', '.join(sorted(unknown))}; "
+                 f"choose from {', '.join(BENCHMARKS)}")
     print("G-MIS benchmarks (median of repeated runs; ratio = figure / floor of the same run)")
-    for benchmark in (survey_form, page_weight, sos_pdf, daily_reporting):
-        benchmark.run()
+    for name, benchmark in BENCHMARKS.items():
+        if not names or name in names:
+            benchmark.run()
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
