@@ -59,7 +59,7 @@ def test_filling_and_submitting_the_daily_survey_breaks_no_policy(page, live_ser
     page.add_init_script(RECORD_VIOLATIONS)
     sign_in(page, live_server)
     # A day no other test answers: this one submits it.
-    day = periods.today(utcnow()) - timedelta(days=6)
+    day = periods.today(utcnow()) - timedelta(days=3)
     page.goto(f"/surveys/hospital_daily/{day.isoformat()}")
     expect(page.get_by_role("heading", name="病院日次調査", level=1)).to_be_visible()
 
