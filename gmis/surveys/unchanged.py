@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from gmis.models import ResponseStatus, SurveyResponse
-from gmis.surveys.builder import CompiledField
+from gmis.surveys.builder import CompiledField, CompiledSurvey
 from gmis.surveys.responses import Answers, Refused, Target, display
 from gmis.surveys.validation import (
     FORM_ERRORS,
@@ -99,6 +99,21 @@ class UnchangedDay:
         return any(item.draft is not None for _, items in self.sections for item in items)
 
 
+def unchanged_answers(compiled: CompiledSurvey, earlier: dict) -> tuple[dict, dict[str, str]]:
+    """The values of a period when nothing happened since the ``earlier`` answers (stored
+    JSON), and where each comes from: defaults, then unchanged values, then what carries
+    over (laid over them: a table keeps its stock columns and its use columns' zeros)."""
+    values: dict[str, Any] = defaults(compiled)
+    sources = dict.fromkeys(values, DEFAULT)
+    for source, found in ((UNCHANGED, unchanged_values(compiled)),
+                          (CARRIED, prefill(compiled, earlier))):
+        for key, value in found.items():
+            merged = compiled.fields[key].type.overlay(values.get(key), value)
+            sources[key] = MIXED if merged != value and sources.get(key) == UNCHANGED else source
+            values[key] = merged
+    return values, sources
+
+
 def unchanged_day(target: Target) -> UnchangedDay:
     """What 前日から変更なし would submit for ``target``, or Refused (409) when the period is
     no longer open for it or there is no earlier answer to start from."""
@@ -111,14 +126,7 @@ def unchanged_day(target: Target) -> UnchangedDay:
         raise Refused("前回の回答がないため「前日から変更なし」は使えません。"
                       "フォームから回答してください。", 409)
     compiled = target.compiled
-    values: dict[str, Any] = defaults(compiled)
-    sources = dict.fromkeys(values, DEFAULT)
-    for source, found in ((UNCHANGED, unchanged_values(compiled)),
-                          (CARRIED, prefill(compiled, previous.answers))):
-        for key, value in found.items():
-            merged = compiled.fields[key].type.overlay(values.get(key), value)
-            sources[key] = MIXED if merged != value and sources.get(key) == UNCHANGED else source
-            values[key] = merged
+    values, sources = unchanged_answers(compiled, previous.answers)
     context = target.respondent.expression_context() if compiled.uses_respondent else {}
     evaluation = evaluate(compiled, values, respondent=context, partial=False)
     answers = Answers(evaluation, typed=values, raw={}, invalid=set(), values=values,
