@@ -93,7 +93,7 @@ def test_the_next_form_starts_from_the_stock_and_leaves_the_flows_empty(
     started = prefill(survey, previous)
     assert set(started) == carried & set(previous) | set(tables)
     assert not set(started) & unchanged
-    for table, (stock, flow) in tables.items():
+    for table, (stock, _) in tables.items():
         for row in SUPPLY_ROWS:
             assert set(started[table][row]) == stock
             assert {k: v for k, v in started[table][row].items()} == {

@@ -101,7 +101,8 @@ CELLS = "rows: [{key: n95, label: N95}]"
 
 @pytest.mark.parametrize(("field", "expected"), [
     ("{key: tests, type: integer, label: 検査数, min: 0, unchanged_value: -1}",
-     "sections[0].fields[0].unchanged_value: 変化なしの値(unchanged_value): 0以上で入力してください。"),
+     "sections[0].fields[0].unchanged_value: 変化なしの値(unchanged_value): "
+     "0以上で入力してください。"),
     ("{key: tests, type: integer, label: 検査数, unchanged_value: many}",
      "sections[0].fields[0].unchanged_value: 変化なしの値(unchanged_value)が「整数」の値として"
      "読めません。"),
