@@ -19,6 +19,7 @@ from typing import Any
 
 from gmis.models import ResponseStatus, SurveyResponse
 from gmis.surveys.builder import CompiledField, CompiledSurvey
+from gmis.surveys.periods import Period
 from gmis.surveys.responses import Answers, Refused, Target, display
 from gmis.surveys.validation import (
     FORM_ERRORS,
@@ -36,6 +37,11 @@ SOURCE_LABELS = {CARRIED: "前回から引継ぎ", UNCHANGED: "変化なしの�
                  MIXED: "前回から引継ぎ・変化なしの値", DEFAULT: "既定値", COMPUTED: "自動計算"}
 #: A period already answered (or answered for review) is corrected in the form instead.
 OPEN_STATUSES = (None, ResponseStatus.draft)
+
+
+def action_label(period: Period) -> str:
+    """What the action is called: a daily survey's previous period is the day before."""
+    return "前日から変更なし" if period.kind == "daily" else "前回から変更なし"
 
 
 def short_day(day: date) -> str:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from gmis.db import session, utcnow
 from gmis.models import ResponseChange, ResponseEvent, ResponseStatus, Role, SurveyResponse
 from gmis.surveys import periods
-from tests.fixtures.surveys import HOSPITAL_DAY
+from tests.fixtures.surveys import HOSPITAL_DAY, supplies_week
 from tests.fixtures.web import counted_queries, page_text
 
 FLOWS = ("covid_admitted_today", "covid_discharged_today", "tests_total", "pcr_tests",
@@ -125,12 +125,11 @@ def test_a_draft_is_replaced_and_what_differs_from_it_is_marked(hospital, answer
     client = signed_in(user)
     page = client.get(url()).get_data(as_text=True)
     assert "一時保存中の回答と異なる項目" in page_text(page)
-    assert item(page, "covid_inpatients") == ("入院中 5人 前回から引継ぎ "
-                                    "一時保存と異なる(一時保存: 7人)")
-    assert item(page, "tests_total") == ("検査実施人数 0人 変化なしの値 "
-                                    "一時保存と異なる(一時保存: 35人)")
-    assert item(page, "covid_admitted_today") == ("前日の入院 0人 変化なしの値 "
-                                    "一時保存と異なる(一時保存: 2人)")
+    differs = "一時保存と異なる(一時保存: {})"
+    assert item(page, "covid_inpatients") == "入院中 5人 前回から引継ぎ " + differs.format("7人")
+    assert item(page, "tests_total") == "検査実施人数 0人 変化なしの値 " + differs.format("35人")
+    assert item(page, "covid_admitted_today") == (
+        "前日の入院 0人 変化なしの値 " + differs.format("2人"))
     assert item(page, "outpatient_status") == "外来 通常どおり 前回から引継ぎ"
     assert item(page, "vacant_beds") == "空床数 13床 前回から引継ぎ"
     assert hidden(page, "revision") == str(stored(user).revision)
@@ -286,3 +285,29 @@ def test_the_fill_page_shows_yesterdays_answer_beside_each_field_from_one_query(
     assert len(previous) == 1
     basic = client.get(fill).get_data(as_text=True)
     assert f"前回({yesterday}): 指定を受けている" in basic
+
+
+def test_a_weekly_table_keeps_its_stock_and_counts_no_use(builtin_survey, answer_survey,
+                                                          make_user, signed_in):
+    survey = builtin_survey("supplies_weekly")
+    user = make_user()
+    answer_survey(survey, user, today() - timedelta(days=7), supplies_week())
+    session.commit()
+    client = signed_in(user)
+    week = periods.period_for("weekly", today()).key
+    target = f"/surveys/supplies_weekly/{week}/unchanged"
+    assert f'href="{target}"' in client.get("/home").get_data(as_text=True)
+
+    page = client.get(target).get_data(as_text=True)
+    assert "<h1>前回から変更なし</h1>" in page
+    supplies = item(page, "supplies")
+    assert "サージカルマスク: 在庫量 5,000、1週間の使用量 0、在庫の見通し 4週間以上" in supplies
+    assert supplies.endswith("前回から引継ぎ・変化なしの値")
+    assert item(page, "contact_name") == "担当者名 物品管理課 山田 前回から引継ぎ"
+
+    assert confirm(client, page, target).status_code == 303
+    answers = session.scalars(sa.select(SurveyResponse.answers).where(
+        SurveyResponse.facility_id == user.facility_id,
+        SurveyResponse.period_key == week)).one()
+    assert answers["supplies"]["n95_mask"] == {
+        "stock": 5000, "weekly_use": 0, "outlook": "4_weeks_or_more", "procurement": "normal"}

@@ -15,7 +15,7 @@ from gmis.db import session
 from gmis.models import ResponseStatus, Role
 from gmis.surveys import eligibility, responses, runtime
 from gmis.surveys.responses import Conflict, Refused
-from gmis.surveys.unchanged import SOURCE_LABELS, unchanged_day
+from gmis.surveys.unchanged import SOURCE_LABELS, action_label, unchanged_day
 from gmis.web import render_error
 
 bp = Blueprint("surveys", __name__)
@@ -197,6 +197,9 @@ def accept(response_id: int):
 
 
 # --- 前日から変更なし --------------------------------------------------------------------
+
+bp.add_app_template_global(action_label, "unchanged_label")
+
 
 @bp.route("/surveys/<survey_key>/<period_key>/unchanged", methods=["GET", "POST"])
 @allow(Permission.answer_surveys)
