@@ -129,7 +129,7 @@ def unchanged_day(target: Target) -> UnchangedDay:
                       "差し戻された回答は、フォームで修正して再提出してください。", 409)
     previous = target.previous
     if previous is None:
-        raise Refused("前回の回答がないため「前日から変更なし」は使えません。"
+        raise Refused(f"前回の回答がないため「{action_label(target.period)}」は使えません。"
                       "フォームから回答してください。", 409)
     compiled = target.compiled
     values, sources = unchanged_answers(compiled, previous.answers)

@@ -87,6 +87,8 @@ def test_from_home_one_screen_lists_what_is_submitted_and_submits_it_with_histor
     assert "staff_absent_doctors" not in page  # hidden: nobody is short of staff
     assert "一時保存と異なる" not in page and "提出できません" not in page
     assert stored(user) is None  # looking submits nothing
+    forged = client.post(url(), data={"revision": "0", "digest": hidden(page, "digest")})
+    assert forged.status_code == 400 and stored(user) is None  # no CSRF token
 
     submitted = confirm(client, page)
     assert submitted.status_code == 303
