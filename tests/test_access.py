@@ -59,6 +59,7 @@ EXPECTED = {
     "surveys.open_day": ANSWERERS,
     "surveys.validate": ANSWERERS,
     "surveys.autosave": ANSWERERS,
+    "surveys.unchanged": ANSWERERS,
     "surveys.response": ANSWERERS | REVIEWERS,
     "surveys.return_response": REVIEWERS,
     "surveys.accept": REVIEWERS,

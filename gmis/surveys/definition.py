@@ -68,6 +68,9 @@ class FieldDef:
     default: Any = None
     #: Pre-fill from the respondent's last answer to this survey.
     prefill: bool = False
+    #: The answer on a day when nothing happened (前日から変更なし), for figures that are
+    #: not carried over (a day's admissions, tests): stored like ``default``.
+    unchanged_value: Any = None
     #: A CEL expression: the field is computed, never typed.
     compute: str | None = None
     #: When a prefecture extends this survey, it may not remove or change this field.
@@ -168,6 +171,7 @@ class FieldSchema(_Strict):
     choices = fields.List(fields.Nested(ChoiceSchema), load_default=list)
     default = fields.Raw(load_default=None)
     prefill = fields.Boolean(load_default=False)
+    unchanged_value = fields.Raw(load_default=None)
     compute = fields.String(load_default=None)
     locked = fields.Boolean(load_default=False)
     options = fields.Dict(keys=fields.String(), load_default=dict)
@@ -179,6 +183,9 @@ class FieldSchema(_Strict):
             raise ValidationError("選択肢の値が重複しています。", "choices")
         if data.get("compute") and (data.get("required") or data.get("required_if")):
             raise ValidationError("計算項目に必須の指定はできません。", "compute")
+        if data.get("compute") and data.get("unchanged_value") is not None:
+            raise ValidationError("計算項目には変化なしの値(unchanged_value)を指定できません"
+                                  "(計算で求めます)。", "unchanged_value")
 
     @post_load
     def make(self, data, **kwargs):

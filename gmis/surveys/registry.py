@@ -96,6 +96,23 @@ class FieldType:
         """A computed field's CEL result as this type's value."""
         return value
 
+    # --- carried over, and a day when nothing happened -------------------------------------
+
+    def carried(self, value: Any) -> Any:
+        """What of an earlier (valid) answer a new response starts from: all of it for a
+        field marked ``prefill``, else nothing (None). A composite type may keep a part."""
+        return value if self.definition.prefill else None
+
+    def unchanged(self) -> Any:
+        """The answer on a day when nothing happened (``unchanged_value``), or None."""
+        value = self.definition.unchanged_value
+        return None if value is None else self.from_json(value)
+
+    def overlay(self, base: Any, value: Any) -> Any:
+        """``value`` laid over ``base`` (a carried answer over the unchanged one): a
+        composite type merges its parts."""
+        return value
+
     def display(self, value: Any) -> str:
         """Plain text, for history, CSV and messages."""
         return "" if self.is_empty(value) else str(value)

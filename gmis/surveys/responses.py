@@ -91,6 +91,7 @@ class Target:
     version: SurveyVersion
     response: SurveyResponse | None = None
     _initial: dict | None = field(default=None, repr=False)
+    _previous: list = field(default_factory=list, repr=False)
 
     @property
     def compiled(self) -> CompiledSurvey:
@@ -124,6 +125,20 @@ class Target:
     def correcting(self) -> bool:
         """A submitted response: what is saved is a correction of its own until submitted."""
         return self.status == ResponseStatus.submitted
+
+    @property
+    def previous(self) -> SurveyResponse | None:
+        """The respondent's latest response to an earlier period (whatever version): what
+        a new response pre-fills from. Read once per target."""
+        if not self._previous:
+            self._previous.append(session.scalars(
+                sa.select(SurveyResponse)
+                .where(SurveyResponse.survey_id == self.survey.id,
+                       SurveyResponse.respondent_key == self.respondent.key,
+                       SurveyResponse.period_start < self.period.start)
+                .order_by(SurveyResponse.period_start.desc(), SurveyResponse.id.desc())
+            ).first())
+        return self._previous[0]
 
 
 def find(survey: Survey, respondent_key: str, period_key: str) -> SurveyResponse | None:
@@ -163,13 +178,7 @@ def initial_answers(target: Target) -> dict:
     answers for fields marked ``prefill`` (matched by key, whatever version they were)."""
     compiled = target.compiled
     values = defaults(compiled)
-    earlier = session.scalars(
-        sa.select(SurveyResponse)
-        .where(SurveyResponse.survey_id == target.survey.id,
-               SurveyResponse.respondent_key == target.respondent.key,
-               SurveyResponse.period_start < target.period.start)
-        .order_by(SurveyResponse.period_start.desc(), SurveyResponse.id.desc())
-    ).first()
+    earlier = target.previous
     if earlier is not None:
         values.update(prefill(compiled, earlier.answers))
     return {key: compiled.fields[key].type.to_json(value) for key, value in values.items()

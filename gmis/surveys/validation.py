@@ -210,19 +210,23 @@ def evaluate_form(survey: CompiledSurvey, form: Mapping[str, Any], *,
 
 
 def prefill(survey: CompiledSurvey, earlier: Mapping[str, Any]) -> dict[str, Any]:
-    """Values for a new response from earlier answers, matched by field key: fields marked
-    ``prefill``, whose earlier value is still valid for this version's field."""
+    """Values for a new response from earlier answers, matched by field key: what fields
+    marked ``prefill`` (or a table's columns marked so) carry over, from an earlier value
+    that is still valid for this version's field."""
     values = {}
     for key, json_value in earlier.items():
         compiled = survey.fields.get(key)
-        if compiled is None or not compiled.definition.prefill or compiled.compute is not None:
+        if compiled is None or compiled.compute is not None:
             continue
         try:
             value = compiled.type.from_json(json_value)
         except (TypeError, ValueError, KeyError):
             continue
-        if not compiled.type.is_empty(value) and not compiled.type.validate(value):
-            values[key] = value
+        if compiled.type.is_empty(value) or compiled.type.validate(value):
+            continue
+        carried = compiled.type.carried(value)
+        if not compiled.type.is_empty(carried):
+            values[key] = carried
     return values
 
 
@@ -230,3 +234,13 @@ def defaults(survey: CompiledSurvey) -> dict[str, Any]:
     return {key: compiled.type.from_json(compiled.definition.default)
             for key, compiled in survey.fields.items()
             if compiled.definition.default is not None}
+
+
+def unchanged_values(survey: CompiledSurvey) -> dict[str, Any]:
+    """What fields (or a table's columns) declare for a day when nothing happened
+    (``unchanged_value``): the figures that are not carried over, such as a day's
+    admissions, on 前日から変更なし."""
+    values = {key: compiled.type.unchanged() for key, compiled in survey.fields.items()
+              if compiled.compute is None}
+    return {key: value for key, value in values.items()
+            if not survey.fields[key].type.is_empty(value)}

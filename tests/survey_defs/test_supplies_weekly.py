@@ -68,11 +68,6 @@ def test_the_keys_other_features_read_are_there(survey):
     assert survey.fields["supplies"].definition.required
 
 
-def test_the_contact_is_carried_over_but_the_figures_are_not(survey):
-    prefilled = {key for key, field in survey.fields.items() if field.definition.prefill}
-    assert prefilled == {"contact_name", "contact_phone"}
-
-
 @pytest.mark.parametrize(("facility_type", "on_behalf", "refusal"), [
     (FacilityType.hospital, False, None),
     (FacilityType.clinic, False, None),

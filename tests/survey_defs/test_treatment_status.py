@@ -102,12 +102,6 @@ def test_figures_that_contradict_each_other(survey, changes, field, message):
     assert answer(survey, **changes).errors == {field: [message]}
 
 
-def test_the_capacity_is_carried_over_but_the_patients_are_not(survey):
-    prefilled = {key for key, field in survey.fields.items() if field.definition.prefill}
-    assert prefilled == {"secured_beds", "secured_severe_beds", "immediate_beds",
-                         "secured_rooms", "available_rooms"}
-
-
 def test_every_required_question_is_asked_on_an_empty_form(survey):
     result = evaluate_form(survey, {})
     assert set(result.errors) == {"secured_beds", "secured_rooms", "inpatients",

@@ -147,3 +147,69 @@ def test_json_definitions_give_the_line_too():
 def test_a_recursive_alias_does_not_hang_the_search_for_a_line():
     places = SourceMap.of("a: &x [1, *x]\nb: 2\n")
     assert places.where("b") == (2, 1) and places.where("a[1][1][0]") == (1, 4)
+
+
+
+# --- unchanged_value: the answer on a day when nothing happened ------------------------------
+
+def compiled_problems(field: str) -> list[str]:
+    """The problems of MINIMAL with its one field replaced by ``field`` (a YAML mapping),
+    as loading and compiling report them (the types check the value)."""
+    from gmis.surveys.builder import compile_survey
+    from gmis.surveys.registry import build_registry
+
+    text = MINIMAL.replace("{key: vacant, type: integer, label: 空床数}", field)
+    with pytest.raises(DefinitionError) as caught:
+        compile_survey(parse_definition(text, "survey.yaml"), build_registry(), "survey.yaml")
+    return [str(p) for p in caught.value.problems]
+
+
+CELLS = "rows: [{key: n95, label: N95}]"
+
+
+@pytest.mark.parametrize(("field", "expected"), [
+    ("{key: tests, type: integer, label: 検査数, min: 0, unchanged_value: -1}",
+     "sections[0].fields[0].unchanged_value: 変化なしの値(unchanged_value): "
+     "0以上で入力してください。"),
+    ("{key: tests, type: integer, label: 検査数, unchanged_value: many}",
+     "sections[0].fields[0].unchanged_value: 変化なしの値(unchanged_value)が「整数」の値として"
+     "読めません。"),
+    ("{key: status, type: single_choice, label: 状況, choices: [{value: normal, label: 通常}],"
+     " unchanged_value: closed}",
+     "sections[0].fields[0].unchanged_value: 変化なしの値(unchanged_value): "),
+    ("{key: open, type: yes_no, label: 開設, unchanged_value: perhaps}",
+     "sections[0].fields[0].unchanged_value: 変化なしの値(unchanged_value)が「はい/いいえ」"),
+    ("{key: used, type: integer, label: 使用数, compute: '1 + 1', unchanged_value: 0}",
+     "sections[0].fields[0].unchanged_value: 計算項目には変化なしの値(unchanged_value)を"
+     "指定できません"),
+    ("{key: supplies, type: table, label: 物資, options: {" + CELLS + ", columns: "
+     "[{key: used, label: 使用量, type: integer, min: 0, unchanged_value: -5}]}}",
+     "sections[0].fields[0].options.columns[0].unchanged_value: 変化なしの値(unchanged_value): "
+     "0以上で入力してください。"),
+    ("{key: supplies, type: table, label: 物資, options: {" + CELLS + ", columns: "
+     "[{key: stock, label: 在庫, type: integer, prefill: maybe}]}}",
+     "sections[0].fields[0].options.columns[0].prefill: true または false で書いてください。"),
+    ("{key: staff, type: repeating_group, label: 職員, options: {fields: "
+     "[{key: name, label: 氏名, type: text, prefill: true}]}}",
+     "sections[0].fields[0].options.fields[0].prefill: 知らないキーです"),
+])
+def test_an_unchanged_value_must_be_an_answer_of_the_field(field, expected):
+    found = compiled_problems(field)
+    assert any(p.startswith(expected) for p in found), found
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("{key: tests, type: integer, label: 検査数, min: 0, unchanged_value: 0}", 0),
+    ("{key: rate, type: decimal, label: 流量, unchanged_value: '0.5'}", "0.5"),
+    ("{key: open, type: yes_no, label: 開設, unchanged_value: false}", False),
+    ("{key: note, type: text, label: 連絡, unchanged_value: 特になし}", "特になし"),
+    ("{key: tests, type: integer, label: 検査数}", None),
+])
+def test_a_valid_unchanged_value_is_kept_as_written(field, value):
+    from gmis.surveys.builder import compile_survey
+    from gmis.surveys.registry import build_registry
+
+    text = MINIMAL.replace("{key: vacant, type: integer, label: 空床数}", field)
+    survey = compile_survey(parse_definition(text, "survey.yaml"), build_registry())
+    (compiled,) = survey.fields.values()
+    assert compiled.definition.unchanged_value == value

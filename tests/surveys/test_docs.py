@@ -2,6 +2,7 @@
 passes the checks of ``flask surveys validate``, every field example of "Field types"
 compiles, and every built-in field type is documented there under its own heading."""
 
+import dataclasses
 import re
 import textwrap
 from pathlib import Path
@@ -11,6 +12,7 @@ import yaml
 
 from gmis.surveys import versions
 from gmis.surveys.cli import ImportRefused, read_definitions
+from gmis.surveys.definition import FieldDef, FieldSchema
 
 ROOT = Path(__file__).parents[2]
 DOC = ROOT / "docs" / "survey-definitions.md"
@@ -128,9 +130,12 @@ def test_the_complete_example_uses_every_type_and_every_key(registry):
     definition = survey.definition
     fields = list(definition.iter_fields())
     assert {f.type for f in fields} >= {t.name for t in documented_types(registry)}
-    for key in ("help", "unit", "required", "required_if", "visible_if", "min", "max",
-                "choices", "default", "prefill", "compute", "locked", "options"):
-        assert any(getattr(f, key) not in (None, False, "", (), {}) for f in fields), key
+    # Every key of the field schema (set to something other than its default), so that a
+    # key added to the format is shown here too.
+    unset = {f.name: f.default_factory() if f.default is dataclasses.MISSING else f.default
+             for f in dataclasses.fields(FieldDef) if f.name not in ("key", "type", "label")}
+    for key in FieldSchema().fields.keys() - {"key", "type", "label"}:
+        assert any(getattr(f, key) != unset[key] for f in fields), key
     assert any(f.default is False or f.default == 0 for f in fields)
     assert len(definition.sections) > 1 and any(s.description for s in definition.sections)
     assert any(rule.fields for rule in definition.rules)
@@ -141,6 +146,12 @@ def test_the_complete_example_uses_every_type_and_every_key(registry):
                          "period", "sections", "rules"}
     assert set(data["respondents"]) == {"roles", "facility_types", "designations",
                                         "prefectures", "aggregators_on_behalf"}
+
+
+def test_the_reference_names_every_key_of_a_field():
+    reference = re.search(r"# Reference of every key.*?```", TEXT, re.DOTALL)[0]
+    for key in FieldSchema().fields:
+        assert re.search(rf"^ +(- )?{key}:", reference, re.MULTILINE), key
 
 
 def test_the_data_file_passes_the_validate_command(runner):

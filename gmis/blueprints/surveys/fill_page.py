@@ -13,6 +13,7 @@ from gmis.blueprints.surveys.operations import FillPage
 from gmis.surveys import periods, responses
 from gmis.surveys.builder import CompiledField, CompiledSurvey
 from gmis.surveys.responses import Answers
+from gmis.surveys.unchanged import previous_answers
 from gmis.surveys.validation import FORM_ERRORS
 
 
@@ -183,6 +184,8 @@ def page_context(page: FillPage, answers: Answers, section: str | None, **extra)
         revision=target.response.revision if target.response is not None else 0,
         due=periods.due_at(target.compiled.definition.period, target.period),
         summary=[], conflict=None, notice=None,
+        # The previous period's answers, beside each field (one query per page).
+        previous_answers=previous_answers(target),
     )
     context.update(extra)
     return context

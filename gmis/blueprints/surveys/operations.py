@@ -141,6 +141,8 @@ class PeriodStatus:
     response: SurveyResponse | None
     now: datetime
     current: bool = False
+    #: The respondent answered an earlier period (what 前日から変更なし starts from).
+    answered_before: bool = False
 
     @property
     def action(self) -> str:
@@ -157,6 +159,11 @@ class PeriodStatus:
     @property
     def label(self) -> str:
         return self.response.status.label if self.response else "未回答"
+
+    @property
+    def offers_unchanged(self) -> bool:
+        """前日から変更なし: not submitted yet, and there is an earlier answer to keep."""
+        return self.answered_before and self.status in ("unanswered", "draft")
 
     @property
     def overdue(self) -> bool:
@@ -215,9 +222,17 @@ def answered_surveys(respondent: Respondent, now: datetime | None = None) -> lis
                 SurveyResponse.respondent_key == respondent.key,
                 SurveyResponse.survey_id.in_([item.survey.id for item in listed]),
                 SurveyResponse.period_key.in_(keys)))}
+        # The first period each survey was answered in: later ones have an earlier answer.
+        first = dict(session.execute(
+            sa.select(SurveyResponse.survey_id, sa.func.min(SurveyResponse.period_start))
+            .where(SurveyResponse.respondent_key == respondent.key,
+                   SurveyResponse.survey_id.in_([item.survey.id for item in listed]))
+            .group_by(SurveyResponse.survey_id)).all())
         for item in listed:
             for status in item.periods:
                 status.response = found.get((item.survey.id, status.period.key))
+                began = first.get(item.survey.id)
+                status.answered_before = began is not None and began < status.period.start
     return listed
 
 

@@ -1,5 +1,6 @@
 """調査への回答: the surveys to answer, the fill page (whole page, or its fragments for
-htmx), a field checked as it changes, autosave, and a response with its history and review."""
+htmx), a field checked as it changes, autosave, a response with its history and review, and
+前日から変更なし (a period submitted as the previous one stood, after one confirmation)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from gmis.db import session
 from gmis.models import ResponseStatus, Role
 from gmis.surveys import eligibility, responses, runtime
 from gmis.surveys.responses import Conflict, Refused
+from gmis.surveys.unchanged import SOURCE_LABELS, action_label, unchanged_day
 from gmis.web import render_error
 
 bp = Blueprint("surveys", __name__)
@@ -202,3 +204,50 @@ def accept(response_id: int):
         session.commit()
         flash("受理しました。", "success")
     return redirect(url_for("surveys.response", response_id=response.id), 303)
+
+
+# --- 前日から変更なし --------------------------------------------------------------------
+
+bp.add_app_template_global(action_label, "unchanged_label")
+
+
+@bp.route("/surveys/<survey_key>/<period_key>/unchanged", methods=["GET", "POST"])
+@allow(Permission.answer_surveys)
+def unchanged(survey_key: str, period_key: str):
+    """One confirmation screen of what a period answered "as before" submits; its POST
+    submits exactly that, through the same checks and save as the form."""
+    user = _user()
+    page = operations.open_page(user, survey_key, period_key, request.args.get("facility"))
+    if request.method == "POST" and page.target.status == ResponseStatus.submitted:
+        # A second click of 提出する, or another tab: the submission stands; show it.
+        flash("この期間の回答はすでに提出されています。", "success")
+        return redirect(url_for("surveys.response", response_id=page.target.response.id), 303)
+    day = unchanged_day(page.target)
+    if request.method == "GET":
+        return _unchanged_page(page, day)
+    if not day.submittable:
+        return _unchanged_page(page, day, 422)
+    if request.form.get("digest") != day.digest:
+        return _unchanged_page(page, day, 409, notice=(
+            "確認画面を開いた後に前回の回答が変わったため、提出する内容が変わりました。"
+            "下の内容を確認して、もう一度「提出する」を押してください。"))
+    try:
+        saved = responses.save(page.target, day.answers, user=user,
+                               revision=operations.revision_of(request.form), submit=True)
+    except Conflict:
+        return _unchanged_page(page, unchanged_day(page.target), 409, notice=(
+            "確認画面を開いた後に、この回答の一時保存が更新されました。"
+            "下の内容を確認して、もう一度「提出する」を押してください。"))
+    response_id = saved.response.id
+    session.commit()
+    flash("提出しました。" if saved.changed else "この内容で提出済みです。", "success")
+    return redirect(url_for("surveys.response", response_id=response_id), 303)
+
+
+def _unchanged_page(page, day, status: int = 200, notice: str | None = None):
+    target = page.target
+    return render_template(
+        "surveys/unchanged.html", page=page, day=day, definition=target.compiled.definition,
+        period=target.period, respondent=target.respondent, response=target.response,
+        revision=target.response.revision if target.response is not None else 0,
+        source_labels=SOURCE_LABELS, notice=notice), status

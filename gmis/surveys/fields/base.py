@@ -1,5 +1,6 @@
 """What the built-in field types share: refusing definition keys a type gives no meaning to,
-checking that a ``default`` is itself a valid answer, and reading form values."""
+checking that a ``default`` (or an ``unchanged_value``) is itself a valid answer, and reading
+form values."""
 
 from __future__ import annotations
 
@@ -69,22 +70,26 @@ class BuiltinField(FieldType):
         if "choices" not in self.uses and self.definition.choices:
             problems.append(("choices", f"「{self.label}」の項目には choices は使えません。"))
         problems.extend(self.check_settings())
-        if not problems and self.definition.default is not None:
-            problems.extend(("default", message) for message in self._default_problems())
+        if not problems:
+            for key, name in (("default", "既定値"), ("unchanged_value", "変化なしの値")):
+                if getattr(self.definition, key) is not None:
+                    problems.extend((key, message) for message in self._value_problems(key, name))
         return problems
 
     def check_settings(self) -> list[tuple[str, str]]:
         """Problems of this type's own settings (bounds, choices, options)."""
         return []
 
-    def _default_problems(self) -> list[str]:
+    def _value_problems(self, key: str, name: str) -> list[str]:
+        """A value the definition gives in the stored form (``default``,
+        ``unchanged_value``) must be a valid answer of this type."""
         try:
-            value = self.from_json(self.definition.default)
+            value = self.from_json(getattr(self.definition, key))
         except UNREADABLE:
-            return [f"既定値(default)が「{self.label}」の値として読めません。"]
+            return [f"{name}({key})が「{self.label}」の値として読めません。"]
         if self.is_empty(value):
             return []
-        return [f"既定値(default): {message}" for message in self.validate(value)]
+        return [f"{name}({key}): {message}" for message in self.validate(value)]
 
     def csv_cells(self, value: Any) -> list[str]:
         if self.is_empty(value):

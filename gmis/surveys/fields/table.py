@@ -19,10 +19,18 @@ class RowSchema(Schema):
     label = fields.String(required=True, validate=text_length(1, 200))
 
 
+class ColumnSchema(SubFieldSchema):
+    """A column may carry over (a stock) or have a value for a period when nothing
+    happened (a week's use), as a field may: a table often holds both."""
+
+    prefill = fields.Boolean(load_default=False)
+    unchanged_value = fields.Raw(load_default=None)
+
+
 class TableOptions(Schema):
     rows = fields.List(fields.Nested(RowSchema), required=True, validate=validate.Length(
         min=1, max=200, error="行(rows)は1〜200行で書いてください。"))
-    columns = fields.List(fields.Nested(SubFieldSchema), required=True, validate=validate.Length(
+    columns = fields.List(fields.Nested(ColumnSchema), required=True, validate=validate.Length(
         min=1, max=30, error="列(columns)は1〜30列で書いてください。"))
 
 
@@ -128,6 +136,33 @@ class TableField(BuiltinField):
             cel.setdefault(row_key, {})[column.key] = (
                 None if column.type.is_empty(cell) else column.type.to_cel(cell))
         return cel
+
+    def carried(self, value):
+        """The whole table when the field is marked ``prefill``, else the cells of the
+        columns marked so."""
+        if self.definition.prefill:
+            return value
+        kept = {row: {key: cell for key, cell in cells.items()
+                      if self._column(key).definition.prefill}
+                for row, cells in value.items()}
+        return {row: cells for row, cells in kept.items() if cells} or None
+
+    def unchanged(self):
+        whole = super().unchanged()
+        if whole is not None:
+            return whole
+        cells = {}
+        for row_key, _, column in self.cells():
+            cell = column.type.unchanged()
+            if cell is not None:
+                cells.setdefault(row_key, {})[column.key] = cell
+        return cells or None
+
+    def overlay(self, base, value):
+        rows = {**(base or {})}
+        for row, cells in (value or {}).items():
+            rows[row] = {**rows.get(row, {}), **cells}
+        return rows or None
 
     def display(self, value) -> str:
         if self.is_empty(value):

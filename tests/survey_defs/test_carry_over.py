@@ -1,0 +1,117 @@
+"""What each built-in survey carries over to the next period and what it takes on a period
+when nothing happened (前日から変更なし): stock figures (inpatients, vacant beds, stock)
+carry over; flow figures (a day's admissions, tests, a week's use) start empty in the form and
+are 0 on an unchanged day. An ordinary answer, taken as the previous one, makes a complete
+unchanged day for every built-in survey."""
+
+from __future__ import annotations
+
+import pytest
+
+from gmis.surveys.unchanged import MIXED, UNCHANGED, unchanged_answers
+from gmis.surveys.validation import evaluate, evaluate_form, prefill
+from tests.fixtures.surveys import CLINIC_DAY, HOSPITAL_DAY, compile_builtin, supplies_week
+from tests.survey_defs import test_consultation_centre, test_prefecture_supplies
+from tests.survey_defs.test_treatment_status import ORDINARY_DAY as TREATMENT_DAY
+
+SUPPLY_ROWS = ("surgical_mask", "n95_mask", "gown", "face_shield", "eye_shield", "gloves")
+
+
+def prefecture_week() -> dict[str, str]:
+    typed = {f"supplies.{row}.{column}": value
+             for row, values in test_prefecture_supplies.ORDINARY_WEEK.items()
+             for column, value in zip(test_prefecture_supplies.COLUMNS, values, strict=True)}
+    return {**typed, **test_prefecture_supplies.SOS}
+
+
+#: survey → (an ordinary answer as typed, fields carried whole, fields with an
+#: unchanged_value, {table: (columns carried, columns with an unchanged_value)}).
+CARRY_OVER = {
+    "hospital_daily": (HOSPITAL_DAY, {
+        "outpatient_testing", "pcr_available", "outpatient_status", "inpatient_status",
+        "emergency_status", "surgery_status", "service_limit_reason", "staff_shortage",
+        "staff_absent_doctors", "staff_absent_nurses", "staff_absent_others",
+        "covid_inpatients", "covid_severe_inpatients", "total_beds", "vacant_beds",
+        "covid_acceptable_beds", "icu_beds", "icu_vacant_beds", "ventilators",
+        "ventilators_in_use", "ecmo", "ecmo_in_use",
+    }, {
+        "covid_admitted_today", "covid_discharged_today", "tests_total", "pcr_tests",
+        "antigen_quantitative_tests", "antigen_qualitative_tests",
+    }, {}),
+    "clinic_daily": (CLINIC_DAY, {
+        "outpatient_testing", "pcr_available", "testing_status", "testing_limit_reason",
+    }, {
+        "fever_patients", "remote_consultations", "referred_patients", "tests_total",
+        "pcr_tests", "antigen_quantitative_tests", "antigen_qualitative_tests",
+        "positive_patients",
+    }, {}),
+    "supplies_weekly": (supplies_week(), {
+        "procurement_details", "contact_name", "contact_phone",
+    }, set(), {"supplies": ({"stock", "outlook", "procurement"}, {"weekly_use"})}),
+    "treatment_status": (TREATMENT_DAY, {
+        "secured_beds", "secured_severe_beds", "immediate_beds", "secured_rooms",
+        "available_rooms", "inpatients", "severe_inpatients", "hotel_patients",
+        "home_patients", "care_facility_patients", "adjusting_patients",
+    }, set(), {}),
+    "prefecture_supplies": (prefecture_week(), {"response_notes"}, {
+        "sos_requests", "sos_fulfilled",
+    }, {"supplies": ({"stockpile", "status"}, {"distributed"})}),
+    "consultation_centre": (test_consultation_centre.ORDINARY_DAY, {
+        "centres", "general_line",
+    }, {
+        "consultations", "led_to_care", "after_hours_consultations", "general_consultations",
+    }, {}),
+}
+CASES = [pytest.param(key, *case, id=key) for key, case in CARRY_OVER.items()]
+
+
+def ordinary_answers(survey, typed: dict) -> dict:
+    """The stored answers of an ordinary period, as the previous one."""
+    result = evaluate_form(survey, {f"f.{key}": value for key, value in typed.items()})
+    assert result.ok, result.errors
+    return result.answers(survey)
+
+
+@pytest.mark.parametrize(("key", "typed", "carried", "unchanged", "tables"), CASES)
+def test_the_definition_says_which_figures_carry_over(key, typed, carried, unchanged, tables):
+    survey = compile_builtin(key)
+    fields = survey.fields.values()
+    assert {f.key for f in fields if f.definition.prefill} == carried
+    assert {f.key for f in fields if f.definition.unchanged_value is not None} == unchanged
+    assert all(f.definition.unchanged_value == 0 for f in fields if f.key in unchanged)
+    for table, (stock, flow) in tables.items():
+        columns = survey.fields[table].type.columns
+        assert {c.key for c in columns if c.definition.prefill} == stock
+        assert {c.key for c in columns if c.definition.unchanged_value is not None} == flow
+
+
+@pytest.mark.parametrize(("key", "typed", "carried", "unchanged", "tables"), CASES)
+def test_the_next_form_starts_from_the_stock_and_leaves_the_flows_empty(
+        key, typed, carried, unchanged, tables):
+    survey = compile_builtin(key)
+    previous = ordinary_answers(survey, typed)
+    started = prefill(survey, previous)
+    assert set(started) == carried & set(previous) | set(tables)
+    assert not set(started) & unchanged
+    for table, (stock, _) in tables.items():
+        for row in SUPPLY_ROWS:
+            assert set(started[table][row]) == stock
+            assert {k: v for k, v in started[table][row].items()} == {
+                k: v for k, v in survey.fields[table].type.from_json(previous[table])[row].items()
+                if k in stock}
+
+
+@pytest.mark.parametrize(("key", "typed", "carried", "unchanged", "tables"), CASES)
+def test_an_unchanged_period_after_an_ordinary_one_is_complete(
+        key, typed, carried, unchanged, tables):
+    survey = compile_builtin(key)
+    values, sources = unchanged_answers(survey, ordinary_answers(survey, typed))
+    assert {k for k, source in sources.items() if source == UNCHANGED} == unchanged
+    assert {k for k, source in sources.items() if source == MIXED} == set(tables)
+    result = evaluate(survey, values)
+    assert result.ok, result.errors
+    for field_key in unchanged & result.visible:
+        assert result.values[field_key] == 0
+    for table, (_, flow) in tables.items():
+        assert all(result.values[table][row][column] == 0
+                   for row in SUPPLY_ROWS for column in flow)
