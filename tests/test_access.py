@@ -34,6 +34,7 @@ EXPECTED = {
     "auth.change_password": EVERY_ROLE,
     "auth.logout": EVERY_ROLE,
     "home.index": EVERY_ROLE,
+    "home.remind": REVIEWERS,
     "facilities.index": MASTER_READERS,
     "facilities.detail": MASTER_READERS,
     "facilities.edit": STAFF,
