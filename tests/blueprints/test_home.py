@@ -398,3 +398,15 @@ def test_the_matrix_costs_the_same_queries_for_27_members(app, association, make
     session.commit()
     assert len(aggregator.members) == 27
     assert queries_of(app, client, "/home") == few
+
+
+def test_the_status_page_offers_the_reminder_and_comes_back_to_it(app, tokyo, make_user):
+    client = client_of(app, make_user(Role.prefecture))
+    status = client.get("/reports/hospital_daily/status").get_data(as_text=True)
+    assert 'href="/home/remind/hospital_daily?back=status"' in status
+    past = (today() - timedelta(days=1)).isoformat()
+    assert "/home/remind/" not in client.get(
+        f"/reports/hospital_daily/status?date={past}").get_data(as_text=True)
+    url = "/home/remind/hospital_daily?back=status"
+    sent = client.post(url, data={"csrf_token": csrf_token(client, url), "back": "status"})
+    assert sent.headers["Location"] == "/reports/hospital_daily/status"
