@@ -337,6 +337,7 @@ def association(make_user, make_facility, hospital_daily, builtin_survey):
     """An aggregator with two hospitals and a clinic as members (the clinic is not asked by
     the hospital daily survey; the designated-clinic survey asks designated clinics)."""
     builtin_survey("supplies_weekly")
+    builtin_survey("clinic_daily")  # asks designated clinics only: none of these members
     aggregator = Aggregator(name="新宿区医師会", prefecture_code="13")
     members = [make_facility(name="会員A病院", name_kana="あ"),
                make_facility(name="会員B病院", name_kana="い"),
@@ -371,6 +372,7 @@ def test_an_aggregator_sees_members_by_due_surveys_with_status_and_an_answer_but
     assert headers.index("医療用物資の週次調査") < headers.index("病院日次調査")
     assert "病院日次調査" in headers and "提出 1 / 2" in headers.split("病院日次調査")[1]
     assert "提出 0 / 3" in headers.split("病院日次調査")[0]
+    assert "日次調査" not in headers.replace("病院日次調査", "")  # no column nobody answers
     rows = matrix_rows(page)
     assert rows == {
         "会員A病院": ["○ 未回答 回答する", "✓ 提出済み 確認する"],

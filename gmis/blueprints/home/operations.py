@@ -197,6 +197,7 @@ class MatrixColumn:
     compiled: CompiledSurvey
     period: periods.Period
     due: datetime | None
+    overdue: bool = False
     answered: int = 0
     asked: int = 0
 
@@ -251,8 +252,9 @@ def _due_columns(user: User, now: datetime) -> list[MatrixColumn]:
             continue
         period = periods.current_period(definition.period, now)
         if periods.answerable(definition.period, period, now) is None:
-            columns.append(MatrixColumn(survey, compiled, period,
-                                        periods.due_at(definition.period, period)))
+            due = periods.due_at(definition.period, period)
+            columns.append(MatrixColumn(survey, compiled, period, due,
+                                        overdue=due is not None and now > due))
     return columns
 
 
@@ -291,4 +293,7 @@ def member_matrix(user: User, now: datetime | None = None) -> MemberMatrix:
                 column.answered += status in {s.value for s in ANSWERED_STATUSES}
             cells.append(MatrixCell(column, status))
         rows.append((member, cells))
-    return MemberMatrix(columns, rows)
+    # A survey that asks none of the members is not theirs to answer: no column of dashes.
+    kept = [n for n, column in enumerate(columns) if column.asked]
+    return MemberMatrix([columns[n] for n in kept],
+                        [(member, [cells[n] for n in kept]) for member, cells in rows])
