@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from gmis import access, reminders
 from gmis.access import Permission, allow
-from gmis.blueprints.home import operations
+from gmis.blueprints.home import matrix, operations
 from gmis.blueprints.reports.operations import overseen
 from gmis.blueprints.surveys.operations import answered_surveys
 from gmis.db import session, utcnow
@@ -68,7 +68,7 @@ def index():
     if access.can(user, Permission.review_responses):
         context.update(_oversight(user))
     if user.role == Role.aggregator:
-        context["matrix"] = operations.member_matrix(user)
+        context["matrix"] = matrix.member_matrix(user)
     elif access.can(user, Permission.answer_surveys):
         respondent = eligibility.respondent_of(user)
         if respondent is not None:
