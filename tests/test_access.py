@@ -35,6 +35,7 @@ EXPECTED = {
     "auth.change_password": EVERY_ROLE,
     "auth.logout": EVERY_ROLE,
     "home.index": EVERY_ROLE,
+    "home.remind": REVIEWERS,
     "facilities.index": MASTER_READERS,
     "facilities.detail": MASTER_READERS,
     "facilities.edit": STAFF,
@@ -198,7 +199,7 @@ def test_each_role_is_allowed_and_refused_as_expected(app, sample, make_user, ro
     client = app.test_client()
     sign_in(client, user)
     token = re.search(r'name="csrf-token" content="([^"]+)"',
-                      client.get("/home").get_data(as_text=True)).group(1)
+                      client.get("/home", follow_redirects=True).get_data(as_text=True)).group(1)
     for endpoint, method, url in _requests(app, sample):
         response = client.open(url, method=method, headers={"X-CSRFToken": token})
         allowed = EXPECTED[endpoint] == PUBLIC or role in EXPECTED[endpoint]

@@ -144,6 +144,10 @@ def test_load_creates_a_demo_user_for_every_role_who_can_sign_in(app):
         response = post_form(client, "/login",
                              {"login_id": login_id, "password": demo.DEMO_PASSWORD})
         assert response.status_code == 302, login_id
+        if users[login_id].role == Role.fire_department:
+            # It starts on the bed view (which needs the surveys this test does not import).
+            assert response.headers["Location"].endswith("/beds")
+            continue
         assert response.headers["Location"].endswith("/home")
         home = client.get("/home")
         assert home.status_code == 200, login_id

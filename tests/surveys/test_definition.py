@@ -161,7 +161,8 @@ def compiled_problems(field: str) -> list[str]:
     text = MINIMAL.replace("{key: vacant, type: integer, label: 空床数}", field)
     with pytest.raises(DefinitionError) as caught:
         compile_survey(parse_definition(text, "survey.yaml"), build_registry(), "survey.yaml")
-    return [str(p) for p in caught.value.problems]
+    # Where in the file is tested above; here: which value and why.
+    return [f"{p.path}: {p.message}" for p in caught.value.problems]
 
 
 CELLS = "rows: [{key: n95, label: N95}]"

@@ -15,18 +15,23 @@ from gmis.blueprints.auth.forms import (
     PasswordResetRequestForm,
 )
 from gmis.db import session
-from gmis.models import TokenPurpose
+from gmis.models import Role, TokenPurpose
 
 bp = Blueprint("auth", __name__)
 
 
-def _safe_next(target: str | None) -> str:
+def _landing_page(user) -> str:
+    """Where a user starts: a fire department's only page is the bed view."""
+    return url_for("beds.index" if user.role == Role.fire_department else "home.index")
+
+
+def _safe_next(user, target: str | None) -> str:
     """Only same-site paths, so the login page cannot bounce people to another site."""
     if target and target.startswith("/") and not target.startswith("//"):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
-    return url_for("home.index")
+    return _landing_page(user)
 
 
 def _password_rule_ok(form: NewPasswordForm, login_id: str) -> bool:
@@ -40,16 +45,16 @@ def _password_rule_ok(form: NewPasswordForm, login_id: str) -> bool:
 def login():
     form = LoginForm()
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(url_for("home.index"))
+        return redirect(_landing_page(current_user))
     if request.method == "POST":
         if not form.validate():
             return render_template("auth/login.html", form=form), 422
         try:
-            operations.sign_in(form.login_id.data, form.password.data)
+            user = operations.sign_in(form.login_id.data, form.password.data)
         except operations.SignInError as error:
             return render_template("auth/login.html", form=form, error=error.message), error.status
         session.commit()
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(_safe_next(user, request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
 

@@ -1,15 +1,19 @@
-"""Each role's home page."""
+"""Each role's home page, and the reminder to non-responders it offers those who oversee."""
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from gmis import access
+from gmis import access, reminders
 from gmis.access import Permission, allow
+from gmis.blueprints.home import matrix, operations
+from gmis.blueprints.reports.operations import overseen
 from gmis.blueprints.surveys.operations import answered_surveys
-from gmis.db import session
+from gmis.db import session, utcnow
+from gmis.filters import FilterError
 from gmis.models import ApplicationStatus, Facility, FacilityType, RegistrationApplication, Role
-from gmis.surveys import eligibility
+from gmis.surveys import eligibility, periods
+from gmis.web import render_error
 
 bp = Blueprint("home", __name__)
 
@@ -36,20 +40,91 @@ def _pending_applications(user) -> int:
     )
 
 
+def _oversight(user) -> dict:
+    """What a prefecture, a city or the national office has to act on today."""
+    context = {"today": operations.surveys_today(user)}
+    if access.can(user, Permission.review_supplies):
+        pending = operations.pending_supply_requests(user)
+        context["pending_supplies"] = sum(pending.values())
+    if access.nationwide(user):
+        context["prefecture_rows"] = operations.by_prefecture(
+            context["today"], pending if access.can(user, Permission.review_supplies) else {})
+        context["beds"] = operations.bed_totals(user)
+    return context
+
+
 @bp.get("/home")
 @allow(Permission.view_home)
 def index():
     user = current_user._get_current_object()
+    if user.role == Role.fire_department:
+        # The bed view is all a fire department uses: its home is that page.
+        return redirect(url_for("beds.index"))
     context = {"user": user}
     if access.can(user, Permission.view_facilities):
         context["facility_counts"] = _facility_counts(user)
     if access.can(user, Permission.review_registrations):
         context["pending_applications"] = _pending_applications(user)
+    if access.can(user, Permission.review_responses):
+        context.update(_oversight(user))
     if user.role == Role.aggregator:
-        context["members"] = user.aggregator.members
+        context["matrix"] = matrix.member_matrix(user)
     elif access.can(user, Permission.answer_surveys):
         respondent = eligibility.respondent_of(user)
         if respondent is not None:
             context["due"] = [(item, item.periods[0]) for item in answered_surveys(respondent)
                               if item.periods and item.periods[0].current]
     return render_template("home/index.html", **context)
+
+
+class PeriodClosed(Exception):
+    """The current period cannot be answered now: nobody is to be reminded of it."""
+
+
+@bp.errorhandler(PeriodClosed)
+def period_closed(error: PeriodClosed):
+    return render_error(409, f"{error}督促メールは送れません。")
+
+
+def _non_responders(user, survey_key: str) -> reminders.NonResponders:
+    """The current period's non-responders of a survey that asks facilities (404 for any
+    other survey)."""
+    now = utcnow()
+    try:
+        target = overseen(user, survey_key, periods.today(now))
+    except FilterError:
+        abort(404)  # no version in force today: nothing to remind of
+    if not target.asks_facilities:
+        abort(404)
+    closed = periods.answerable(target.compiled.definition.period, target.period, now)
+    if closed is not None:
+        raise PeriodClosed(closed)
+    return reminders.non_responders(user, target.survey, target.compiled, target.period)
+
+
+@bp.route("/home/remind/<survey_key>", methods=["GET", "POST"])
+@allow(Permission.review_responses)
+def remind(survey_key: str):
+    """未回答の機関に督促メールを送る: GET asks for confirmation (how many facilities and
+    addresses), POST sends, once per survey, period and scope."""
+    user = current_user._get_current_object()
+    target = _non_responders(user, survey_key)
+    if request.method == "GET" or target.sent is not None:
+        return render_template("home/remind.html", target=target,
+                               back=request.args.get("back", "")), \
+            409 if request.method == "POST" else 200
+    if not target.addresses:
+        flash("未回答の医療機関はありません。督促メールは送っていません。", "success")
+        return redirect(url_for("home.index"))
+    try:
+        broadcast = reminders.remind_non_responders(user, target)
+    except reminders.AlreadyReminded as already:
+        session.rollback()
+        target.sent = already.broadcast
+        return render_template("home/remind.html", target=target, back=""), 409
+    session.commit()
+    flash(f"未回答の{broadcast.respondents:,}機関({target.address_count:,}件のアドレス)に"
+          "督促メールを送りました。", "success")
+    if request.form.get("back") == "status":
+        return redirect(url_for("reports.status", survey_key=survey_key))
+    return redirect(url_for("home.index"))
