@@ -376,12 +376,7 @@ def _save_correction(target: Target, new: dict, pending: dict | None, user: User
     correction = None if new == response.answers else new
     if correction == response.correction and pending == response.pending_inputs:
         return Saved(response, changed=False)
-    with session.begin_nested():
-        response.correction = correction
-        response.pending_inputs = pending
-        response.updated_at = utcnow()
-        response.updated_by_id = user.id
-        session.flush()
+    _keep_correction(response, correction, pending, user)
     audit.record("survey.correction_saved", response, user=user, survey=target.survey.key,
                  period=target.period.key, respondent=target.respondent.key,
                  fields=sorted(key for key in new.keys() | response.answers.keys()
@@ -389,17 +384,22 @@ def _save_correction(target: Target, new: dict, pending: dict | None, user: User
     return Saved(response, changed=True)
 
 
+def _keep_correction(response: SurveyResponse, correction: dict | None, pending: dict | None,
+                     user: User) -> None:
+    with session.begin_nested():
+        response.correction = correction
+        response.pending_inputs = pending
+        response.updated_at = utcnow()
+        response.updated_by_id = user.id
+        session.flush()
+
+
 def discard_correction(target: Target, user: User) -> bool:
     """修正を取り消す: drop the correction being drafted (False when there was none)."""
     response = target.response
     if not target.correcting or (response.correction is None and not response.pending_inputs):
         return False
-    with session.begin_nested():
-        response.correction = None
-        response.pending_inputs = None
-        response.updated_at = utcnow()
-        response.updated_by_id = user.id
-        session.flush()
+    _keep_correction(response, None, None, user)
     audit.record("survey.correction_discarded", response, user=user,
                  survey=target.survey.key, period=target.period.key,
                  respondent=target.respondent.key)
