@@ -255,6 +255,23 @@ def test_a_second_server_pressing_at_the_same_moment_sends_nothing(
     assert session.scalar(sa.select(sa.func.count()).select_from(ReminderBroadcast)) == 1
 
 
+def test_a_reminder_nobody_can_receive_is_not_sent_and_stays_available(
+        app, tokyo, hospital_daily, make_user, answer_survey):
+    hospitals, _ = tokyo
+    for user in hospitals:
+        user.email = ""
+        user.facility.email = ""
+    prefecture = make_user(Role.prefecture)
+    session.commit()
+    client = client_of(app, prefecture)
+    url = "/home/remind/hospital_daily"
+    refused = client.post(url, data={"csrf_token": csrf_token(client, url)},
+                          follow_redirects=True)
+    assert "メールアドレスが登録されていない" in text(refused.get_data(as_text=True))
+    assert outbox() == []
+    assert session.scalar(sa.select(sa.func.count()).select_from(ReminderBroadcast)) == 0
+
+
 def test_a_prefecture_reminds_its_own_and_a_city_its_own_and_each_once(
         app, tokyo, hospital_daily, make_user):
     prefecture, city = make_user(Role.prefecture), make_user(Role.city)

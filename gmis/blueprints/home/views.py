@@ -116,6 +116,11 @@ def remind(survey_key: str):
     if not target.addresses:
         flash("未回答の医療機関はありません。督促メールは送っていません。", "success")
         return redirect(url_for("home.index"))
+    if not target.address_count:
+        # Nothing would be sent: keep the once-per-period reminder for when addresses exist.
+        flash("未回答の医療機関にはメールアドレスが登録されていないため、督促メールは"
+              "送っていません。", "error")
+        return redirect(url_for("home.index"))
     try:
         broadcast = reminders.remind_non_responders(user, target)
     except reminders.AlreadyReminded as already:
