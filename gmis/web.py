@@ -86,13 +86,17 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(status, lambda error, status=status: render_error(status))
 
 
+#: Endpoints that serve files, the same for everybody.
+STATIC_ENDPOINTS = frozenset({"static", "favicon"})
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, except that static files never write it: they are the
     same for everybody, and the ``Vary: Cookie`` a session adds would make a browser fetch
     every stylesheet again whenever the cookie changes (at sign-in, at each renewal)."""
 
     def save_session(self, app, session, response) -> None:
-        if request.endpoint != "static":
+        if request.endpoint not in STATIC_ENDPOINTS:
             super().save_session(app, session, response)
 
 

@@ -205,4 +205,6 @@ def test_pages_carry_our_icon_and_favicon_ico_answers(client):
     assert ico.status_code == 200 and ico.mimetype in {"image/vnd.microsoft.icon",
                                                        "image/x-icon"}
     assert ico.get_data()[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    # Like the other files: the same for everybody, so no session cookie rides on it.
+    assert "Set-Cookie" not in ico.headers and "Cookie" not in ico.headers.get("Vary", "")
     ico.close()
