@@ -155,7 +155,8 @@ class SurveyResponse(Base):
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     #: Set when an aggregator answered for its member facility.
     answered_on_behalf: Mapped[bool] = mapped_column(default=False)
-    #: 期限後: the last submission came after the period's deadline.
+    #: 期限後: the first submission came after the period's deadline (a correction or a
+    #: resubmission after a return keeps the mark).
     late: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: A submitted response's corrections saved but not yet submitted, by field key: its own
     #: draft. ``answers`` stays what was submitted (what prefectures read) until then.

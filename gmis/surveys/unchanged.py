@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from gmis.models import ResponseStatus, SurveyResponse
+from gmis.models import ANSWERED_STATUSES, ResponseStatus, SurveyResponse
 from gmis.surveys.builder import CompiledField, CompiledSurvey
 from gmis.surveys.periods import Period
 from gmis.surveys.responses import Answers, Refused, Target, display
@@ -131,6 +131,10 @@ def unchanged_day(target: Target) -> UnchangedDay:
     if previous is None:
         raise Refused(f"前回の回答がないため「{action_label(target.period)}」は使えません。"
                       "フォームから回答してください。", 409)
+    if previous.status not in ANSWERED_STATUSES:
+        # The form pre-fills from a draft too; repeating one as reported figures may not.
+        raise Refused(f"前回の回答が提出されていないため「{action_label(target.period)}」は"
+                      "使えません。フォームで内容を確認して回答してください。", 409)
     compiled = target.compiled
     values, sources = unchanged_answers(compiled, previous.answers)
     context = target.respondent.expression_context() if compiled.uses_respondent else {}

@@ -313,3 +313,17 @@ def test_a_weekly_table_keeps_its_stock_and_counts_no_use(builtin_survey, answer
         SurveyResponse.period_key == week)).one()
     assert answers["supplies"]["n95_mask"] == {
         "stock": 5000, "weekly_use": 0, "outlook": "4_weeks_or_more", "procurement": "normal"}
+
+
+def test_a_previous_day_never_submitted_is_not_repeated(builtin_survey, make_user, signed_in):
+    from tests.fixtures.surveys import submit_answers
+
+    survey = builtin_survey("hospital_daily")
+    user = make_user()
+    submit_answers(survey, user, today() - timedelta(days=1), HOSPITAL_DAY, submit=False)
+    session.commit()
+    client = signed_in(user)
+    assert url() not in client.get("/home").get_data(as_text=True)
+    refused = client.get(url())
+    assert refused.status_code == 409
+    assert "前回の回答が提出されていないため" in refused.get_data(as_text=True)

@@ -246,7 +246,7 @@ class ResponseFilter(StatusFilter):
     start: date = date.min
     end: date = date.max
     status: ResponseStatus | None = None
-    #: 期限後のみ: only responses whose last submission came after the deadline.
+    #: 期限後のみ: only responses first submitted after the deadline.
     late: bool = False
 
     @classmethod

@@ -15,7 +15,7 @@ from gmis import access
 from gmis.access import Permission
 from gmis.accounts.operations import addresses_of
 from gmis.db import session, utcnow
-from gmis.models import ResponseStatus, Role, Survey, SurveyResponse, User
+from gmis.models import ANSWERED_STATUSES, ResponseStatus, Role, Survey, SurveyResponse, User
 from gmis.surveys import eligibility, periods, responses, runtime
 from gmis.surveys.builder import CompiledSurvey
 from gmis.surveys.definition import PERIOD_KINDS
@@ -222,11 +222,13 @@ def answered_surveys(respondent: Respondent, now: datetime | None = None) -> lis
                 SurveyResponse.respondent_key == respondent.key,
                 SurveyResponse.survey_id.in_([item.survey.id for item in listed]),
                 SurveyResponse.period_key.in_(keys)))}
-        # The first period each survey was answered in: later ones have an earlier answer.
+        # The first period each survey was answered in (as Target.previous counts an
+        # answer): later ones have an earlier answer to carry over.
         first = dict(session.execute(
             sa.select(SurveyResponse.survey_id, sa.func.min(SurveyResponse.period_start))
             .where(SurveyResponse.respondent_key == respondent.key,
-                   SurveyResponse.survey_id.in_([item.survey.id for item in listed]))
+                   SurveyResponse.survey_id.in_([item.survey.id for item in listed]),
+                   SurveyResponse.status.in_(ANSWERED_STATUSES))
             .group_by(SurveyResponse.survey_id)).all())
         for item in listed:
             for status in item.periods:
