@@ -43,12 +43,12 @@ def _pending_applications(user) -> int:
 def _oversight(user) -> dict:
     """What a prefecture, a city or the national office has to act on today."""
     context = {"today": operations.surveys_today(user)}
+    pending = {}
     if access.can(user, Permission.review_supplies):
         pending = operations.pending_supply_requests(user)
         context["pending_supplies"] = sum(pending.values())
     if access.nationwide(user):
-        context["prefecture_rows"] = operations.by_prefecture(
-            context["today"], pending if access.can(user, Permission.review_supplies) else {})
+        context["prefecture_rows"] = operations.by_prefecture(context["today"], pending)
         context["beds"] = operations.bed_totals(user)
     return context
 
