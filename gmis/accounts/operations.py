@@ -26,10 +26,15 @@ class SignInError(Exception):
 WRONG_CREDENTIALS = "ユーザIDまたはパスワードが正しくありません。"
 
 
-
-
 def sign_in(login_id: str, password: str) -> User:
-    """Check credentials and start a session, or raise ``SignInError``.
+    """Check credentials and start a session, or raise ``SignInError``."""
+    user = authenticate(login_id, password)
+    start_session(user)
+    return user
+
+
+def authenticate(login_id: str, password: str) -> User:
+    """The user whose ID and password these are, or ``SignInError``; no session is started.
 
     After ``LOGIN_MAX_FAILURES`` wrong passwords in a row the account is locked for
     ``LOGIN_LOCK_MINUTES``. The counters live in the database, so every worker process and
@@ -60,12 +65,16 @@ def sign_in(login_id: str, password: str) -> User:
             audit.record("user.locked", user, user=user)
         session.commit()
         raise SignInError(WRONG_CREDENTIALS, 401)
+    return user
+
+
+def start_session(user: User) -> None:
+    """Sign ``user`` in, once every factor has been checked."""
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = now
+    user.last_login_at = utcnow()
     sessions.start(user)
     audit.record("user.sign_in", user, user=user)
-    return user
 
 
 # --- tokens sent by e-mail ---------------------------------------------------------------

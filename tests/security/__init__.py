@@ -1,0 +1,1 @@
+"""Regression tests of the hardening findings: each failed before its fix."""
