@@ -47,9 +47,9 @@ def load() -> PendingSignIn | None:
     """The sign-in waiting for its code, or None (none begun, or its user gone, disabled,
     or with another password by now)."""
     state = cookie.get(_KEY)
-    if not isinstance(state, dict):
+    if not isinstance(state, dict) or not isinstance(state.get("user"), int):
         return None
-    user = session.get(User, state.get("user"))
+    user = session.get(User, state["user"])
     if user is None or not user.is_active or state.get("password") != _fingerprint(user):
         end()
         return None
