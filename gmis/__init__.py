@@ -36,9 +36,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     login_manager.init_app(app)
 
-    from gmis.accounts import sessions
+    from gmis.accounts import sessions, two_factor
 
     sessions.init_app(app)
+    two_factor.init_app(app)  # a required-roles setting naming no role stops the start-up
 
     from gmis import web
 

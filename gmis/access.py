@@ -11,9 +11,10 @@ import enum
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import abort, current_app, make_response, request, url_for
+from flask import abort, current_app, make_response, redirect, request, url_for
 from flask_login import current_user
 
+from gmis.accounts import two_factor
 from gmis.db import session
 from gmis.models import (
     Facility,
@@ -52,6 +53,8 @@ class Permission(enum.StrEnum):
     view_supply_requests = "view_supply_requests"
     #: The regional bed view (地域病床見える化) of one's prefecture (national: all).
     view_beds = "view_beds"
+    #: Turn off another user's two-factor sign-in (a lost phone), so that they enrol again.
+    reset_two_factor = "reset_two_factor"
 
 
 _EVERY_SIGNED_IN_ROLE = set(Role)
@@ -82,6 +85,7 @@ for _role in (Role.facility, Role.aggregator):
 for _role in (Role.prefecture, Role.city, Role.fire_department, Role.national,
               Role.secretariat):
     ROLE_PERMISSIONS[_role].add(Permission.view_beds)
+ROLE_PERMISSIONS[Role.secretariat].add(Permission.reset_two_factor)
 
 PUBLIC = "public"
 
@@ -130,8 +134,24 @@ def enforce() -> None:
             response.headers["HX-Redirect"] = url_for("auth.login", next=request.full_path)
             return response
         return current_app.login_manager.unauthorized()
+    if request.endpoint not in ENROLMENT_ENDPOINTS and two_factor.enrolment_due(current_user):
+        return _redirect(url_for("two_factor.setup"))
     if not can(current_user, rule):
         abort(403)
+
+
+#: What a user who must enrol in two-factor sign-in first can still reach (besides the
+#: public pages and static files): the enrolment page and signing out.
+ENROLMENT_ENDPOINTS = frozenset({"two_factor.setup", "auth.logout"})
+
+
+def _redirect(location: str):
+    if request.headers.get("HX-Request"):
+        # htmx would swap the page into a corner of the screen: have it navigate instead.
+        response = make_response("", 403)
+        response.headers["HX-Redirect"] = location
+        return response
+    return redirect(location)
 
 
 # --- scoping -------------------------------------------------------------------------------

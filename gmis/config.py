@@ -41,6 +41,12 @@ def from_environment() -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_env_int("SESSION_LIFETIME_HOURS", 12)),
         "LOGIN_MAX_FAILURES": _env_int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _env_int("LOGIN_LOCK_MINUTES", 15),
+        # Roles that must sign in with a second factor (comma list of role names, e.g.
+        # "prefecture,city"; empty: none). Unset: none in development, the staff roles
+        # elsewhere (gmis/accounts/two_factor.py, docs/security.md).
+        "TWO_FACTOR_REQUIRED_ROLES": _env("TWO_FACTOR_REQUIRED_ROLES"),
+        # How long the code may take to type after the right password.
+        "TWO_FACTOR_PENDING_MINUTES": _env_int("TWO_FACTOR_PENDING_MINUTES", 5),
         "PASSWORD_RESET_HOURS": _env_int("PASSWORD_RESET_HOURS", 2),
         "ACCOUNT_SETUP_DAYS": _env_int("ACCOUNT_SETUP_DAYS", 14),
         # "log" writes outgoing mail to the application log; "smtp" sends it.

@@ -26,13 +26,6 @@ class SignInError(Exception):
 WRONG_CREDENTIALS = "ユーザIDまたはパスワードが正しくありません。"
 
 
-def sign_in(login_id: str, password: str) -> User:
-    """Check credentials and start a session, or raise ``SignInError``."""
-    user = authenticate(login_id, password)
-    start_session(user)
-    return user
-
-
 def authenticate(login_id: str, password: str) -> User:
     """The user whose ID and password these are, or ``SignInError``; no session is started.
 
@@ -66,6 +59,35 @@ def authenticate(login_id: str, password: str) -> User:
         session.commit()
         raise SignInError(WRONG_CREDENTIALS, 401)
     return user
+
+
+def locked_message(user: User) -> str | None:
+    """What a locked account is told (the same at the password and at the code), or None
+    when it is not locked."""
+    now = utcnow()
+    if not (user.locked_until and user.locked_until > now):
+        return None
+    minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+    return (f"ログインに続けて失敗したため、アカウントを一時的にロックしています。"
+            f"約{minutes}分後に再度お試しください。")
+
+
+def count_failed_sign_in(user: User) -> bool:
+    """Count a wrong second-factor code like a wrong password, towards the same lock-out;
+    True when this failure locked the account. Committed at once: the request then answers
+    with an error, and the count must survive it."""
+    config = current_app.config
+    session.execute(
+        sa.update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+    )
+    session.refresh(user, ["failed_logins"])
+    locked = user.failed_logins >= config["LOGIN_MAX_FAILURES"]
+    if locked:
+        user.locked_until = utcnow() + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+        user.failed_logins = 0
+        audit.record("user.locked", user, user=user)
+    session.commit()
+    return locked
 
 
 def start_session(user: User) -> None:

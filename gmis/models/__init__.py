@@ -1,6 +1,13 @@
 """Every model, imported here so that Alembic and the app see the whole schema."""
 
-from gmis.models.accounts import AccountToken, Role, TokenPurpose, User, UserSession
+from gmis.models.accounts import (
+    AccountToken,
+    RecoveryCode,
+    Role,
+    TokenPurpose,
+    User,
+    UserSession,
+)
 from gmis.models.organisations import (
     DESIGNATIONS,
     Aggregator,
@@ -53,6 +60,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Prefecture",
+    "RecoveryCode",
     "RegistrationApplication",
     "ResponseChange",
     "ResponseEvent",

@@ -86,6 +86,14 @@ class User(Base):
     password_changed_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The TOTP shared secret (RFC 6238, base32), kept as it is: the server must compute the
+    #: same codes as the user's app, so it cannot be hashed (docs/security.md). None until
+    #: two-factor sign-in is confirmed.
+    two_factor_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    two_factor_enabled_at: Mapped[datetime | None]
+    #: The last 30-second time step whose code was accepted: a code of this step or an
+    #: earlier one is refused, so a code seen over someone's shoulder cannot be used again.
+    two_factor_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     facility: Mapped[Facility | None] = relationship()
     aggregator: Mapped[Aggregator | None] = relationship()
@@ -160,3 +168,19 @@ class AccountToken(Base):
     used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(Base):
+    """A single-use recovery code (リカバリーコード) for signing in without the phone. Only its
+    SHA-256 is kept: the codes are random and long enough that a slow hash adds nothing."""
+
+    __tablename__ = "two_factor_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Set when the code is used; a used code never works again.
+    used_at: Mapped[datetime | None]
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "code_hash"),)

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from gmis import audit
 from gmis.access import Permission, allow, public
-from gmis.accounts import operations, passwords, sessions
+from gmis.accounts import operations, passwords, second_step, sessions, two_factor
 from gmis.blueprints.auth.forms import (
     ChangePasswordForm,
     LoginForm,
@@ -20,18 +20,18 @@ from gmis.models import Role, TokenPurpose
 bp = Blueprint("auth", __name__)
 
 
-def _landing_page(user) -> str:
+def landing_page(user) -> str:
     """Where a user starts: a fire department's only page is the bed view."""
     return url_for("beds.index" if user.role == Role.fire_department else "home.index")
 
 
-def _safe_next(user, target: str | None) -> str:
+def safe_next(user, target: str | None) -> str:
     """Only same-site paths, so the login page cannot bounce people to another site."""
     if target and target.startswith("/") and not target.startswith("//"):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
-    return _landing_page(user)
+    return landing_page(user)
 
 
 def _password_rule_ok(form: NewPasswordForm, login_id: str) -> bool:
@@ -45,16 +45,21 @@ def _password_rule_ok(form: NewPasswordForm, login_id: str) -> bool:
 def login():
     form = LoginForm()
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(_landing_page(current_user))
+        return redirect(landing_page(current_user))
     if request.method == "POST":
         if not form.validate():
             return render_template("auth/login.html", form=form), 422
         try:
-            user = operations.sign_in(form.login_id.data, form.password.data)
+            user = operations.authenticate(form.login_id.data, form.password.data)
         except operations.SignInError as error:
             return render_template("auth/login.html", form=form, error=error.message), error.status
+        if two_factor.is_enrolled(user):
+            # No session yet: the code page starts it once the code is right.
+            second_step.begin(user, safe_next(user, request.args.get("next")))
+            return redirect(url_for("two_factor.sign_in"))
+        operations.start_session(user)
         session.commit()
-        return redirect(_safe_next(user, request.args.get("next")))
+        return redirect(safe_next(user, request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from gmis import access
 from gmis.access import Permission, allow
 from gmis.accounts import operations as accounts
+from gmis.accounts import two_factor
 from gmis.blueprints.users import operations
 from gmis.blueprints.users.forms import IssueAccountForm
 from gmis.db import session
@@ -83,3 +84,21 @@ def detail(user_id: int):
     user = access.scoped_or_404(
         sa.select(User).where(User.id == user_id, access.user_scope(current_user)))
     return render_template("users/detail.html", user=user)
+
+
+@bp.route("/<int:user_id>/two-factor/reset", methods=["GET", "POST"])
+@allow(Permission.reset_two_factor)
+def reset_two_factor(user_id: int):
+    """二要素認証のリセット: asks first (GET), then turns it off (POST). The user enrols again
+    at the next sign-in where the role requires it; every session of theirs ends now."""
+    user = access.scoped_or_404(
+        sa.select(User).where(User.id == user_id, access.user_scope(current_user)))
+    if request.method == "GET" or not two_factor.is_enrolled(user):
+        status = 200 if request.method == "GET" else 409
+        return render_template("users/reset_two_factor.html", user=user,
+                               enrolled=two_factor.is_enrolled(user)), status
+    two_factor.reset(user)
+    session.commit()
+    flash(f"{user.login_id} の二要素認証をリセットしました。次回のログインで設定し直します。",
+          "success")
+    return redirect(url_for("users.detail", user_id=user.id))

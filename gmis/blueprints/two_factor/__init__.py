@@ -1,0 +1,1 @@
+"""Two-factor sign-in: enrolment, the second step of sign-in, turning it off."""
