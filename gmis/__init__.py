@@ -36,9 +36,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     login_manager.init_app(app)
 
-    from gmis.accounts import sessions
+    from gmis.accounts import operations, sessions
 
     sessions.init_app(app)
+    operations.init_app(app)  # password-reset requests are sent by the mail worker
 
     from gmis import web
 

@@ -1,6 +1,13 @@
 """Every model, imported here so that Alembic and the app see the whole schema."""
 
-from gmis.models.accounts import AccountToken, Role, TokenPurpose, User, UserSession
+from gmis.models.accounts import (
+    AccountToken,
+    PasswordResetRequest,
+    Role,
+    TokenPurpose,
+    User,
+    UserSession,
+)
 from gmis.models.organisations import (
     DESIGNATIONS,
     Aggregator,
@@ -52,6 +59,7 @@ __all__ = [
     "FireDepartment",
     "OutboxMessage",
     "OutboxStatus",
+    "PasswordResetRequest",
     "Prefecture",
     "RegistrationApplication",
     "ResponseChange",
