@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, make_response, request, url_for
 from flask_login import current_user
 
+from gmis.accounts.sessions import page_to_return_to
 from gmis.db import session
 from gmis.models import (
     Facility,
@@ -127,7 +128,7 @@ def enforce() -> None:
         if request.headers.get("HX-Request"):
             # A fragment request must not swap the sign-in page into a corner of the screen.
             response = make_response("", 401)
-            response.headers["HX-Redirect"] = url_for("auth.login", next=request.full_path)
+            response.headers["HX-Redirect"] = url_for("auth.login", next=page_to_return_to())
             return response
         return current_app.login_manager.unauthorized()
     if not can(current_user, rule):

@@ -243,8 +243,11 @@ def test_sent_mails_keep_no_set_password_link(app, client, make_user, signed_in,
                                               deliver_mail):
     user = make_user()
     link = _reset_link(client, user, inbox, deliver_mail)
-    operations.send_account_setup(make_user(password=None))
+    issued = make_user(password=None)
     session.commit()
+    with app.test_request_context():  # as when the secretariat issues the account
+        operations.send_account_setup(session.get(User, issued.id))
+        session.commit()
     deliver_mail()
     assert len(inbox.messages) == 2
     sent = session.scalars(sa.select(OutboxMessage)).all()
