@@ -120,7 +120,6 @@ def _locks_now(claim: sa.Row) -> bool:
 
 def _record_lock(user_id: int) -> None:
     user = session.get(User, user_id)
-    session.refresh(user)  # the claim wrote past the session's copy
     audit.record("user.locked", user, user=user)
     session.commit()
 
@@ -144,7 +143,6 @@ def confirm_current_password(user: User, password: str) -> bool:
     claim = _claim_attempt(user.login_id)
     if claim is None:
         raise AccountLocked(signed_out=False)
-    session.refresh(user)
     if passwords.verify_password(claim.password_hash, password):
         user.failed_logins = 0
         user.locked_until = None
