@@ -36,10 +36,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     login_manager.init_app(app)
 
-    from gmis.accounts import sessions, two_factor
+    from gmis.accounts import operations, sessions, two_factor
 
     sessions.init_app(app)
     two_factor.init_app(app)  # a required-roles setting naming no role stops the start-up
+    operations.init_app(app)  # password-reset requests are sent by the mail worker
 
     from gmis import web
 

@@ -15,6 +15,7 @@ from flask import abort, current_app, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from gmis.accounts import two_factor
+from gmis.accounts.sessions import page_to_return_to
 from gmis.db import session
 from gmis.models import (
     Facility,
@@ -131,7 +132,7 @@ def enforce() -> None:
         if request.headers.get("HX-Request"):
             # A fragment request must not swap the sign-in page into a corner of the screen.
             response = make_response("", 401)
-            response.headers["HX-Redirect"] = url_for("auth.login", next=request.full_path)
+            response.headers["HX-Redirect"] = url_for("auth.login", next=page_to_return_to())
             return response
         return current_app.login_manager.unauthorized()
     if request.endpoint not in ENROLMENT_ENDPOINTS and two_factor.enrolment_due(current_user):

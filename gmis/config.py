@@ -37,8 +37,14 @@ def from_environment() -> dict:
         "PROXY_HOPS": _env_int("PROXY_HOPS", 0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # A session ends this long after sign-in, however busy, and after this long
+        # without a request (docs/security.md).
         "SESSION_LIFETIME_HOURS": _env_int("SESSION_LIFETIME_HOURS", 12),
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_env_int("SESSION_LIFETIME_HOURS", 12)),
+        "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 60),
+        # The cookie outlives its server-side session by a day, so that the sign-in page can
+        # still say why the session ended; it signs nobody in by itself.
+        "PERMANENT_SESSION_LIFETIME": timedelta(
+            hours=_env_int("SESSION_LIFETIME_HOURS", 12) + 24),
         "LOGIN_MAX_FAILURES": _env_int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _env_int("LOGIN_LOCK_MINUTES", 15),
         # Roles that must sign in with a second factor (comma list of role names, e.g.

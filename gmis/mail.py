@@ -3,30 +3,55 @@
 ``enqueue`` adds a message to the current transaction; ``deliver_due`` (run by the
 ``flask mail work`` worker) sends what is due, retrying with back-off while the server is
 down. A message is only marked sent after the server accepted it.
+
+A message may carry a secret (a set-password link): the stored body keeps it only until the
+message is sent or given up, so that the outbox table never holds a link that still works.
 """
 
 from __future__ import annotations
 
 import smtplib
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import Flask, current_app, render_template
 
 from gmis.db import session, utcnow
 from gmis.models import OutboxMessage, OutboxStatus
 
+#: What a secret is replaced with in the stored body once the message has left.
+REDACTED = "(送信済みのため、リンクは保存していません)"
 
-def enqueue(recipient: str, template: str, **context) -> OutboxMessage:
-    """Render ``mail/<template>.txt`` (first line: subject) and queue it for ``recipient``."""
+
+def enqueue(recipient: str, template: str, *, secret: str | None = None,
+            **context) -> OutboxMessage:
+    """Render ``mail/<template>.txt`` (first line: subject) and queue it for ``recipient``.
+
+    ``secret``, a text inside the body (a set-password link), is cut out of the stored body
+    once the message is sent or given up.
+    """
     text = render_template(f"mail/{template}.txt", **context)
     subject, _, body = text.partition("\n")
-    message = OutboxMessage(recipient=recipient, subject=subject.strip(), body=body.lstrip("\n"))
+    message = OutboxMessage(recipient=recipient, subject=subject.strip(), body=body.lstrip("\n"),
+                            secret=secret)
     session.add(message)
     return message
+
+
+def before_delivery(app: Flask, job: Callable[[], object]) -> None:
+    """Run ``job`` at the start of every ``deliver_due``: work that queues mail on the
+    worker's side (a password-reset request becomes a reset e-mail there)."""
+    app.extensions.setdefault("gmis.mail.before_delivery", []).append(job)
+
+
+def _forget_secret(message: OutboxMessage) -> None:
+    if message.secret:
+        message.body = message.body.replace(message.secret, REDACTED)
+    message.secret = None
 
 
 def backoff(attempts: int) -> timedelta:
@@ -62,6 +87,8 @@ def _send(message: OutboxMessage) -> None:
 
 def deliver_due(limit: int = 100) -> tuple[int, int]:
     """Send the messages that are due. Returns (sent, failed attempts)."""
+    for job in current_app.extensions.get("gmis.mail.before_delivery", ()):
+        job()
     sent = failed = 0
     max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
     query = (
@@ -88,12 +115,14 @@ def deliver_due(limit: int = 100) -> tuple[int, int]:
             message.next_attempt_at = utcnow() + backoff(message.attempts)
             if message.attempts >= max_attempts:
                 message.status = OutboxStatus.failed
+                _forget_secret(message)  # never sent: the person asks for a new link
             current_app.logger.warning("mail %s not sent: %s", message.id, message.last_error)
         else:
             sent += 1
             message.status = OutboxStatus.sent
             message.sent_at = utcnow()
             message.last_error = ""
+            _forget_secret(message)
         # Commit per message so that a crash after sending one never sends it twice.
         session.commit()
     session.commit()

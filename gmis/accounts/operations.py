@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import Flask, current_app
 
 from gmis import audit, mail
 from gmis.accounts import passwords, sessions
 from gmis.db import session, utcnow
-from gmis.models import AccountToken, Role, TokenPurpose, User
+from gmis.models import AccountToken, PasswordResetRequest, Role, TokenPurpose, User
 
 
 class SignInError(Exception):
@@ -23,42 +24,98 @@ class SignInError(Exception):
         self.status = status
 
 
-WRONG_CREDENTIALS = "ユーザIDまたはパスワードが正しくありません。"
+class AccountLocked(Exception):
+    """Too many wrong passwords in a row: the account refuses passwords for a while.
+    ``signed_out``: this attempt locked it, and every session of the user has ended."""
+
+    def __init__(self, signed_out: bool):
+        super().__init__("account locked")
+        self.signed_out = signed_out
+
+
+class TokenAlreadyUsed(Exception):
+    """Another request used the same set-password link first."""
+
+
+#: The one answer to every refused sign-in: an unknown ID, a wrong password, a locked
+#: account. Telling them apart would let anybody find out which IDs exist (and which are
+#: locked), so the page says for all of them that repeated failures lock sign-in.
+WRONG_CREDENTIALS = (
+    "ユーザIDまたはパスワードが正しくありません。"
+    "続けて失敗すると、安全のため、しばらくの間ログインできなくなります。"
+)
+
+#: Shown on the sign-in page after wrong current passwords locked the account.
+LOCKED_BY_PASSWORD_CHANGE = (
+    "現在のパスワードの確認に続けて失敗したため、ログアウトしました。"
+    "しばらくしてから、ログインし直してください。"
+)
 
 
 def authenticate(login_id: str, password: str) -> User:
     """The user whose ID and password these are, or ``SignInError``; no session is started.
 
-    After ``LOGIN_MAX_FAILURES`` wrong passwords in a row the account is locked for
-    ``LOGIN_LOCK_MINUTES``. The counters live in the database, so every worker process and
-    every app server sees the same lock.
+    Every attempt on an existing, unlocked account is counted before the password is
+    looked at (see ``_claim_attempt``); the ``LOGIN_MAX_FAILURES``-th one in a row locks the
+    account for ``LOGIN_LOCK_MINUTES``, and a completed sign-in (``start_session``) clears
+    the count. While the account is locked even the right password is refused, unchecked,
+    with the same answer as a wrong one. The counters live in the database, so every
+    worker process and every app server sees the same lock.
     """
-    config = current_app.config
-    user = session.scalars(sa.select(User).where(User.login_id == login_id)).first()
-    if user is None or not user.is_active or user.password_hash is None:
+    claim = _claim_attempt(login_id)
+    if claim is None:
+        # Unknown, inactive, without a password yet, or locked: the same time as a check.
         passwords.burn_equal_time(password)
         raise SignInError(WRONG_CREDENTIALS, 401)
-    now = utcnow()
-    if user.locked_until and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise SignInError(
-            f"ログインに続けて失敗したため、アカウントを一時的にロックしています。"
-            f"約{minutes}分後に再度お試しください。",
-            429,
-        )
-    if not passwords.verify_password(user.password_hash, password):
-        # Increment in SQL so that concurrent failures on several workers all count.
-        session.execute(
-            sa.update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
-        )
-        session.refresh(user, ["failed_logins"])
-        if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
-            audit.record("user.locked", user, user=user)
-        session.commit()
+    if not passwords.verify_password(claim.password_hash, password):
+        if _locks_now(claim):
+            _record_lock(claim.id)
         raise SignInError(WRONG_CREDENTIALS, 401)
-    return user
+    return session.get(User, claim.id)
+
+
+def _claim_attempt(login_id: str) -> sa.Row | None:
+    """Count one password attempt on ``login_id``, or None when none may be made.
+
+    One UPDATE checks that the account exists and is not locked, adds the attempt, and
+    locks the account when the attempt reaches the limit, so that concurrent guesses on
+    several workers can never check more than ``LOGIN_MAX_FAILURES`` passwords before the
+    lock. It is committed at once: no rollback can take an attempt back, and the row is not
+    held while the (slow) password check runs.
+    """
+    config = current_app.config
+    now = utcnow()
+    reaches_limit = User.failed_logins + 1 >= config["LOGIN_MAX_FAILURES"]
+    claim = session.execute(
+        sa.update(User)
+        .where(
+            User.login_id == login_id,
+            User.is_active.is_(True),
+            User.password_hash.is_not(None),
+            sa.or_(User.locked_until.is_(None), User.locked_until <= now),
+        )
+        .values(
+            failed_logins=sa.case((reaches_limit, 0), else_=User.failed_logins + 1),
+            locked_until=sa.case(
+                (reaches_limit, now + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])),
+                else_=User.locked_until,
+            ),
+        )
+        .returning(User.id, User.password_hash, User.locked_until)
+        .execution_options(synchronize_session=False)
+    ).first()
+    session.commit()
+    return claim
+
+
+def _locks_now(claim: sa.Row) -> bool:
+    return claim.locked_until is not None and claim.locked_until > utcnow()
+
+
+def _record_lock(user_id: int) -> None:
+    user = session.get(User, user_id)
+    audit.record("user.locked", user, user=user)
+    session.commit()
 
 
 def locked_message(user: User) -> str | None:
@@ -72,22 +129,29 @@ def locked_message(user: User) -> str | None:
             f"約{minutes}分後に再度お試しください。")
 
 
-def count_failed_sign_in(user: User) -> bool:
-    """Count a wrong second-factor code like a wrong password, towards the same lock-out;
-    True when this failure locked the account. Committed at once: the request then answers
-    with an error, and the count must survive it."""
-    config = current_app.config
-    session.execute(
-        sa.update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
-    )
-    session.refresh(user, ["failed_logins"])
-    locked = user.failed_logins >= config["LOGIN_MAX_FAILURES"]
-    if locked:
-        user.locked_until = utcnow() + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
-        user.failed_logins = 0
-        audit.record("user.locked", user, user=user)
-    session.commit()
-    return locked
+def second_factor_attempt(user: User, check: Callable[[], str | None]) -> str | None:
+    """Run ``check`` (a second-factor code's verification, answering how it passed or None)
+    as one attempt counted towards the same lock-out as the password, before the code is
+    looked at: concurrent guesses cannot check more codes than the limit allows.
+
+    Raises ``AccountLocked`` when the account is locked already (``signed_out`` False) or
+    this wrong code locked it (True)."""
+    claim = _claim_attempt(user.login_id)
+    if claim is None:
+        raise AccountLocked(signed_out=False)
+    passed = check()
+    if passed is None and _locks_now(claim):
+        _record_lock(user.id)
+        raise AccountLocked(signed_out=True)
+    return passed
+
+
+def count_failed_attempt(user: User) -> None:
+    """Count a wrong password or code typed by a signed-in user (turning two-factor off)
+    towards the lock-out; committed at once, since the request answers with an error."""
+    claim = _claim_attempt(user.login_id)
+    if claim is not None and _locks_now(claim):
+        _record_lock(user.id)
 
 
 def start_session(user: User) -> None:
@@ -97,6 +161,28 @@ def start_session(user: User) -> None:
     user.last_login_at = utcnow()
     sessions.start(user)
     audit.record("user.sign_in", user, user=user)
+
+
+def confirm_current_password(user: User, password: str) -> bool:
+    """Whether ``password`` is the signed-in ``user``'s current one (changing the password
+    asks for it). A wrong one counts towards the same lock-out as at sign-in, so that a
+    borrowed session cannot be used to guess the password; the wrong one that locks the
+    account ends every session of the user and raises ``AccountLocked``, as does an account
+    that is locked already (then the sessions are kept: somebody else may have locked it
+    from the sign-in page, and that must not sign its owner out)."""
+    claim = _claim_attempt(user.login_id)
+    if claim is None:
+        raise AccountLocked(signed_out=False)
+    if passwords.verify_password(claim.password_hash, password):
+        user.failed_logins = 0
+        user.locked_until = None
+        return True
+    if _locks_now(claim):
+        _record_lock(user.id)
+        sessions.end_all(user)
+        session.commit()
+        raise AccountLocked(signed_out=True)
+    return False
 
 
 # --- tokens sent by e-mail ---------------------------------------------------------------
@@ -115,9 +201,9 @@ def _new_token(user: User, purpose: TokenPurpose, lifetime: timedelta) -> str:
 
 
 def _link(token: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(
-        "auth.set_password", token=token
-    )
+    # Built from the URL map, not url_for: the mail worker has no request to build it in.
+    path = current_app.url_map.bind("").build("auth.set_password", {"token": token})
+    return current_app.config["BASE_URL"].rstrip("/") + path
 
 
 def find_token(token: str) -> AccountToken | None:
@@ -131,38 +217,73 @@ def find_token(token: str) -> AccountToken | None:
     ).first()
 
 
-def request_password_reset(login_id: str) -> None:
-    """Send a reset link if the ID exists. The caller answers the same either way."""
-    user = session.scalars(
-        sa.select(User).where(User.login_id == login_id, User.is_active.is_(True))
-    ).first()
-    if user is None or not user.email:
-        return
+def request_password_reset(login_id: str, ip_address: str = "") -> None:
+    """Note that a reset link was asked for ``login_id``; the mail worker sends it
+    (``send_requested_resets``) if the ID exists. Exactly the same work is done here for
+    every ID, so neither the answer nor its timing tells whether the ID exists."""
+    session.add(PasswordResetRequest(login_id=login_id[:64], ip_address=ip_address[:45]))
+
+
+def send_requested_resets(limit: int = 100) -> int:
+    """The worker's side of password resets: a link and an e-mail for each request whose ID
+    exists and has an address; every request is then deleted. Returns how many were read."""
+    requests = session.scalars(
+        sa.select(PasswordResetRequest).order_by(PasswordResetRequest.id).limit(limit)
+        # Several workers may run: each request is taken by one of them.
+        .with_for_update(skip_locked=True)
+    ).all()
     hours = current_app.config["PASSWORD_RESET_HOURS"]
-    token = _new_token(user, TokenPurpose.password_reset, timedelta(hours=hours))
-    mail.enqueue(user.email, "password_reset", user=user, link=_link(token), hours=hours)
-    audit.record("user.password_reset_requested", user, user=user)
+    for reset in requests:
+        user = session.scalars(
+            sa.select(User).where(User.login_id == reset.login_id, User.is_active.is_(True))
+        ).first()
+        if user is not None and user.email:
+            link = _link(_new_token(user, TokenPurpose.password_reset, timedelta(hours=hours)))
+            mail.enqueue(user.email, "password_reset", secret=link, user=user, link=link,
+                         hours=hours)
+            audit.record("user.password_reset_requested", user, user=user,
+                         requested_from=reset.ip_address)
+        session.delete(reset)
+    session.commit()
+    return len(requests)
 
 
 def send_account_setup(user: User) -> None:
     """The account-issuance e-mail: the login ID and a link to set the first password."""
     days = current_app.config["ACCOUNT_SETUP_DAYS"]
-    token = _new_token(user, TokenPurpose.account_setup, timedelta(days=days))
-    mail.enqueue(user.email, "account_issued", user=user, link=_link(token), days=days)
+    link = _link(_new_token(user, TokenPurpose.account_setup, timedelta(days=days)))
+    mail.enqueue(user.email, "account_issued", secret=link, user=user, link=link, days=days)
 
 
 def set_password_with_token(token_row: AccountToken, new_password: str) -> User:
+    """Set the password through a link, which is used up; ``TokenAlreadyUsed`` when another
+    request used (or the expiry ended) the link between reading it and now."""
+    _use_token(token_row)
     user = token_row.user
-    token_row.used_at = utcnow()
-    # Other unused links of the same user stop working too: the newest password wins.
-    session.execute(
-        sa.update(AccountToken)
-        .where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
-        .values(used_at=utcnow())
-    )
     _store_password(user, new_password)
     audit.record(f"user.password_set.{token_row.purpose.value}", user, user=user)
     return user
+
+
+def _use_token(token_row: AccountToken) -> None:
+    # A conditional UPDATE: of two requests with the same link, the database lets exactly
+    # one change the row; the other sees it used and is refused. It starts a transaction
+    # of its own (the one that read the link had written nothing): on SQLite a write after
+    # a read fails outright ("database is locked") when another request wrote in between,
+    # where a fresh one waits for it and then sees the link used.
+    token_id = token_row.id  # read before the commit expires it: the UPDATE comes first
+    session.commit()
+    now = utcnow()
+    used = session.execute(
+        sa.update(AccountToken)
+        .where(AccountToken.id == token_id, AccountToken.used_at.is_(None),
+               AccountToken.expires_at > now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1:
+        raise TokenAlreadyUsed
+    token_row.used_at = now
 
 
 def change_password(user: User, new_password: str) -> None:
@@ -174,11 +295,25 @@ def change_password(user: User, new_password: str) -> None:
 
 
 def _store_password(user: User, new_password: str) -> None:
+    """Every way of setting a password comes here: the new password ends every session and
+    every set-password link the user still had (a link mailed before the change must not
+    undo it)."""
+    now = utcnow()
     user.password_hash = passwords.hash_password(new_password)
-    user.password_changed_at = utcnow()
+    user.password_changed_at = now
     user.failed_logins = 0
     user.locked_until = None
+    session.execute(
+        sa.update(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
     sessions.end_all(user)
+
+
+def init_app(app: Flask) -> None:
+    mail.before_delivery(app, send_requested_resets)
 
 
 # --- issuing accounts --------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from gmis.models.accounts import (
     AccountToken,
+    PasswordResetRequest,
     RecoveryCode,
     Role,
     TokenPurpose,
@@ -59,6 +60,7 @@ __all__ = [
     "FireDepartment",
     "OutboxMessage",
     "OutboxStatus",
+    "PasswordResetRequest",
     "Prefecture",
     "RecoveryCode",
     "RegistrationApplication",

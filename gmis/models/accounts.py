@@ -184,3 +184,18 @@ class RecoveryCode(Base):
     used_at: Mapped[datetime | None]
 
     __table_args__ = (sa.UniqueConstraint("user_id", "code_hash"),)
+class PasswordResetRequest(Base):
+    """「パスワードをお忘れですか?」 as typed: a login ID waiting for the mail worker.
+
+    The page only writes this row, whether or not the ID exists, so that it does the same
+    work (and takes the same time) for every ID; the worker looks the ID up, creates the
+    link and queues the e-mail, then deletes the row.
+    """
+
+    __tablename__ = "password_reset_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: As typed: not a foreign key, since an unknown ID must be stored like a known one.
+    login_id: Mapped[str] = mapped_column(sa.String(64))
+    ip_address: Mapped[str] = mapped_column(sa.String(45), default="")
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -28,6 +28,9 @@ class OutboxMessage(Base):
     recipient: Mapped[str] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)
+    #: A part of ``body`` that must not outlive the sending (a password set-up or reset
+    #: link): it is cut out of the body once the message is sent or given up.
+    secret: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[OutboxStatus] = mapped_column(
         _enum(OutboxStatus, "outbox_status"), default=OutboxStatus.pending
     )

@@ -70,10 +70,10 @@ def test_repeated_failures_lock_the_account_for_a_while(app, client, make_user):
     user = make_user()
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         post_form(client, "/login", {"login_id": user.login_id, "password": "Wrong-pass1"})
-    # Even the right password is refused while locked.
+    # Even the right password is refused while locked, with the answer of a wrong one.
     response = post_form(client, "/login", {"login_id": user.login_id, "password": PASSWORD})
-    assert response.status_code == 429
-    assert "一時的にロック" in response.get_data(as_text=True)
+    assert response.status_code == 401
+    assert "しばらくの間ログインできなくなります" in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(User, user.id).locked_until > utcnow()
     # When the lock has run out, the right password works again.

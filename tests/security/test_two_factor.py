@@ -160,7 +160,8 @@ def test_a_wrong_code_is_refused_counted_and_audited(client, enrolled):
     assert response.status_code == 401
     assert "確認コードが正しくありません。" in response.get_data(as_text=True)
     assert sessions_of(user) == 0
-    assert user.failed_logins == 1
+    # The password's attempt counts until the sign-in completes, and the code's is added.
+    assert user.failed_logins == 2
     assert "two_factor.failed" in actions(user)
 
 
@@ -257,14 +258,15 @@ def test_wrong_codes_lock_the_account_like_wrong_passwords(app, client, enrolled
         assert password_step(client, user, "Wrong-Password1").status_code == 401
     password_step(client, user)
     wrong = "000000" if code_at(secret) != "000000" else "111111"
-    answers = [code_step(client, code=wrong).status_code for _ in range(3)]
+    # Two wrong passwords, the right one and two wrong codes: the fifth attempt locks.
+    answers = [code_step(client, code=wrong).status_code for _ in range(2)]
 
-    assert answers == [401, 401, 429]
+    assert answers == [401, 429]
     assert user.locked_until is not None
     assert "user.locked" in actions(user)
-    # Locked: even the right password and code do not sign in.
+    # Locked: even the right password is refused, with the answer a wrong one gets.
     fresh = app.test_client()
-    assert password_step(fresh, user).status_code == 429
+    assert password_step(fresh, user).status_code == 401
     assert sessions_of(user) == 0
 
 

@@ -81,7 +81,7 @@ def forgot_password():
     if request.method == "POST":
         if not form.validate():
             return render_template("auth/forgot_password.html", form=form), 422
-        operations.request_password_reset(form.login_id.data)
+        operations.request_password_reset(form.login_id.data, request.remote_addr or "")
         session.commit()
         # The same answer whether or not the ID exists.
         return render_template("auth/forgot_password_sent.html")
@@ -101,7 +101,11 @@ def set_password(token: str):
     if request.method == "POST":
         if not (form.validate() & _password_rule_ok(form, user.login_id)):
             return render_template("auth/set_password.html", **context), 422
-        operations.set_password_with_token(token_row, form.password.data)
+        try:
+            operations.set_password_with_token(token_row, form.password.data)
+        except operations.TokenAlreadyUsed:  # the same link, sent twice at once
+            session.rollback()
+            return render_template("auth/token_invalid.html"), 410
         session.commit()
         flash("パスワードを設定しました。新しいパスワードでログインしてください。", "success")
         return redirect(url_for("auth.login"))
@@ -120,6 +124,20 @@ def check_password():
                            typed=bool(request.form.get("password"))), status
 
 
+def _refuse_locked_password_change(user, form, signed_out: bool):
+    """The account is locked: signed out if this form's wrong passwords locked it, else
+    (locked from the sign-in page) the form is shown again with the reason."""
+    if signed_out:
+        sessions.sign_out(user)
+        session.commit()
+        flash(operations.LOCKED_BY_PASSWORD_CHANGE, "error")
+        return redirect(url_for("auth.login"))
+    form.current_password.errors = [
+        "ログインに続けて失敗したため、しばらくの間パスワードを変更できません。"
+        "時間をおいて再度お試しください。"]
+    return render_template("auth/change_password.html", form=form), 429
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @allow(Permission.change_own_password)
 def change_password():
@@ -127,11 +145,14 @@ def change_password():
     user = current_user._get_current_object()
     if request.method == "POST":
         valid = form.validate() & _password_rule_ok(form, user.login_id)
-        if form.current_password.data and not passwords.verify_password(
-            user.password_hash, form.current_password.data
-        ):
-            form.current_password.errors = ["現在のパスワードが正しくありません。"]
-            valid = False
+        try:
+            if form.current_password.data and not operations.confirm_current_password(
+                user, form.current_password.data
+            ):
+                form.current_password.errors = ["現在のパスワードが正しくありません。"]
+                valid = False
+        except operations.AccountLocked as locked:
+            return _refuse_locked_password_change(user, form, locked.signed_out)
         if not valid:
             return render_template("auth/change_password.html", form=form), 422
         operations.change_password(user, form.password.data)

@@ -98,7 +98,7 @@ def disable():
         form.code.errors = [WRONG_CODE]
     if form.password.errors or form.code.errors:
         audit.record("two_factor.failed", user, user=user, step="disable")
-        operations.count_failed_sign_in(user)
+        operations.count_failed_attempt(user)
         return _manage_page(user, form, 422)
     two_factor.disable(user)
     session.commit()
@@ -147,12 +147,13 @@ def _check_second_step(pending: second_step.PendingSignIn, form: SecondStepForm)
     if not form.validate() or not code or not (recovery or two_factor.looks_like_totp(code)):
         field.errors = list(field.errors) or [ENTER_CODE if not code else SIX_DIGITS]
         return _second_step_page(form, status=422)
-    method = two_factor.check_code(user, typed)
+    try:
+        method = operations.second_factor_attempt(user, lambda: two_factor.check_code(user, typed))
+    except operations.AccountLocked:
+        _record_failed_code(user, recovery)
+        return _login_again(pending, operations.locked_message(user), 429)
     if method is None:
-        audit.record("two_factor.failed", user, user=user, step="sign_in",
-                     kind="recovery_code" if recovery else "totp")
-        if operations.count_failed_sign_in(user):
-            return _login_again(pending, operations.locked_message(user), 429)
+        _record_failed_code(user, recovery)
         field.errors = [WRONG_RECOVERY_CODE if recovery else WRONG_CODE]
         return _second_step_page(form, status=401)
     second_step.end()
@@ -162,6 +163,12 @@ def _check_second_step(pending: second_step.PendingSignIn, form: SecondStepForm)
     if method == "recovery_code":
         _warn_about_recovery_codes(user)
     return redirect(safe_next(user, pending.next))
+
+
+def _record_failed_code(user, recovery: bool) -> None:
+    audit.record("two_factor.failed", user, user=user, step="sign_in",
+                 kind="recovery_code" if recovery else "totp")
+    session.commit()  # the answer is an error: the record must outlive it
 
 
 def _warn_about_recovery_codes(user) -> None:
