@@ -71,10 +71,9 @@ def record_now(action: str, obj=None, *, user=None, **details) -> None:
     _write_independently([fields])
 
 
-def typed(value: str | None) -> str:
-    """A value a visitor typed, as the audit log keeps it: at most ``TYPED_VALUE_LIMIT``
-    characters."""
-    return (value or "")[:TYPED_VALUE_LIMIT]
+def typed(value: str | None, limit: int = TYPED_VALUE_LIMIT) -> str:
+    """A value a visitor typed, as the audit log keeps it: at most ``limit`` characters."""
+    return (value or "")[:limit]
 
 
 def _fields(action: str, obj, user, details: dict) -> dict:

@@ -3,8 +3,10 @@ password changes. Each changes data and flushes; the request commits."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -33,6 +35,35 @@ def sign_in(login_id: str, password: str) -> User:
     return user
 
 
+def _audit_refusals(check: Callable[[str, str], User]) -> Callable[[str, str], User]:
+    """Record every refused sign-in in the audit log, in a transaction of its own (see
+    ``audit.record_now``): the ID as typed (cut to a bounded length), why it was refused,
+    the account when the ID is one; never the password."""
+
+    @functools.wraps(check)
+    def checked(login_id: str, password: str) -> User:
+        account = session.scalars(sa.select(User).where(User.login_id == login_id)).first()
+        reason = _refusal_reason(account)  # as the account was before this attempt
+        try:
+            return check(login_id, password)
+        except SignInError:
+            audit.record_now("user.sign_in_failed", account, login_id=audit.typed(login_id),
+                             reason=reason)
+            raise
+
+    return checked
+
+
+def _refusal_reason(account: User | None) -> str:
+    """Why a sign-in to ``account`` would be refused, should it be."""
+    if account is None or not account.is_active or account.password_hash is None:
+        return "unknown_id"
+    if account.locked_until and account.locked_until > utcnow():
+        return "locked"
+    return "wrong_password"
+
+
+@_audit_refusals
 def authenticate(login_id: str, password: str) -> User:
     """The user whose ID and password these are, or ``SignInError``; no session is started.
 

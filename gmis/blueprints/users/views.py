@@ -81,5 +81,5 @@ def issue():
 @allow(Permission.issue_accounts)
 def detail(user_id: int):
     user = access.scoped_or_404(
-        sa.select(User).where(User.id == user_id, access.user_scope(current_user)))
+        sa.select(User).where(User.id == user_id, access.user_scope(current_user)), user_id)
     return render_template("users/detail.html", user=user)
