@@ -112,6 +112,7 @@ def _write_pending(_exc) -> None:
 
 def _chain_new_events(db_session, _flush_context, _instances) -> None:
     """``before_flush``: link the audit rows this flush inserts to the chain's head."""
+    _refuse_changes(db_session)
     new_events = sorted((obj for obj in db_session.new if isinstance(obj, AuditEvent)),
                         key=lambda obj: sa.inspect(obj).insert_order)
     if not new_events:
@@ -124,6 +125,15 @@ def _chain_new_events(db_session, _flush_context, _instances) -> None:
     previous = head or audit_chain.GENESIS
     for audit_event in new_events:
         previous = _link(audit_event, previous)
+
+
+def _refuse_changes(db_session) -> None:
+    """Audit rows are only ever added: changing or deleting one would break the chain (and
+    the trust in it), so the code that tries it fails instead."""
+    for obj in (*db_session.deleted, *db_session.dirty):
+        if isinstance(obj, AuditEvent) and (obj in db_session.deleted
+                                            or db_session.is_modified(obj)):
+            raise RuntimeError(f"audit event {obj.id} cannot be changed or deleted")
 
 
 def _hold_chain_lock(connection: sa.Connection) -> None:

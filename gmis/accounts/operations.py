@@ -35,17 +35,17 @@ def sign_in(login_id: str, password: str) -> User:
     return user
 
 
-def _audit_refusals(check: Callable[[str, str], User]) -> Callable[[str, str], User]:
+def _audit_refusals(check: Callable[..., User]) -> Callable[..., User]:
     """Record every refused sign-in in the audit log, in a transaction of its own (see
     ``audit.record_now``): the ID as typed (cut to a bounded length), why it was refused,
     the account when the ID is one; never the password."""
 
     @functools.wraps(check)
-    def checked(login_id: str, password: str) -> User:
+    def checked(login_id: str, password: str, *args, **kwargs) -> User:
         account = session.scalars(sa.select(User).where(User.login_id == login_id)).first()
         reason = _refusal_reason(account)  # as the account was before this attempt
         try:
-            return check(login_id, password)
+            return check(login_id, password, *args, **kwargs)
         except SignInError:
             audit.record_now("user.sign_in_failed", account, login_id=audit.typed(login_id),
                              reason=reason)

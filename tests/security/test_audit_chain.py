@@ -311,3 +311,14 @@ def test_a_record_out_of_scope_answers_like_a_missing_one_and_is_recorded(
     assert (noted.user_id, noted.object_type, noted.object_id) == (
         user.id, "Facility", str(other.id))
     assert audit.verify().broken is None
+
+
+def test_the_application_cannot_change_or_delete_an_audit_row(make_user):
+    *_, head = record_three(make_user())
+    head.details = {"note": "後から変更"}
+    with pytest.raises(RuntimeError, match="cannot be changed"):
+        session.flush()
+    session.rollback()
+    session.delete(session.get(AuditEvent, head.id))
+    with pytest.raises(RuntimeError, match="cannot be changed"):
+        session.flush()
