@@ -24,7 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from gmis import db
+    from gmis import audit, db
     from gmis.extensions import compress, csrf, htmx, login_manager
 
     # Streamed responses (CSV exports) leave as they are written: a compressor would hold
@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Registered first, so that its after-request hook runs last, on the finished response.
     compress.init_app(app)
     db.init_app(app)
+    audit.init_app(app)  # the hash chain of audit rows, and events kept whatever the request
     htmx.init_app(app)
     login_manager.init_app(app)
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from typing import NoReturn
 
 import sqlalchemy as sa
 from flask import abort, current_app, make_response, redirect, request, url_for
 from flask_login import current_user
 
+from gmis import audit
 from gmis.accounts import two_factor
 from gmis.accounts.sessions import page_to_return_to
 from gmis.db import session
@@ -89,6 +91,8 @@ for _role in (Role.prefecture, Role.city, Role.fire_department, Role.national,
 ROLE_PERMISSIONS[Role.secretariat].add(Permission.reset_two_factor)
 
 PUBLIC = "public"
+#: Longest part of a refused path the audit log keeps (the path is the visitor's to choose).
+PATH_LIMIT = 200
 
 #: Roles whose scope is the whole country.
 NATIONWIDE_ROLES = (Role.national, Role.secretariat)
@@ -127,7 +131,7 @@ def enforce() -> None:
         return
     if rule is None:
         current_app.logger.error("view %s has no access rule; refused", request.endpoint)
-        abort(403)
+        refuse(rule="none")
     if not current_user.is_authenticated:
         if request.headers.get("HX-Request"):
             # A fragment request must not swap the sign-in page into a corner of the screen.
@@ -138,7 +142,15 @@ def enforce() -> None:
     if request.endpoint not in ENROLMENT_ENDPOINTS and two_factor.enrolment_due(current_user):
         return _redirect(url_for("two_factor.setup"))
     if not can(current_user, rule):
-        abort(403)
+        refuse(rule=str(rule))
+
+
+def refuse(**details) -> NoReturn:
+    """Answer 403 and note who asked for what in the audit log, where the note stays even
+    though the request's transaction is rolled back."""
+    audit.record_now("access.refused", endpoint=request.endpoint, method=request.method,
+                     path=audit.typed(request.path, PATH_LIMIT), **details)
+    abort(403)
 
 
 #: What a user who must enrol in two-factor sign-in first can still reach (besides the
@@ -207,10 +219,19 @@ def may_issue_account_for(user: User, role: Role, prefecture_code: str | None) -
     return False
 
 
-def scoped_or_404(query: sa.Select):
-    """Run a scoped query for one record; out of scope looks exactly like missing."""
+def scoped_or_404(query: sa.Select, record_id: int):
+    """Run a scoped query for record ``record_id`` (the primary key of the query's entity).
+
+    Out of scope looks exactly like missing to the user; but a record that exists and is
+    someone else's was asked for on purpose or by a wrong link, and the audit log notes it.
+    """
     record = session.scalars(query).first()
     if record is None:
+        entity = query.column_descriptions[0]["entity"]
+        existing = session.get(entity, record_id)
+        if existing is not None:
+            audit.record_now("access.out_of_scope", existing, endpoint=request.endpoint,
+                             method=request.method)
         abort(404)
     return record
 

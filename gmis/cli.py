@@ -10,6 +10,7 @@ from gmis import mail, migrate
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 mail_cli = AppGroup("mail", help="The e-mail outbox.")
+audit_cli = AppGroup("audit", help="The audit log (監査ログ).")
 
 
 @db_cli.command("upgrade")
@@ -54,10 +55,43 @@ def mail_work(once: bool, poll: float) -> None:
     mail.work(poll_seconds=poll, once=once)
 
 
+@audit_cli.command("verify")
+@click.option("--head", "noted", metavar="HASH",
+              help="A head hash printed by an earlier run: fail unless a row still has it.")
+@click.pass_context
+def audit_verify(ctx: click.Context, noted: str | None) -> None:
+    """Walk the audit log's hash chain and report the first broken link (exit 1)."""
+    from gmis import audit
+    from gmis.japan_time import to_tokyo
+
+    def when(row) -> str:
+        return to_tokyo(row.occurred_at, "%Y/%m/%d %H:%M:%S")
+
+    walk = audit.verify(noted)
+    if walk.broken is not None:
+        broken = walk.broken
+        click.echo(f"NG: 監査ログ id {broken.row.id}（{when(broken.row)}）: "
+                   f"{broken.description}", err=True)
+        click.echo(f"それより前の {walk.rows:,}行は正常です"
+                   + (f"（最後の正常な行: id {broken.after_id}）。" if broken.after_id else "。"),
+                   err=True)
+        ctx.exit(1)
+    if walk.noted_found is False:
+        click.echo(f"NG: 控えたハッシュ {noted} の行がありません: それ以降の行が削除されたか、"
+                   "連鎖が作り直されています / noted head not found", err=True)
+        ctx.exit(1)
+    click.echo(f"OK, {walk.rows:,} rows: 監査ログの連鎖は正常です。")
+    if walk.head is not None:
+        click.echo(f"最新の行 id {walk.head.id}（{when(walk.head)}）のハッシュ / head hash: "
+                   f"{walk.head.row_hash}")
+        click.echo("このハッシュを別の場所に控え、次回 --head で渡すと、それまでの行が"
+                   "消されていないことも確かめられます。")
+
+
 def init_app(app: Flask) -> None:
     from gmis.demo import demo_cli
     from gmis.facility_import import facilities_cli
     from gmis.surveys.cli import surveys_cli
 
-    for group in (db_cli, mail_cli, facilities_cli, demo_cli, surveys_cli):
+    for group in (db_cli, mail_cli, audit_cli, facilities_cli, demo_cli, surveys_cli):
         app.cli.add_command(group)

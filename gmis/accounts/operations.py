@@ -52,6 +52,22 @@ LOCKED_BY_PASSWORD_CHANGE = (
 )
 
 
+def _record_refusal(login_id: str, claim: sa.Row | None) -> None:
+    """Note a refused sign-in in the audit log, in a transaction of its own (see
+    ``audit.record_now``): the ID as typed (cut to a bounded length), why it was refused,
+    the account when the ID is one; never the password. The account is read the same way
+    whatever the reason, so that the work does not tell the reasons apart."""
+    account = session.scalars(sa.select(User).where(User.login_id == login_id)).first()
+    if claim is not None:
+        reason = "wrong_password"
+    elif account is None or not account.is_active or account.password_hash is None:
+        reason = "unknown_id"
+    else:
+        reason = "locked"
+    audit.record_now("user.sign_in_failed", account, login_id=audit.typed(login_id),
+                     reason=reason)
+
+
 def authenticate(login_id: str, password: str) -> User:
     """The user whose ID and password these are, or ``SignInError``; no session is started.
 
@@ -66,10 +82,12 @@ def authenticate(login_id: str, password: str) -> User:
     if claim is None:
         # Unknown, inactive, without a password yet, or locked: the same time as a check.
         passwords.burn_equal_time(password)
+        _record_refusal(login_id, claim)
         raise SignInError(WRONG_CREDENTIALS, 401)
     if not passwords.verify_password(claim.password_hash, password):
         if _locks_now(claim):
             _record_lock(claim.id)
+        _record_refusal(login_id, claim)
         raise SignInError(WRONG_CREDENTIALS, 401)
     return session.get(User, claim.id)
 

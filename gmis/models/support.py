@@ -44,7 +44,10 @@ class OutboxMessage(Base):
 
 
 class AuditEvent(Base):
-    """One write or export: who did what to which record, and when."""
+    """One write or export: who did what to which record, and when.
+
+    Rows form a hash chain (see gmis/audit.py): they are only ever added, never changed or
+    deleted, and ``flask audit verify`` finds the first that was."""
 
     __tablename__ = "audit_events"
 
@@ -57,3 +60,9 @@ class AuditEvent(Base):
     object_id: Mapped[str] = mapped_column(sa.String(64), default="")
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     ip_address: Mapped[str] = mapped_column(sa.String(45), default="")
+    #: The ``row_hash`` of the row before this one (gmis.audit_chain.GENESIS for the first).
+    #: Unique: two rows naming the same predecessor would fork the chain, which the
+    #: database refuses even if the lock that keeps writers in line were ever bypassed.
+    previous_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: SHA-256 over this row's content and ``previous_hash`` (gmis.audit_chain.row_hash).
+    row_hash: Mapped[str] = mapped_column(sa.String(64))

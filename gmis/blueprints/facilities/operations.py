@@ -168,7 +168,8 @@ def facility_in_scope(user: User, facility_id: int) -> Facility:
             joinedload(Facility.secondary_area),
             joinedload(Facility.city),
             selectinload(Facility.designations),
-        )
+        ),
+        facility_id,
     )
 
 

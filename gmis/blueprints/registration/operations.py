@@ -192,7 +192,8 @@ def application_for_review(user: User, application_id: int) -> RegistrationAppli
     return access.scoped_or_404(
         sa.select(RegistrationApplication).where(
             RegistrationApplication.id == application_id, access.registration_scope(user)
-        )
+        ),
+        application_id,
     )
 
 

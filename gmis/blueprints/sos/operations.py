@@ -57,7 +57,8 @@ def requesting_facility(user: User, facility_arg: str | None) -> Facility:
 def request_in_scope(user: User, request_id: int) -> SosRequest:
     return access.scoped_or_404(
         access.sos_requests(user).where(SosRequest.id == request_id)
-        .options(selectinload(SosRequest.items), joinedload(SosRequest.facility)))
+        .options(selectinload(SosRequest.items), joinedload(SosRequest.facility)),
+        request_id)
 
 
 def _event(request: SosRequest, user: User, action: str, comment: str = "") -> None:

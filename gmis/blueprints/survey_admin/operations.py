@@ -123,7 +123,7 @@ def upload_definition(user: User, upload: Upload) -> versions.Imported:
 
 def version_in_scope(user: User, version_id: int) -> SurveyVersion:
     return access.scoped_or_404(sa.select(SurveyVersion).where(
-        SurveyVersion.id == version_id, access.survey_version_scope(user)))
+        SurveyVersion.id == version_id, access.survey_version_scope(user)), version_id)
 
 
 def may_publish(user: User, version: SurveyVersion) -> bool:
@@ -136,7 +136,8 @@ def version_to_publish(user: User, version_id: int) -> SurveyVersion:
     return access.scoped_or_404(
         sa.select(SurveyVersion)
         .where(SurveyVersion.id == version_id, access.survey_publish_scope(user))
-        .with_for_update())
+        .with_for_update(),
+        version_id)
 
 
 @dataclass

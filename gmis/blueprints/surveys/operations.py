@@ -244,7 +244,8 @@ def response_in_scope(user: User, response_id: int) -> SurveyResponse:
     return access.scoped_or_404(
         access.responses(user).where(SurveyResponse.id == response_id)
         .options(joinedload(SurveyResponse.version), joinedload(SurveyResponse.survey),
-                 joinedload(SurveyResponse.facility), joinedload(SurveyResponse.updated_by)))
+                 joinedload(SurveyResponse.facility), joinedload(SurveyResponse.updated_by)),
+        response_id)
 
 
 def may_review(user: User, response: SurveyResponse) -> bool:

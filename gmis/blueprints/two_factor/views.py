@@ -97,7 +97,7 @@ def disable():
     elif valid and not form.password.errors and two_factor.check_code(user, form.code.data) is None:
         form.code.errors = [WRONG_CODE]
     if form.password.errors or form.code.errors:
-        audit.record("two_factor.failed", user, user=user, step="disable")
+        audit.record_now("two_factor.failed", user, user=user, step="disable")
         operations.count_failed_attempt(user)
         return _manage_page(user, form, 422)
     two_factor.disable(user)
@@ -166,9 +166,8 @@ def _check_second_step(pending: second_step.PendingSignIn, form: SecondStepForm)
 
 
 def _record_failed_code(user, recovery: bool) -> None:
-    audit.record("two_factor.failed", user, user=user, step="sign_in",
-                 kind="recovery_code" if recovery else "totp")
-    session.commit()  # the answer is an error: the record must outlive it
+    audit.record_now("two_factor.failed", user, user=user, step="sign_in",
+                     kind="recovery_code" if recovery else "totp")
 
 
 def _warn_about_recovery_codes(user) -> None:

@@ -82,7 +82,7 @@ def issue():
 @allow(Permission.issue_accounts)
 def detail(user_id: int):
     user = access.scoped_or_404(
-        sa.select(User).where(User.id == user_id, access.user_scope(current_user)))
+        sa.select(User).where(User.id == user_id, access.user_scope(current_user)), user_id)
     return render_template("users/detail.html", user=user)
 
 
@@ -92,7 +92,7 @@ def reset_two_factor(user_id: int):
     """二要素認証のリセット: asks first (GET), then turns it off (POST). The user enrols again
     at the next sign-in where the role requires it; every session of theirs ends now."""
     user = access.scoped_or_404(
-        sa.select(User).where(User.id == user_id, access.user_scope(current_user)))
+        sa.select(User).where(User.id == user_id, access.user_scope(current_user)), user_id)
     if request.method == "GET" or not two_factor.is_enrolled(user):
         status = 200 if request.method == "GET" else 409
         return render_template("users/reset_two_factor.html", user=user,
