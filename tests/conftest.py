@@ -52,6 +52,9 @@ TEST_CONFIG = {
     "SECRET_KEY": "test-secret",
     "BASE_URL": "http://gmis.test",
     "MAIL_BACKEND": "smtp",
+    # Rate limits are off except where a test turns them on (tests/fixtures/rate_limits.py):
+    # the suite signs in and posts far faster than a person.
+    "RATELIMIT_ENABLED": False,
 }
 
 
