@@ -21,6 +21,7 @@ pytest_plugins = [
     "tests.fixtures.live",
     "tests.fixtures.smtp",
     "tests.fixtures.web",
+    "tests.fixtures.rate_limits",
 ]
 
 

@@ -3,9 +3,10 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 
-from gmis import audit
+from gmis import audit, rate_limits
 from gmis.access import Permission, allow, public
 from gmis.accounts import operations, passwords, sessions
 from gmis.blueprints.auth.forms import (
@@ -38,6 +39,23 @@ def _password_rule_ok(form: NewPasswordForm, login_id: str) -> bool:
     problems = passwords.password_problems(form.password.data or "", login_id)
     form.password.errors = list(form.password.errors) + problems
     return not problems
+
+
+#: Forms shown again, as typed, when a rate limit refuses their submission.
+_FORM_PAGES = {
+    "auth.login": ("auth/login.html", LoginForm),
+    "auth.forgot_password": ("auth/forgot_password.html", PasswordResetRequestForm),
+}
+
+
+@bp.errorhandler(RateLimitExceeded)
+def rate_limited(error):
+    page = _FORM_PAGES.get(request.endpoint) if request.method == "POST" else None
+    if page is None:
+        return rate_limits.error_page()
+    template, form_class = page
+    return rate_limits.form_again(
+        lambda message: (render_template(template, form=form_class(), error=message), 429))
 
 
 @bp.route("/login", methods=["GET", "POST"])
