@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
-from flask import Flask, current_app, render_template, request, send_from_directory
+from flask import Flask, current_app, g, render_template, request, send_from_directory
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -105,10 +105,32 @@ def too_large_message() -> str:
             "までです。")
 
 
+#: A form sent while the database is down comes back as typed, with this message.
+DATABASE_DOWN_FORM_MESSAGE = (
+    "ただいまデータベースに接続できないため、送信を受け付けられませんでした。入力内容はそのまま"
+    "残っています。しばらく待ってから、もう一度送信してください。"
+)
+
+
+def _without_the_database() -> None:
+    # Flask-Login's template context asks for the current user, which is read from the
+    # database: the page is rendered for nobody in particular instead.
+    g._login_user = current_app.login_manager.anonymous_user()
+
+
+def database_unavailable_form(template: str, **context):
+    """503 for a form page: the form again, as typed, rendered without the database."""
+    _without_the_database()
+    return (render_template(template, error=DATABASE_DOWN_FORM_MESSAGE, database_down=True,
+                            **context),
+            503, {"Retry-After": str(DATABASE_RETRY_SECONDS)})
+
+
 def database_unavailable(error):
     """503 with ``Retry-After``, rendered without the database: the page does not ask who
     is signed in (``database_down`` tells the base template to leave that out)."""
     current_app.logger.error("database unavailable: %s", error)
+    _without_the_database()
     body, status = render_error(503, database_down=True)
     return body, status, {"Retry-After": str(DATABASE_RETRY_SECONDS)}
 

@@ -5,8 +5,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user
+from sqlalchemy.exc import OperationalError
 
-from gmis import audit, rate_limits
+from gmis import audit, rate_limits, web
 from gmis.access import Permission, allow, public
 from gmis.accounts import operations, passwords, sessions
 from gmis.blueprints.auth.forms import (
@@ -41,21 +42,34 @@ def _password_rule_ok(form: NewPasswordForm, login_id: str) -> bool:
     return not problems
 
 
-#: Forms shown again, as typed, when a rate limit refuses their submission.
+#: Forms shown again, as typed, when a rate limit or a database outage refuses them.
 _FORM_PAGES = {
     "auth.login": ("auth/login.html", LoginForm),
     "auth.forgot_password": ("auth/forgot_password.html", PasswordResetRequestForm),
 }
 
 
+def _form_page():
+    return _FORM_PAGES.get(request.endpoint) if request.method == "POST" else None
+
+
 @bp.errorhandler(RateLimitExceeded)
 def rate_limited(error):
-    page = _FORM_PAGES.get(request.endpoint) if request.method == "POST" else None
+    page = _form_page()
     if page is None:
         return rate_limits.error_page()
     template, form_class = page
     return rate_limits.form_again(
         lambda message: (render_template(template, form=form_class(), error=message), 429))
+
+
+@bp.errorhandler(OperationalError)
+def database_down(error):
+    page = _form_page()
+    if page is None:
+        return web.database_unavailable(error)
+    template, form_class = page
+    return web.database_unavailable_form(template, form=form_class())
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -4,8 +4,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask import session as browser_session
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user
+from sqlalchemy.exc import OperationalError
 
-from gmis import rate_limits
+from gmis import rate_limits, web
 from gmis.access import Permission, allow, public
 from gmis.blueprints.registration import operations
 from gmis.blueprints.registration.forms import RegistrationForm, RejectForm
@@ -26,6 +27,13 @@ def rate_limited(error):
     # The application as typed, with when it can be sent again.
     return rate_limits.form_again(
         lambda message: (render_template(FORM_PAGE, form=RegistrationForm(), error=message), 429))
+
+
+@bp.errorhandler(OperationalError)
+def database_down(error):
+    if request.endpoint != "registration.apply" or request.method != "POST":
+        return web.database_unavailable(error)
+    return web.database_unavailable_form(FORM_PAGE, form=RegistrationForm())
 
 
 @bp.route("/registration", methods=["GET", "POST"])
