@@ -86,8 +86,9 @@ def request_limits() -> dict:
         "MAX_FORM_MEMORY_SIZE": _env_int("MAX_FORM_KB", 1024) * 1024,
         # Inputs of a multipart form: a 500-field survey with its tables stays well below.
         "MAX_FORM_PARTS": _env_int("MAX_FORM_PARTS", 5000),
-        # A facility-master CSV given to ``facilities import``.
-        "FACILITY_IMPORT_MAX_MB": _env_int("FACILITY_IMPORT_MAX_MB", 50),
+        # A facility-master CSV given to ``facilities import``: read whole into memory; the
+        # whole nation's ~240,000 facilities are about 70 MB.
+        "FACILITY_IMPORT_MAX_MB": _env_int("FACILITY_IMPORT_MAX_MB", 200),
     }
 
 
