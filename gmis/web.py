@@ -90,7 +90,7 @@ def init_app(app: Flask) -> None:
             400, "画面の有効期限が切れました。画面を読み込み直してから、もう一度送信してください。"
         )
 
-    for status in ERROR_MESSAGES:
+    for status in ERROR_MESSAGES.keys() - {413}:
         app.register_error_handler(status, lambda error, status=status: render_error(status))
     app.register_error_handler(413, lambda error: render_error(413, too_large_message()))
     # The database is down, unreachable, or a statement ran past its timeout.
