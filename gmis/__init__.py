@@ -14,6 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(config.from_environment())
     if test_config:
         app.config.from_mapping(test_config)
+    config.check_secret_key(app.config)  # a known key would let anybody forge a session
     clock.init_app(app)  # a training instance's Japan time; refused in production
 
     if app.config["PROXY_HOPS"]:
@@ -35,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     audit.init_app(app)  # the hash chain of audit rows, and events kept whatever the request
     htmx.init_app(app)
+
     login_manager.init_app(app)
 
     from gmis.accounts import operations, sessions, two_factor
@@ -53,6 +55,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from gmis.blueprints import register_blueprints
 
     register_blueprints(app)
+
+    from gmis import rate_limits
+
+    # After the blueprints: the limits are attached to their views by endpoint.
+    rate_limits.init_app(app)
 
     from gmis.surveys import runtime
 

@@ -80,18 +80,26 @@ session: scoped_session[AppSession] = scoped_session(
 class Database:
     """The database of one app. ``bind`` is the engine, or in tests a connection."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, **timeouts):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, **timeouts)
         self.bind: sa.Engine | sa.Connection = self.engine
 
 
-def make_engine(url: str) -> sa.Engine:
+def make_engine(url: str, *, connect_timeout: int = 5, statement_timeout: int = 30) -> sa.Engine:
+    """The engine of ``url``. On PostgreSQL a server that does not answer is given up after
+    ``connect_timeout`` seconds and a statement is cancelled after ``statement_timeout``
+    seconds (0: never), so that a database outage or a runaway query answers a 503 page
+    quickly instead of holding every worker."""
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    connect_args = {"connect_timeout": connect_timeout}
+    if statement_timeout:
+        connect_args["options"] = f"-c statement_timeout={statement_timeout * 1000}"
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                            connect_args=connect_args)
 
 
 def _configure_sqlite(engine: sa.Engine) -> None:
@@ -111,7 +119,11 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["gmis.db"] = Database(app.config["DATABASE_URL"])
+    app.extensions["gmis.db"] = Database(
+        app.config["DATABASE_URL"],
+        connect_timeout=app.config.get("DATABASE_CONNECT_TIMEOUT", 5),
+        statement_timeout=app.config.get("DATABASE_STATEMENT_TIMEOUT", 30),
+    )
 
     @app.teardown_request
     @app.teardown_appcontext

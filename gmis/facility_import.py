@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import AppGroup
 
 from gmis import audit
@@ -144,6 +145,22 @@ def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
         f"ファイルを{name}として読み込めません。{positions[encoding]}に{name}では読めない"
         "バイトがあります。文字コードを確認し、--encoding auto などを指定してください。"
     )
+
+
+def max_bytes() -> int:
+    """The largest file ``import_csv`` reads (GMIS_FACILITY_IMPORT_MAX_MB): it is held in
+    memory whole, decoded and checked row by row."""
+    return current_app.config["FACILITY_IMPORT_MAX_MB"] * 1024 * 1024
+
+
+def check_size(size: int) -> None:
+    limit = max_bytes()
+    if size > limit:
+        raise FileError(
+            f"ファイルが大きすぎます({size / 1024 / 1024:.1f}MB)。取り込めるのは"
+            f"{limit // (1024 * 1024)}MBまでです。ファイルを分けるか、"
+            "GMIS_FACILITY_IMPORT_MAX_MB で上限を変更してください。"
+        )
 
 
 def _looks_like_utf8(data: bytes) -> bool:
@@ -367,6 +384,7 @@ def import_csv(data: bytes, file_name: str = "", *, encoding: str = "auto",
     Raises ``FileError`` when the file cannot be read at all. Rows with problems are listed
     in ``report.errors``; then nothing is written unless ``skip_errors`` is given.
     """
+    check_size(len(data))
     text, used = decode(data, encoding)
     columns, rows = read_rows(text)
     report = ImportReport(file_name=file_name, encoding=used, dry_run=dry_run,
@@ -390,6 +408,7 @@ def import_csv(data: bytes, file_name: str = "", *, encoding: str = "auto",
 
 def import_file(path: str | Path, **options) -> ImportReport:
     path = Path(path)
+    check_size(path.stat().st_size)  # before reading it into memory
     return import_csv(path.read_bytes(), path.name, **options)
 
 

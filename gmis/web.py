@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
-from flask import Flask, render_template, request, send_from_directory
+from flask import Flask, current_app, g, render_template, request, send_from_directory
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from gmis import access
 from gmis.db import utcnow
@@ -27,7 +29,13 @@ ERROR_MESSAGES = {
     413: "送信されたデータが大きすぎます。",
     429: "操作が集中しています。しばらく待ってから再度お試しください。",
     500: "システムエラーが発生しました。時間をおいて再度お試しください。",
+    503: "ただいまデータベースに接続できないため、ご利用いただけません。しばらく待ってから"
+         "再度お試しください。送信しようとした内容は、ブラウザの「戻る」で入力画面に戻ると"
+         "残っています。",
 }
+
+#: When a client should ask again after the database failed to answer.
+DATABASE_RETRY_SECONDS = 30
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -82,8 +90,49 @@ def init_app(app: Flask) -> None:
             400, "画面の有効期限が切れました。画面を読み込み直してから、もう一度送信してください。"
         )
 
-    for status in ERROR_MESSAGES:
+    for status in ERROR_MESSAGES.keys() - {413}:
         app.register_error_handler(status, lambda error, status=status: render_error(status))
+    app.register_error_handler(413, lambda error: render_error(413, too_large_message()))
+    # The database is down, unreachable, or a statement ran past its timeout.
+    app.register_error_handler(OperationalError, database_unavailable)
+    app.register_error_handler(PoolTimeout, database_unavailable)
+
+
+def too_large_message() -> str:
+    """413, naming the limit of the whole request (GMIS_MAX_REQUEST_MB)."""
+    limit = request.max_content_length or 0
+    return (f"送信されたデータが大きすぎます。一度に送信できるのは{limit // (1024 * 1024)}MB"
+            "までです。")
+
+
+#: A form sent while the database is down comes back as typed, with this message.
+DATABASE_DOWN_FORM_MESSAGE = (
+    "ただいまデータベースに接続できないため、送信を受け付けられませんでした。入力内容はそのまま"
+    "残っています。しばらく待ってから、もう一度送信してください。"
+)
+
+
+def _without_the_database() -> None:
+    # Flask-Login's template context asks for the current user, which is read from the
+    # database: the page is rendered for nobody in particular instead.
+    g._login_user = current_app.login_manager.anonymous_user()
+
+
+def database_unavailable_form(template: str, **context):
+    """503 for a form page: the form again, as typed, rendered without the database."""
+    _without_the_database()
+    return (render_template(template, error=DATABASE_DOWN_FORM_MESSAGE, database_down=True,
+                            **context),
+            503, {"Retry-After": str(DATABASE_RETRY_SECONDS)})
+
+
+def database_unavailable(error):
+    """503 with ``Retry-After``, rendered without the database: the page does not ask who
+    is signed in (``database_down`` tells the base template to leave that out)."""
+    current_app.logger.error("database unavailable: %s", error)
+    _without_the_database()
+    body, status = render_error(503, database_down=True)
+    return body, status, {"Retry-After": str(DATABASE_RETRY_SECONDS)}
 
 
 #: Endpoints that serve files, the same for everybody.
@@ -191,7 +240,7 @@ def content_disposition(filename: str, disposition: str = "attachment") -> str:
             f"filename*=UTF-8''{quote(filename, safe='')}")
 
 
-def render_error(status: int, message: str | None = None):
+def render_error(status: int, message: str | None = None, **context):
     message = message or ERROR_MESSAGES.get(status, ERROR_MESSAGES[400])
     template = "_error.html" if request.headers.get("HX-Request") else "error.html"
-    return render_template(template, status=status, message=message), status
+    return render_template(template, status=status, message=message, **context), status

@@ -25,7 +25,8 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    # A migration may rewrite a large table: no statement timeout here.
+    engine = make_engine(config.get_main_option("sqlalchemy.url"), statement_timeout=0)
     with engine.connect() as connection:
         _run(connection)
     engine.dispose()

@@ -3,12 +3,15 @@
 #
 # PostgreSQL: $GMIS_TEST_DATABASE_URL if set, otherwise the database "test" on
 # 127.0.0.1:5432 (user postgres) when a server answers there; skipped, and said so, when
-# none does. Extra pytest arguments come from $PYTEST_ARGS. Exits non-zero if a run failed
-# or collected no tests.
+# none does. Redis for the rate-limit tests: $GMIS_TEST_REDIS_URL, default
+# redis://127.0.0.1:6379/0 ("none": the in-process store instead). Extra pytest arguments
+# come from $PYTEST_ARGS. Exits non-zero if a run failed or collected no tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 DEFAULT_POSTGRESQL_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test
+# The rate limits are tested against Redis, as production runs them.
+export GMIS_TEST_REDIS_URL=${GMIS_TEST_REDIS_URL:-redis://127.0.0.1:6379/0}
 
 scripts/system-packages.sh test
 scripts/venv.sh
@@ -56,6 +59,7 @@ print(f"{url.host or '127.0.0.1'}:{url.port or 5432}/{url.database}")
 PY
 }
 
+echo "Rate limits tested against Redis at GMIS_TEST_REDIS_URL=$GMIS_TEST_REDIS_URL"
 run_suite "SQLite" env -u GMIS_TEST_DATABASE_URL
 
 postgresql_url=${GMIS_TEST_DATABASE_URL:-$DEFAULT_POSTGRESQL_URL}

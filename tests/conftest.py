@@ -21,6 +21,7 @@ pytest_plugins = [
     "tests.fixtures.live",
     "tests.fixtures.smtp",
     "tests.fixtures.web",
+    "tests.fixtures.rate_limits",
 ]
 
 
@@ -52,6 +53,9 @@ TEST_CONFIG = {
     "SECRET_KEY": "test-secret",
     "BASE_URL": "http://gmis.test",
     "MAIL_BACKEND": "smtp",
+    # Rate limits are off except where a test turns them on (tests/fixtures/rate_limits.py):
+    # the suite signs in and posts far faster than a person.
+    "RATELIMIT_ENABLED": False,
 }
 
 

@@ -21,6 +21,8 @@ from tests.fixtures.surveys import HOSPITAL_DAY, supplies_week
 from tests.fixtures.web import client_of, page_text, post_form, sign_in
 
 FIVE_SECONDS = timedelta(seconds=5)
+#: Production refuses to start with the development secret key.
+PRODUCTION_KEY = "k" * 64
 
 
 def japan(text: str) -> datetime:
@@ -88,12 +90,13 @@ def test_bad_settings_are_refused_with_a_message(settings, message):
 ])
 def test_production_does_not_start_with_a_clock_setting(settings):
     with pytest.raises(ClockSettingError, match=r"本番環境 \(GMIS_ENV=production\) では"):
-        create_app({"DATABASE_URL": "sqlite://", "ENVIRONMENT": "production", **settings})
+        create_app({"DATABASE_URL": "sqlite://", "ENVIRONMENT": "production",
+                    "SECRET_KEY": PRODUCTION_KEY, **settings})
 
 
 def test_production_starts_on_real_time():
     app = create_app({"DATABASE_URL": "sqlite://", "ENVIRONMENT": "production",
-                      "CLOCK": "", "CLOCK_OFFSET": ""})
+                      "SECRET_KEY": PRODUCTION_KEY, "CLOCK": "", "CLOCK_OFFSET": ""})
     with app.app_context():
         assert abs(utcnow() - datetime.now(UTC)) < FIVE_SECONDS
 

@@ -131,9 +131,10 @@ def _locks_now(claim: sa.Row) -> bool:
 
 
 def _record_lock(user_id: int) -> None:
+    # Kept whatever the request answers; written once its own transaction is over, so that
+    # this read never has to turn into a write while other sign-ins write.
     user = session.get(User, user_id)
-    audit.record("user.locked", user, user=user)
-    session.commit()
+    audit.record_now("user.locked", user, user=user)
 
 
 def locked_message(user: User) -> str | None:

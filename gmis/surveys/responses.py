@@ -34,6 +34,7 @@ from gmis.surveys.builder import CompiledSurvey
 from gmis.surveys.eligibility import Respondent
 from gmis.surveys.periods import Period, answerable, is_late, today
 from gmis.surveys.validation import (
+    INPUT_TOO_LONG,
     Evaluation,
     KeptInputs,
     defaults,
@@ -41,6 +42,7 @@ from gmis.surveys.validation import (
     field_inputs,
     prefill,
     read_form,
+    too_long,
 )
 from gmis.surveys.versions import version_for_period
 
@@ -236,8 +238,11 @@ def read_answers(target: Target, form, shown: set[str] | None, *,
         key for key, value in typed.items()
         if not compiled.fields[key].type.is_empty(value)
         and compiled.fields[key].type.validate(value)}
-    pending = {key: field_inputs(form, key) for key in sorted(invalid)
+    pending = {key: field_inputs(form, key, compiled.fields[key].type) for key in sorted(invalid)
                if key in evaluation.visible}
+    for key, inputs in pending.items():
+        if too_long(form, inputs):
+            evaluation.add(key, INPUT_TOO_LONG)
     return Answers(evaluation, typed, raw, invalid, values, context,
                    {key: inputs for key, inputs in pending.items() if inputs})
 

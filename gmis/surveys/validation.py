@@ -25,23 +25,93 @@ def input_name(key: str) -> str:
     return f"f.{key}"
 
 
-def field_inputs(form: Mapping[str, Any], key: str) -> dict[str, Any]:
+#: The longest text one input of a draft keeps: the longest ``long_text`` a definition may
+#: allow. The request itself is bounded by MAX_FORM_MEMORY_SIZE (gmis/config.py).
+INPUT_MAX_CHARS = 20_000
+INPUT_TOO_LONG = (f"入力が長すぎます。1つの欄に入力できるのは{INPUT_MAX_CHARS:,}文字までです"
+                  "(一時保存では、これを超える部分は保存していません)。")
+#: A draft keeps one character past the limit, so that the message comes back with it.
+_KEPT_CHARS = INPUT_MAX_CHARS + 1
+
+
+class _NamesRead(Mapping):
+    """The form as a field type reads it, noting the input names it asks for: what a
+    draft keeps of a field is what the field itself reads, never any other name a client
+    made up under the field's prefix."""
+
+    def __init__(self, form: Mapping[str, Any]):
+        self.form = form
+        self.names: set[str] = set()
+
+    def __getitem__(self, name):
+        self.names.add(name)
+        return self.form[name]
+
+    def get(self, name, default=None):
+        self.names.add(name)
+        return self.form.get(name, default)
+
+    def getlist(self, name):
+        self.names.add(name)
+        getlist = getattr(self.form, "getlist", None)
+        if getlist is not None:
+            return getlist(name)
+        value = self.form.get(name)
+        return [] if value is None else list(value) if isinstance(value, list | tuple) else [
+            value]
+
+    def __contains__(self, name):
+        self.names.add(name)
+        return name in self.form
+
+    def __iter__(self):
+        return iter(self.form)
+
+    def __len__(self) -> int:
+        return len(self.form)
+
+
+def input_names_read(form: Mapping[str, Any], key: str, field_type) -> set[str]:
+    """The input names ``field_type`` reads for field ``key`` from ``form``."""
+    reading = _NamesRead(form)
+    field_type.parse(reading, input_name(key))
+    return reading.names
+
+
+def field_inputs(form: Mapping[str, Any], key: str, field_type=None) -> dict[str, Any]:
     """What the form sent for field ``key`` (its input and the inputs of its cells, rows
     and items): input name → text, or a list of texts for a name sent more than once.
-    Empty inputs are left out, as a form that omits them reads the same."""
+    Empty inputs are left out, as a form that omits them reads the same. With
+    ``field_type``, only the names that type reads are kept, each value cut just past
+    ``INPUT_MAX_CHARS`` (``too_long`` tells the person, then and when the draft is opened)."""
     name = input_name(key)
+    wanted = input_names_read(form, key, field_type) if field_type is not None else None
     getlist = getattr(form, "getlist", None)
     inputs: dict[str, Any] = {}
     for sent in form:
         if sent != name and not sent.startswith(name + "."):
             continue
+        if wanted is not None and sent not in wanted:
+            continue
         values = getlist(sent) if getlist is not None else form[sent]
         if not isinstance(values, list | tuple):
             values = [values]
-        values = [str(value) for value in values if value not in (None, "")]
+        values = [str(value)[:_KEPT_CHARS] for value in values if value not in (None, "")]
         if values:
             inputs[sent] = values[0] if len(values) == 1 else values
     return inputs
+
+
+def too_long(form: Mapping[str, Any], names) -> bool:
+    """Whether any of the inputs ``names`` carries more than ``INPUT_MAX_CHARS``."""
+    getlist = getattr(form, "getlist", None)
+    for name in names:
+        values = getlist(name) if getlist is not None else form.get(name)
+        if not isinstance(values, list | tuple):
+            values = [values]
+        if any(len(str(value)) > INPUT_MAX_CHARS for value in values if value is not None):
+            return True
+    return False
 
 
 class KeptInputs(Mapping):

@@ -130,7 +130,9 @@ def test_concurrent_wrong_guesses_check_at_most_the_limit(own_database, password
     def guess(barrier):
         barrier.wait()
         try:
-            operations.authenticate("concurrent-guesses", WRONG)
+            # As at the sign-in page: the refusal is noted when the request ends.
+            with app.test_request_context("/login", method="POST"):
+                operations.authenticate("concurrent-guesses", WRONG)
         except operations.SignInError as error:
             return error.status
         return 200

@@ -3,12 +3,15 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user
+from sqlalchemy.exc import OperationalError
 
-from gmis import audit
+from gmis import audit, rate_limits, web
 from gmis.access import Permission, allow, public
 from gmis.accounts import operations, passwords, second_step, sessions, two_factor
 from gmis.blueprints.auth.forms import (
+    PASSWORD_INPUT_MAX,
     ChangePasswordForm,
     LoginForm,
     NewPasswordForm,
@@ -38,6 +41,36 @@ def _password_rule_ok(form: NewPasswordForm, login_id: str) -> bool:
     problems = passwords.password_problems(form.password.data or "", login_id)
     form.password.errors = list(form.password.errors) + problems
     return not problems
+
+
+#: Forms shown again, as typed, when a rate limit or a database outage refuses them.
+_FORM_PAGES = {
+    "auth.login": ("auth/login.html", LoginForm),
+    "auth.forgot_password": ("auth/forgot_password.html", PasswordResetRequestForm),
+}
+
+
+def _form_page():
+    return _FORM_PAGES.get(request.endpoint) if request.method == "POST" else None
+
+
+@bp.errorhandler(RateLimitExceeded)
+def rate_limited(error):
+    page = _form_page()
+    if page is None:
+        return rate_limits.error_page()
+    template, form_class = page
+    return rate_limits.form_again(
+        lambda message: (render_template(template, form=form_class(), error=message), 429))
+
+
+@bp.errorhandler(OperationalError)
+def database_down(error):
+    page = _form_page()
+    if page is None:
+        return web.database_unavailable(error)
+    template, form_class = page
+    return web.database_unavailable_form(template, form=form_class())
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -116,8 +149,10 @@ def set_password(token: str):
 @public
 def check_password():
     """As-you-type feedback on the password rule (HTMX fragment)."""
+    # Cut to a length the rule still calls too long: the check stays cheap whatever is sent.
     problems = passwords.password_problems(
-        request.form.get("password", ""), request.form.get("login_id", "")
+        request.form.get("password", "")[:PASSWORD_INPUT_MAX],
+        request.form.get("login_id", "")[:64],
     )
     status = 422 if problems and request.form.get("password") else 200
     return render_template("auth/_password_rule.html", problems=problems,

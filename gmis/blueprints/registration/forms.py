@@ -58,6 +58,16 @@ def _max(label: str, length: int) -> Length:
     return Length(max=length, message=f"{label}は{length}文字以内で入力してください。")
 
 
+#: What reads as a link or an address in the receipt e-mail: the form's free text goes to the
+#: address typed in it, so it must not carry a link to somebody else's site.
+_LINK = re.compile(r"https?:|://|www\.|@|\.(?:com|net|org|jp|io)\b", re.IGNORECASE)
+
+
+def no_links(form, field) -> None:
+    if field.data and _LINK.search(field.data):
+        raise ValidationError(f"{field.label.text}にURLやメールアドレスは入力できません。")
+
+
 def _strip(value: str | None) -> str:
     return (value or "").strip()
 
@@ -74,23 +84,28 @@ class RegistrationForm(FlaskForm):
         validate_choice=False,
     )
     facility_code = StringField(
-        "医療機関コード", [_required("医療機関コード")], filters=[digits_only]
+        "医療機関コード", [_required("医療機関コード"), _max("医療機関コード", 20)],
+        filters=[digits_only],
     )
-    insurance_code = StringField("保険医療機関コード", [Optional()], filters=[digits_only])
+    insurance_code = StringField("保険医療機関コード",
+                                 [Optional(), _max("保険医療機関コード", 20)],
+                                 filters=[digits_only])
     facility_name = StringField(
-        "医療機関名称", [_required("医療機関名称"), _max("医療機関名称", 120)],
+        "医療機関名称", [_required("医療機関名称"), _max("医療機関名称", 120), no_links],
         filters=[normalise],
     )
     postal_code = StringField(
-        "郵便番号", [_required("郵便番号")], filters=[normalise_postal_code]
+        "郵便番号", [_required("郵便番号"), _max("郵便番号", 20)],
+        filters=[normalise_postal_code],
     )
     lookup = SubmitField("住所を検索")
     address = StringField(
-        "所在地", [_required("所在地"), _max("所在地", 200)], filters=[normalise]
+        "所在地", [_required("所在地"), _max("所在地", 200), no_links], filters=[normalise]
     )
-    phone = StringField("電話番号", [_required("電話番号")], filters=[digits_only])
+    phone = StringField("電話番号", [_required("電話番号"), _max("電話番号", 20)],
+                        filters=[digits_only])
     contact_name = StringField(
-        "ご担当者氏名", [_required("ご担当者氏名"), _max("ご担当者氏名", 80)],
+        "ご担当者氏名", [_required("ご担当者氏名"), _max("ご担当者氏名", 80), no_links],
         filters=[normalise],
     )
     email = EmailField(
@@ -99,7 +114,7 @@ class RegistrationForm(FlaskForm):
     )
     email_confirm = EmailField(
         "メールアドレス(確認)",
-        [_required("確認用のメールアドレス"),
+        [_required("確認用のメールアドレス"), _max("メールアドレス", 254),
          EqualTo("email", message="確認用のメールアドレスが一致しません。")],
         filters=[normalise_email],
     )

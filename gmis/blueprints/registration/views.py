@@ -2,8 +2,11 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask import session as browser_session
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user
+from sqlalchemy.exc import OperationalError
 
+from gmis import rate_limits, web
 from gmis.access import Permission, allow, public
 from gmis.blueprints.registration import operations
 from gmis.blueprints.registration.forms import RegistrationForm, RejectForm
@@ -15,6 +18,22 @@ bp = Blueprint("registration", __name__)
 FORM_PAGE = "registration/apply.html"
 #: Completion pages this browser may show: the numbers it submitted, newest last.
 SUBMITTED_KEY = "registration_numbers"
+
+
+@bp.errorhandler(RateLimitExceeded)
+def rate_limited(error):
+    if request.endpoint != "registration.apply" or request.method != "POST":
+        return rate_limits.error_page()
+    # The application as typed, with when it can be sent again.
+    return rate_limits.form_again(
+        lambda message: (render_template(FORM_PAGE, form=RegistrationForm(), error=message), 429))
+
+
+@bp.errorhandler(OperationalError)
+def database_down(error):
+    if request.endpoint != "registration.apply" or request.method != "POST":
+        return web.database_unavailable(error)
+    return web.database_unavailable_form(FORM_PAGE, form=RegistrationForm())
 
 
 @bp.route("/registration", methods=["GET", "POST"])

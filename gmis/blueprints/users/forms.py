@@ -11,7 +11,9 @@ class IssueAccountForm(FlaskForm):
 
     role = SelectField("利用者の種別",
                        validators=[DataRequired("利用者の種別を選択してください。")])
-    organisation = StringField("所属", filters=[normalise])
+    organisation = StringField(
+        "所属", [Length(max=120, message="所属は120文字以内で入力してください。")],
+        filters=[normalise])
     name = StringField("氏名(担当者名)", [DataRequired("氏名を入力してください。"),
                                          Length(max=80, message="80文字以内で入力してください。")],
                        filters=[normalise])
