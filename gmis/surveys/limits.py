@@ -51,6 +51,12 @@ MAX_DEFINITION_BYTES = 1024 * 1024
 #: Levels of YAML/JSON nesting (mappings and lists inside one another). A definition
 #: needs about eight; the YAML and JSON readers recurse and would fail at about a thousand.
 MAX_DOCUMENT_DEPTH = 40
+#: Characters of a key of a YAML/JSON mapping (field keys are already 63 at most).
+MAX_MAPPING_KEY_LENGTH = 100
+#: Values (each scalar, list and mapping) of a definition with its YAML aliases written
+#: out, as it is stored. A few aliases of aliases would otherwise expand a small file into
+#: billions of values.
+MAX_DEFINITION_VALUES = 200_000
 MAX_SECTIONS = 100
 MAX_FIELDS_PER_SECTION = 200
 MAX_FIELDS = 1_000
