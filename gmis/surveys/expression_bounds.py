@@ -50,7 +50,7 @@ class Token:
 
 def tokenize(source: str) -> list[Token]:
     """``source`` as CEL tokens, or ExpressionRefused for a character CEL does not know or a
-    string that does not end. Stops as soon as there are more tokens than allowed."""
+    string that does not end. (The source is short already: at most a token a character.)"""
     tokens: list[Token] = []
     position, end = 0, len(source)
     while position < end:
@@ -58,9 +58,6 @@ def tokenize(source: str) -> list[Token]:
         if space:
             position = space.end()
             continue
-        if len(tokens) >= limits.MAX_EXPRESSION_TOKENS:
-            raise ExpressionRefused(
-                f"式が長すぎます(記号・項目・値が{limits.MAX_EXPRESSION_TOKENS:,}個まで)。")
         token = _token_at(source, position)
         tokens.append(token)
         position = token.start + len(token.text)
@@ -231,6 +228,10 @@ class _Measure:
         if len(self.stack) > 1:
             opener = self.stack[-1].opener
             raise ExpressionRefused(f"括弧「{opener}」が閉じていません。")
+        # Counted last, so that 500 nested brackets are refused for their nesting.
+        if len(self.tokens) > limits.MAX_EXPRESSION_TOKENS:
+            raise ExpressionRefused(
+                f"式が長すぎます(記号・項目・値が{limits.MAX_EXPRESSION_TOKENS:,}個まで)。")
         return self.shape
 
     def operand(self, index: int, token: Token) -> None:
