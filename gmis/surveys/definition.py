@@ -25,7 +25,7 @@ from marshmallow import (
 )
 
 from gmis.surveys import limits
-from gmis.surveys.document import DocumentRefused, read_document
+from gmis.surveys.document import DocumentRefused, read_document, reader_reason
 from gmis.surveys.errors import DefinitionError, Problem
 from gmis.surveys.source_map import located
 
@@ -361,7 +361,8 @@ def parse_text(text: str, source: str) -> dict:
             line, column = mark.line + 1, mark.column + 1
         else:
             line, column = getattr(error, "lineno", None), getattr(error, "colno", None)
-        reason = getattr(error, "problem", None) or getattr(error, "msg", None) or error
+        reason = reader_reason(str(getattr(error, "problem", None) or
+                                   getattr(error, "msg", None) or error))
         raise DefinitionError(source, [Problem("", f"YAML/JSONとして読めません({reason})",
                                                line=line, column=column)]) from error
     if not isinstance(data, dict):

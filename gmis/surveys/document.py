@@ -177,6 +177,36 @@ def _json_object(pairs: list) -> dict:
     return result
 
 
+#: The YAML and JSON readers' English reasons, as people who write definitions read them.
+_READER_REASONS = (
+    ("mapping values are not allowed", "ここに「キー: 値」は書けません。字下げと、値の中の「: 」を"
+                                       "確認してください"),
+    ("could not find expected ':'", "「:」がありません"),
+    ("'\\t' that cannot start any token", "タブ文字は使えません(字下げは空白で)"),
+    ("cannot start any token", "この文字から値を始めることはできません(引用符で囲んでください)"),
+    ("expected ',' or ']'", "「]」で閉じていません"),
+    ("expected ',' or '}'", "「}」で閉じていません"),
+    ("end of stream", "引用符が閉じていません"),
+    ("expected <block end>", "字下げが揃っていません"),
+    ("could not determine a constructor", "このタグ(!!…)は使えません"),
+    ("undefined alias", "定義されていないエイリアス(*…)です"),
+    ("Expecting value", "値がありません"),
+    ("Expecting property name", "キーは二重引用符で囲んでください"),
+    ("Unterminated string", "文字列が閉じていません"),
+    ("Extra data", "定義のあとに余分な文字があります"),
+    ("Expecting ',' delimiter", "「,」がありません"),
+    ("Expecting ':' delimiter", "「:」がありません"),
+    ("Invalid control character", "文字列の中に改行などの制御文字があります"),
+    ("Invalid \\escape", "文字列の「\\」の書き方が正しくありません"),
+)
+
+
+def reader_reason(english: str) -> str:
+    """A YAML or JSON reader's reason in Japanese (the line and column are given apart)."""
+    return next((japanese for phrase, japanese in _READER_REASONS if phrase in english),
+                "書き方が正しくありません")
+
+
 def read_document(text: str, is_json: bool):
     """``text`` as plain data. DocumentRefused for a refusal of ours; the readers' own
     errors (yaml.YAMLError, json.JSONDecodeError) pass through."""

@@ -37,7 +37,7 @@ def number_list(size: int) -> str:
 
 def refusal(source: str, bounds: dict | None = None) -> str:
     with pytest.raises(ExpressionSyntaxError) as caught:
-        compile_expression(source, bounds)
+        compile_expression(source, **({"bounds": bounds} if bounds else {}))
     return str(caught.value)
 
 
