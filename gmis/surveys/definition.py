@@ -336,15 +336,44 @@ _MARSHMALLOW_MESSAGES = {
     "Not a valid list.": "リストで書いてください。",
     "Not a valid mapping type.": "キーと値の組(マッピング)で書いてください。",
     "Invalid input type.": "書き方が正しくありません。",
+    "Invalid type.": "書き方が正しくありません。",
+    "Invalid value.": "値が正しくありません。",
+    "Not a valid number.": "数値で書いてください。",
+    "Number too large.": "数値が大きすぎます。",
+    "Not a valid date.": "日付で書いてください。",
+    "Field may not be null.": "値を書いてください(null は使えません)。",
+    "String does not match expected pattern.": "書き方が正しくありません。",
+    "Special numeric values (nan or infinity) are not permitted.": "数値で書いてください。",
 }
+
+#: marshmallow's validators' default messages (a field type's options schema may use them).
+_MARSHMALLOW_PATTERNS = (
+    (re.compile(r"^Length must be between (\d+) and (\d+)\.$"),
+     "{0}〜{1}文字(個)で書いてください。"),
+    (re.compile(r"^Shorter than minimum length (\d+)\.$"), "{0}文字(個)以上で書いてください。"),
+    (re.compile(r"^Longer than maximum length (\d+)\.$"), "{0}文字(個)以内で書いてください。"),
+    (re.compile(r"^Length must be (\d+)\.$"), "{0}文字(個)で書いてください。"),
+    (re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
+     "{0}以上{1}以下で書いてください。"),
+    (re.compile(r"^Must be greater than or equal to (\S+)\.$"), "{0}以上で書いてください。"),
+    (re.compile(r"^Must be less than or equal to (\S+)\.$"), "{0}以下で書いてください。"),
+    (re.compile(r"^Must be equal to (.+)\.$"), "{0} と書いてください。"),
+    (re.compile(r"^Must be one of: (.+)\.$"), "次のいずれかを書いてください: {0}"),
+)
 
 
 def _japanese(message: str) -> str:
     if message in _MARSHMALLOW_MESSAGES:
         return _MARSHMALLOW_MESSAGES[message]
-    if message.startswith("Must be one of:"):
-        return "次のいずれかを書いてください: " + message.removeprefix("Must be one of:").strip()
-    return message
+    for pattern, japanese in _MARSHMALLOW_PATTERNS:
+        matched = pattern.match(message)
+        if matched:
+            return japanese.format(*matched.groups())
+    if not message.isascii():
+        return message  # ours, already Japanese
+    # A message no table knows (a plugin's own schema): still said in Japanese, with the
+    # original for whoever wrote the plugin.
+    return f"値が正しくありません({message[:200]})。"
 
 
 def parse_text(text: str, source: str) -> dict:
