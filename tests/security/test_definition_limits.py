@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -178,3 +179,17 @@ def test_the_web_upload_refuses_with_a_422_and_keeps_what_was_pasted(make_user, 
     assert response.status_code == 422
     assert f"入れ子が深すぎます({limits.MAX_DOCUMENT_DEPTH}段まで)" in page_text(
         response.get_data(as_text=True))
+
+
+# --- the documented limits are the enforced ones ---------------------------------------------
+
+def test_every_limit_is_documented_with_its_value():
+    doc = (Path(__file__).resolve().parents[2] / "docs/survey-definitions.md").read_text(
+        encoding="utf-8")
+    table = doc[doc.index("## 上限 / Limits"):doc.index("## Versions")]
+    rows = dict(re.findall(r"^\| `([A-Z_]+)`[^|]*\| ([\d,]+)", table, re.MULTILINE))
+    enforced = {name: value for name, value in vars(limits).items() if name.isupper()}
+    assert rows.keys() == enforced.keys()
+    for name, value in enforced.items():
+        shown = int(rows[name].replace(",", ""))
+        assert shown in (value, value // 1024), name
