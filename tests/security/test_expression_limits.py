@@ -262,3 +262,12 @@ def test_a_stored_version_over_the_limits_never_reaches_the_library(builtin_surv
     assert "この調査の定義" in text and "誤りがあるため、表示できません" in text
     assert hospital.get("/surveys").status_code == 200
     assert hospital.get("/home").status_code == 200
+
+
+def test_compile_expression_is_the_only_way_in_to_the_library():
+    """Nothing else compiles CEL, so nothing else can skip the limits."""
+    package = Path(__file__).resolve().parents[2] / "gmis"
+    users = sorted(str(path.relative_to(package)) for path in package.rglob("*.py")
+                   if "import cel" in path.read_text(encoding="utf-8")
+                   or "from cel " in path.read_text(encoding="utf-8"))
+    assert users == ["surveys/expressions.py"]
