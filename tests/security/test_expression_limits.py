@@ -271,3 +271,27 @@ def test_compile_expression_is_the_only_way_in_to_the_library():
                    if "import cel" in path.read_text(encoding="utf-8")
                    or "from cel " in path.read_text(encoding="utf-8"))
     assert users == ["surveys/expressions.py"]
+
+
+class PanicException(BaseException):
+    """What pyo3 raises for a panic in the library's Rust code: not an ``Exception``."""
+
+
+def test_a_panic_in_the_library_is_a_message_not_a_crash(monkeypatch):
+    import gmis.surveys.expressions as expressions
+
+    expression = compile_expression("a > 1")
+
+    def panic(*args, **kwargs):
+        raise PanicException("called `Option::unwrap()` on a `None` value")
+
+    monkeypatch.setattr(expressions.cel, "compile", panic)
+    message = refusal("a > 2")
+    assert "式を読めませんでした" in message and "unwrap" not in message
+
+    class Panicking:
+        def execute(self, variables):
+            panic()
+
+    broken = expressions.Expression(expression.source, Panicking(), expression.variables)
+    assert broken.evaluate({"a": 3}) is Unknown
