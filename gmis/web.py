@@ -18,6 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from gmis import access
 from gmis.db import utcnow
 from gmis.japan_time import to_tokyo
+from gmis.surveys.errors import DefinitionError
 from gmis.text import format_phone, format_postal
 
 ERROR_MESSAGES = {
@@ -89,6 +90,15 @@ def init_app(app: Flask) -> None:
         return render_error(
             400, "画面の有効期限が切れました。画面を読み込み直してから、もう一度送信してください。"
         )
+
+    @app.errorhandler(DefinitionError)
+    def broken_definition(error):
+        # A stored survey version that no longer compiles (stored before a limit was set,
+        # or a plugin field type removed): say so instead of failing with a bare 500.
+        app.logger.warning("survey definition refused: %s", error)
+        first = error.problems[0] if error.problems else ""
+        return render_error(422, f"この調査の定義({error.source})に誤りがあるため、表示できません"
+                                 f"({first})。調査を公開した都道府県または事務局にお問い合わせください。")
 
     for status in ERROR_MESSAGES.keys() - {413}:
         app.register_error_handler(status, lambda error, status=status: render_error(status))

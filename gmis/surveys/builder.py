@@ -12,10 +12,12 @@ from functools import cached_property
 
 from marshmallow import ValidationError
 
+from gmis.surveys import limits
 from gmis.surveys.definition import FieldDef, RuleDef, SectionDef, SurveyDefinition
 from gmis.surveys.errors import DefinitionError, Problem
 from gmis.surveys.expressions import (
     CONTEXT_NAMES,
+    RESPONDENT_MEMBERS,
     Expression,
     ExpressionSyntaxError,
     compile_expression,
@@ -91,18 +93,43 @@ def _options(registry: FieldTypeRegistry, definition: FieldDef, path: str,
     return instance
 
 
-def _expression(source: str | None, path: str, known: set[str],
-                problems: list[Problem]) -> Expression | None:
-    if source is None:
-        return None
-    try:
-        expression = compile_expression(source)
-    except ExpressionSyntaxError as error:
-        problems.append(Problem(path, str(error)))
-        return None
-    for name in sorted(expression.variables - known - CONTEXT_NAMES):
-        problems.append(Problem(path, f"式が知らない項目キー「{name}」を参照しています。"))
-    return expression
+@dataclass
+class _Expressions:
+    """Compiles a definition's expressions against its field keys, collecting problems and
+    the estimated cost of them all."""
+
+    known: set[str]
+    #: The most elements each field's value holds, for the cost of a comprehension over it.
+    bounds: dict[str, int]
+    problems: list[Problem]
+    cost: int = 0
+    heaviest: tuple[int, str] = (0, "")
+
+    def compile(self, source: str | None, path: str) -> Expression | None:
+        if source is None:
+            return None
+        try:
+            expression = compile_expression(source, self.bounds)
+        except ExpressionSyntaxError as error:
+            self.problems.append(Problem(path, str(error)))
+            return None
+        for name in sorted(expression.variables - self.known - CONTEXT_NAMES):
+            self.problems.append(Problem(path, f"式が知らない項目キー「{name}」を参照しています。"))
+        for name, member in sorted(expression.members):
+            if name == "respondent" and member not in RESPONDENT_MEMBERS:
+                usable = ", ".join(f"respondent.{m}" for m in RESPONDENT_MEMBERS)
+                self.problems.append(Problem(
+                    path, f"respondent に「{member}」はありません。使えるもの: {usable}"))
+        self.cost += expression.cost
+        self.heaviest = max(self.heaviest, (expression.cost, path))
+        return expression
+
+    def check_total(self) -> None:
+        if self.cost > limits.MAX_DEFINITION_COST:
+            self.problems.append(Problem(
+                self.heaviest[1],
+                f"定義全体の式の計算量が多すぎます(見積もり合計 {self.cost:,} 手順、"
+                f"上限 {limits.MAX_DEFINITION_COST:,})。いちばん重いのはこの式です。"))
 
 
 def _computed_order(fields: dict[str, CompiledField], paths: dict[str, str],
@@ -136,33 +163,36 @@ def compile_survey(definition: SurveyDefinition, registry: FieldTypeRegistry,
     """Compile ``definition`` or raise DefinitionError listing every problem."""
     problems: list[Problem] = []
     known = {f.key for f in definition.iter_fields()}
+    paths = {f.key: f"sections[{s}].fields[{i}]" for s, section in enumerate(definition.sections)
+             for i, f in enumerate(section.fields)}
+    # Types first: a comprehension's cost depends on the field it runs over.
+    types = {f.key: _options(registry, f, paths[f.key], problems)
+             for f in definition.iter_fields()}
+    expressions = _Expressions(known, {key: instance.iteration_bound()
+                                       for key, instance in types.items()
+                                       if instance is not None}, problems)
     fields: dict[str, CompiledField] = {}
-    paths: dict[str, str] = {}
-    for s, section in enumerate(definition.sections):
-        for i, field_def in enumerate(section.fields):
-            path = f"sections[{s}].fields[{i}]"
-            paths[field_def.key] = path
-            instance = _options(registry, field_def, path, problems)
-            compiled = CompiledField(
+    for section in definition.sections:
+        for field_def in section.fields:
+            path = paths[field_def.key]
+            fields[field_def.key] = CompiledField(
                 definition=field_def,
-                type=instance,
+                type=types[field_def.key],
                 section=section.key,
-                visible_if=_expression(field_def.visible_if, f"{path}.visible_if", known,
-                                       problems),
-                required_if=_expression(field_def.required_if, f"{path}.required_if", known,
-                                        problems),
-                compute=_expression(field_def.compute, f"{path}.compute", known, problems),
+                visible_if=expressions.compile(field_def.visible_if, f"{path}.visible_if"),
+                required_if=expressions.compile(field_def.required_if, f"{path}.required_if"),
+                compute=expressions.compile(field_def.compute, f"{path}.compute"),
             )
-            fields[field_def.key] = compiled
     rules = []
     for r, rule in enumerate(definition.rules):
-        expression = _expression(rule.expression, f"rules[{r}].expression", known, problems)
+        expression = expressions.compile(rule.expression, f"rules[{r}].expression")
         for name in rule.fields:
             if name not in known:
                 problems.append(Problem(f"rules[{r}].fields",
                                         f"知らない項目キー「{name}」です。"))
         if expression is not None:
             rules.append(CompiledRule(rule, expression))
+    expressions.check_total()
     order = _computed_order(fields, paths, problems)
     if problems:
         raise DefinitionError(source, problems)

@@ -20,6 +20,7 @@ from gmis.db import session, utcnow
 from gmis.models import Prefecture, Survey, SurveyResponse, VersionStatus
 from gmis.surveys import periods, versions
 from gmis.surveys.definition import parse_text
+from gmis.surveys.document import too_large
 from gmis.surveys.errors import DefinitionError, Problem
 from gmis.surveys.registry import FieldTypeRegistry
 from gmis.surveys.source_map import located
@@ -32,6 +33,9 @@ SUFFIXES = (".yaml", ".yml", ".json")
 def parse_bytes(raw: bytes, source: str) -> dict:
     """The definition in a file's bytes (UTF-8, YAML or JSON by ``source``'s suffix) as
     plain data, or DefinitionError."""
+    message = too_large(len(raw))
+    if message:
+        raise DefinitionError(source, [Problem("", message)])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -24,6 +24,8 @@ from marshmallow import (
     validates_schema,
 )
 
+from gmis.surveys import limits
+from gmis.surveys.document import DocumentRefused, read_document, reader_reason
 from gmis.surveys.errors import DefinitionError, Problem
 from gmis.surveys.source_map import located
 
@@ -39,7 +41,12 @@ FACILITY_TYPES = ("hospital", "clinic", "dental_clinic", "pharmacy", "outpatient
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 _key = fields.String(required=True, validate=validate.Regexp(KEY_PATTERN, error=KEY_MESSAGE))
-_text = fields.String(load_default="")
+_text = fields.String(load_default="", validate=validate.Length(
+    max=limits.MAX_TEXT_LENGTH, error=f"{limits.MAX_TEXT_LENGTH:,}文字以内で書いてください。"))
+
+
+def _at_most(count: int, what: str) -> validate.Length:
+    return validate.Length(max=count, error=f"{what}は{count:,}個までです。")
 _time = fields.String(validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$",
                                                error="時刻は HH:MM (24時間制)で書いてください。"))
 _month_day = fields.String(validate=validate.Regexp(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",
@@ -159,7 +166,8 @@ class ChoiceSchema(_Strict):
 
 class FieldSchema(_Strict):
     key = _key
-    type = fields.String(required=True)
+    type = fields.String(required=True, validate=validate.Length(
+        max=63, error="項目の種類の名前が長すぎます。"))
     label = fields.String(required=True, validate=validate.Length(min=1, max=200))
     help = _text
     unit = _text
@@ -168,7 +176,8 @@ class FieldSchema(_Strict):
     visible_if = fields.String(load_default=None)
     min = fields.Raw(load_default=None)
     max = fields.Raw(load_default=None)
-    choices = fields.List(fields.Nested(ChoiceSchema), load_default=list)
+    choices = fields.List(fields.Nested(ChoiceSchema), load_default=list,
+                          validate=_at_most(limits.MAX_CHOICES, "選択肢"))
     default = fields.Raw(load_default=None)
     prefill = fields.Boolean(load_default=False)
     unchanged_value = fields.Raw(load_default=None)
@@ -197,7 +206,9 @@ class SectionSchema(_Strict):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     description = _text
     fields = fields.List(fields.Nested(FieldSchema), required=True,
-                         validate=validate.Length(min=1, error="項目が1つもありません。"))
+                         validate=[validate.Length(min=1, error="項目が1つもありません。"),
+                                   _at_most(limits.MAX_FIELDS_PER_SECTION,
+                                            "1つのセクションの項目")])
 
     @post_load
     def make(self, data, **kwargs):
@@ -208,7 +219,8 @@ class RuleSchema(_Strict):
     key = _key
     expression = fields.String(required=True)
     message = fields.String(required=True, validate=validate.Length(min=1, max=500))
-    fields = fields.List(fields.String(), load_default=list)
+    fields = fields.List(fields.String(), load_default=list,
+                         validate=_at_most(limits.MAX_FIELDS, "項目キー"))
 
     @post_load
     def make(self, data, **kwargs):
@@ -220,7 +232,8 @@ class RespondentsSchema(_Strict):
                         load_default=lambda: ["facility"])
     facility_types = fields.List(fields.String(validate=validate.OneOf(FACILITY_TYPES)),
                                  load_default=list)
-    designations = fields.List(fields.String(), load_default=list)
+    designations = fields.List(fields.String(validate=validate.Length(max=100)),
+                               load_default=list, validate=_at_most(100, "指定"))
     prefectures = fields.List(fields.String(validate=validate.Regexp(r"^(0[1-9]|[1-3]\d|4[0-7])$")),
                               load_default=list)
     aggregators_on_behalf = fields.Boolean(load_default=False)
@@ -260,11 +273,17 @@ class SurveyDefinitionSchema(_Strict):
     respondents = fields.Nested(RespondentsSchema, load_default=lambda: RespondentsDef())
     period = fields.Nested(PeriodSchema, required=True)
     sections = fields.List(fields.Nested(SectionSchema), required=True,
-                           validate=validate.Length(min=1, error="セクションが1つもありません。"))
-    rules = fields.List(fields.Nested(RuleSchema), load_default=list)
+                           validate=[validate.Length(min=1, error="セクションが1つもありません。"),
+                                     _at_most(limits.MAX_SECTIONS, "セクション")])
+    rules = fields.List(fields.Nested(RuleSchema), load_default=list,
+                        validate=_at_most(limits.MAX_RULES, "ルール"))
 
     @validates_schema
     def unique_keys(self, data, **kwargs):
+        total = sum(len(section.fields) for section in data.get("sections", []))
+        if total > limits.MAX_FIELDS:
+            raise ValidationError(f"項目は定義全体で{limits.MAX_FIELDS:,}個までです"
+                                  f"(この定義は{total:,}個)。", "sections")
         seen: dict[str, str] = {}
         for s, section in enumerate(data.get("sections", [])):
             for f, field_def in enumerate(section.fields):
@@ -317,28 +336,62 @@ _MARSHMALLOW_MESSAGES = {
     "Not a valid list.": "リストで書いてください。",
     "Not a valid mapping type.": "キーと値の組(マッピング)で書いてください。",
     "Invalid input type.": "書き方が正しくありません。",
+    "Invalid type.": "書き方が正しくありません。",
+    "Invalid value.": "値が正しくありません。",
+    "Not a valid number.": "数値で書いてください。",
+    "Number too large.": "数値が大きすぎます。",
+    "Not a valid date.": "日付で書いてください。",
+    "Field may not be null.": "値を書いてください(null は使えません)。",
+    "String does not match expected pattern.": "書き方が正しくありません。",
+    "Special numeric values (nan or infinity) are not permitted.": "数値で書いてください。",
 }
+
+#: marshmallow's validators' default messages (a field type's options schema may use them).
+_MARSHMALLOW_PATTERNS = (
+    (re.compile(r"^Length must be between (\d+) and (\d+)\.$"),
+     "{0}〜{1}文字(個)で書いてください。"),
+    (re.compile(r"^Shorter than minimum length (\d+)\.$"), "{0}文字(個)以上で書いてください。"),
+    (re.compile(r"^Longer than maximum length (\d+)\.$"), "{0}文字(個)以内で書いてください。"),
+    (re.compile(r"^Length must be (\d+)\.$"), "{0}文字(個)で書いてください。"),
+    (re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
+     "{0}以上{1}以下で書いてください。"),
+    (re.compile(r"^Must be greater than or equal to (\S+)\.$"), "{0}以上で書いてください。"),
+    (re.compile(r"^Must be less than or equal to (\S+)\.$"), "{0}以下で書いてください。"),
+    (re.compile(r"^Must be equal to (.+)\.$"), "{0} と書いてください。"),
+    (re.compile(r"^Must be one of: (.+)\.$"), "次のいずれかを書いてください: {0}"),
+)
 
 
 def _japanese(message: str) -> str:
     if message in _MARSHMALLOW_MESSAGES:
         return _MARSHMALLOW_MESSAGES[message]
-    if message.startswith("Must be one of:"):
-        return "次のいずれかを書いてください: " + message.removeprefix("Must be one of:").strip()
-    return message
+    for pattern, japanese in _MARSHMALLOW_PATTERNS:
+        matched = pattern.match(message)
+        if matched:
+            return japanese.format(*matched.groups())
+    if not message.isascii():
+        return message  # ours, already Japanese
+    # A message no table knows (a plugin's own schema): still said in Japanese, with the
+    # original for whoever wrote the plugin.
+    return f"値が正しくありません({message[:200]})。"
 
 
 def parse_text(text: str, source: str) -> dict:
-    """YAML or JSON text (JSON is YAML) as a mapping, or DefinitionError."""
+    """YAML or JSON text (JSON is YAML) as a mapping, or DefinitionError. The text is
+    bounded before and while it is read (``document``)."""
     try:
-        data = json.loads(text) if source.endswith(".json") else yaml.safe_load(text)
+        data = read_document(text, is_json=source.endswith(".json"))
+    except DocumentRefused as refused:
+        raise DefinitionError(source, [Problem("", refused.message, line=refused.line,
+                                               column=refused.column)]) from None
     except (yaml.YAMLError, json.JSONDecodeError) as error:
         mark = getattr(error, "problem_mark", None)
         if mark is not None:
             line, column = mark.line + 1, mark.column + 1
         else:
             line, column = getattr(error, "lineno", None), getattr(error, "colno", None)
-        reason = getattr(error, "problem", None) or getattr(error, "msg", None) or error
+        reason = reader_reason(str(getattr(error, "problem", None) or
+                                   getattr(error, "msg", None) or error))
         raise DefinitionError(source, [Problem("", f"YAML/JSONとして読めません({reason})",
                                                line=line, column=column)]) from error
     if not isinstance(data, dict):

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError
 
+from gmis.surveys import limits
 from gmis.surveys.definition import FieldDef
 
 ENTRY_POINT_GROUP = "gmis.field_types"
@@ -95,6 +96,12 @@ class FieldType:
     def from_cel(self, value: Any) -> Any:
         """A computed field's CEL result as this type's value."""
         return value
+
+    def iteration_bound(self) -> int:
+        """The most elements ``to_cel`` of a value can hold (rows, chosen values), which
+        bounds the work of a comprehension over the field (``rows.all(r, ...)``). Types
+        with a list or map value and a smaller bound say so."""
+        return limits.DEFAULT_ITERATION_BOUND
 
     # --- carried over, and a day when nothing happened -------------------------------------
 

@@ -10,6 +10,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from gmis.surveys.builder import CompiledSurvey, compile_survey
 from gmis.surveys.definition import load_definition
+from gmis.surveys.errors import DefinitionError
 from gmis.surveys.registry import FieldTypeRegistry, build_registry
 
 
@@ -45,3 +46,15 @@ def compiled(version) -> CompiledSurvey:
         if len(_compiled) > CACHE_SIZE:
             _compiled.popitem(last=False)
     return survey
+
+
+def usable(version) -> CompiledSurvey | None:
+    """The compiled form of ``version``, or None (logged) when it no longer compiles: a
+    version stored before a limit of ``gmis.surveys.limits`` was set, or whose plugin field
+    type was removed. Lists of surveys leave it out instead of failing for every survey;
+    its own pages say what is wrong (``DefinitionError`` becomes a page in ``gmis.web``)."""
+    try:
+        return compiled(version)
+    except DefinitionError as error:
+        current_app.logger.warning("survey version %s does not compile: %s", version.id, error)
+        return None

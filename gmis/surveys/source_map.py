@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import yaml
 
+from gmis.surveys.document import too_large
 from gmis.surveys.errors import DefinitionError
 
 #: More nodes than any real definition has: an alias bomb stops being walked here (the
@@ -30,7 +31,10 @@ class SourceMap:
 
     @classmethod
     def of(cls, text: str | bytes) -> SourceMap:
-        """The map of ``text``; empty when it cannot be read (its own error says why)."""
+        """The map of ``text``; empty when it cannot be read or is too large to be read
+        (its own error says why)."""
+        if too_large(len(text)) is not None:
+            return cls({})
         try:
             if isinstance(text, bytes):
                 text = text.decode("utf-8-sig")

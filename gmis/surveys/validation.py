@@ -213,6 +213,21 @@ def _variables(survey: CompiledSurvey, values: dict[str, Any],
     return variables
 
 
+def _computed_value(compiled, value: Any) -> Any:
+    """A computed field's CEL result as its type's value; None (not computed) for a result
+    the type cannot hold, such as ``1.0 / 0.0`` (infinity) for a whole number or a list for
+    a date, which would otherwise fail every page that stores or shows the field."""
+    field_type = compiled.type
+    try:
+        value = field_type.from_cel(value)
+        field_type.from_json(field_type.to_json(value))
+        field_type.to_cel(value)
+        field_type.display(value)
+    except (ValueError, TypeError, ArithmeticError, LookupError, AttributeError):
+        return None
+    return value
+
+
 def evaluate(survey: CompiledSurvey, values: Mapping[str, Any], *,
              respondent: Mapping[str, Any] | None = None,
              parse_errors: Mapping[str, str] | None = None,
@@ -240,7 +255,7 @@ def evaluate(survey: CompiledSurvey, values: Mapping[str, Any], *,
         compiled = survey.fields[key]
         value = compiled.compute.evaluate(variables) if key in result.visible else None
         result.values[key] = None if value is Unknown or value is None else (
-            compiled.type.from_cel(value))
+            _computed_value(compiled, value))
         computed = result.values[key]
         variables[key] = None if computed is None else compiled.type.to_cel(computed)
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from gmis import audit
 from gmis.db import session, utcnow
 from gmis.models import Survey, SurveyVersion, User, VersionStatus
+from gmis.surveys import limits
 from gmis.surveys.builder import CompiledSurvey, compile_survey
 from gmis.surveys.definition import SurveyDefinition, load_definition
 from gmis.surveys.errors import DefinitionError, Problem
@@ -45,9 +46,9 @@ class Imported:
     created: bool
 
 
-#: More values than any real definition holds: YAML aliases (``&a`` ... ``*a``) nested a few
-#: levels deep would otherwise expand a small file into billions of values when stored.
-MAX_VALUES = 200_000
+#: More values than any real definition holds (the reader refuses an alias bomb first;
+#: this bounds definitions that come as data).
+MAX_VALUES = limits.MAX_DEFINITION_VALUES
 
 
 def plain_data(data: dict, source: str) -> dict:

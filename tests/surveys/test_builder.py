@@ -17,14 +17,14 @@ sections:
     title: S
     fields:
       - {{key: total, type: integer, label: 病床数}}
-      - {{key: vacant, type: integer, label: 空床数{vacant}}}
+      - {{key: vacant, type: {vacant_type}, label: 空床数{vacant}}}
       - {{key: used, type: integer, label: 使用中{used}}}
 {rules}
 """
 
 
-def compile_text(vacant="", used=", compute: total - vacant", rules=""):
-    text = TEMPLATE.format(vacant=vacant, used=used, rules=rules)
+def compile_text(vacant="", used=", compute: total - vacant", rules="", vacant_type="integer"):
+    text = TEMPLATE.format(vacant=vacant, used=used, rules=rules, vacant_type=vacant_type)
     return compile_survey(parse_definition(text, "beds.yaml"), build_registry(), "beds.yaml")
 
 
@@ -41,7 +41,7 @@ def test_a_good_definition_compiles_with_computed_fields_in_order():
 
 
 def test_unknown_field_type_lists_the_known_ones():
-    (problem,) = problems(vacant=", type: counter")
+    (problem,) = problems(vacant_type="counter")
     assert problem.startswith("sections[0].fields[1].type: 項目の種類「counter」はありません。")
     assert "integer" in problem
 
@@ -75,6 +75,6 @@ def test_macro_variables_are_not_taken_for_fields():
 
 
 def test_every_problem_is_reported_at_once():
-    found = problems(vacant=", type: counter, visible_if: nothing > 0",
+    found = problems(vacant_type="counter", vacant=", visible_if: nothing > 0",
                      used=", compute: used + 1")
     assert len(found) == 3

@@ -88,7 +88,9 @@ def _due_columns(user: User, now: datetime) -> list[MatrixColumn]:
         version = version_in_force(survey, user.home_prefecture_code, today)
         if version is None:
             continue
-        compiled = runtime.compiled(version)
+        compiled = runtime.usable(version)
+        if compiled is None:
+            continue
         definition = compiled.definition
         if "facility" not in definition.respondents.roles or \
                 not definition.respondents.aggregators_on_behalf:

@@ -199,7 +199,10 @@ def answered_surveys(respondent: Respondent, now: datetime | None = None) -> lis
         version = version_in_force(survey, respondent.prefecture_code, today)
         if version is None:
             continue
-        definition = runtime.compiled(version).definition
+        compiled = runtime.usable(version)
+        if compiled is None:
+            continue
+        definition = compiled.definition
         if not eligibility.answers(definition, respondent):
             continue
         # Only periods a version was in force for (version_for_period): none that ended

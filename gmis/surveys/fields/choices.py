@@ -127,7 +127,12 @@ class MultipleChoiceField(_Choices):
         return self._in_order(known) + [v for v in value if v not in self.labels]
 
     def to_cel(self, value):
-        return list(value)
+        # At most one of each choice: a form can send any number of values, and
+        # expressions were given their cost budget for the choices (``iteration_bound``).
+        return list(dict.fromkeys(value))[:len(self.definition.choices)]
+
+    def iteration_bound(self) -> int:
+        return len(self.definition.choices)
 
     def display(self, value) -> str:
         return "" if self.is_empty(value) else "、".join(self.choice_label(v) for v in value)

@@ -140,9 +140,14 @@ class RepeatingGroupField(BuiltinField):
         return entries
 
     def to_cel(self, value):
+        # No more than max_items entries: more are refused by ``validate`` anyway, and
+        # expressions were given their cost budget for max_items (``iteration_bound``).
         return [{item.key: None if item.type.is_empty(entry.get(item.key))
                  else item.type.to_cel(entry[item.key]) for item in self.items}
-                for entry in value]
+                for entry in value[:self.options["max_items"]]]
+
+    def iteration_bound(self) -> int:
+        return self.options["max_items"]
 
     def display(self, value) -> str:
         if self.is_empty(value):

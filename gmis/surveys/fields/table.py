@@ -129,6 +129,9 @@ class TableField(BuiltinField):
                 clean.setdefault(row_key, {})[column.key] = cell
         return clean
 
+    def iteration_bound(self) -> int:
+        return len(self.rows)
+
     def to_cel(self, value):
         cel: dict = {}
         for row_key, _, column in self.cells():
