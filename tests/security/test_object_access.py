@@ -452,11 +452,14 @@ def linked_ids(html: str, prefix: str) -> set[int]:
 
 
 def csv_rows(response) -> list[list[str]]:
-    if response.status_code in (403, 404):
+    """The rows of an export (none when refused). The response is closed at once: a streamed
+    file keeps its request open until it is read or closed."""
+    with response:
+        status, body = response.status_code, response.get_data()
+    if status in (403, 404):
         return []
-    assert response.status_code == 200, (response.request.path, response.status_code)
-    text = response.get_data().decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text)))[1:]
+    assert status == 200, (response.request.path, status)
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))[1:]
 
 
 def attempt(world: World, browser: Browser, url: str, data: dict,
