@@ -23,6 +23,7 @@ from gmis.models import (
     Facility,
     FireDepartment,
     RegistrationApplication,
+    ResponseStatus,
     Role,
     SosRequest,
     SurveyResponse,
@@ -242,18 +243,34 @@ def response_scope(user: User) -> sa.ColumnElement[bool]:
     """The survey responses ``user`` may read, as a WHERE clause on ``SurveyResponse``: a
     facility its own, an aggregator its members', a prefecture everything answered in it
     (facilities, cities and its own), a city its own and its facilities', a fire department
-    its prefecture's hospitals (as for facilities), national and secretariat all."""
+    its prefecture's hospitals (as for facilities), national and secretariat all.
+
+    A draft (一時保存) is its respondent's own until submitted: reviewers read only what
+    was submitted, and their own organisation's drafts."""
     match user.role:
         case Role.national | Role.secretariat:
-            return sa.true()
+            return _submitted()
         case Role.prefecture:
-            return SurveyResponse.prefecture_code == user.prefecture_code
+            return sa.and_(SurveyResponse.prefecture_code == user.prefecture_code,
+                           _submitted(or_answered_by=f"prefecture:{user.prefecture_code}"))
         case Role.city:
-            return SurveyResponse.city_id == user.city_id
-        case Role.facility | Role.aggregator | Role.fire_department:
+            return sa.and_(SurveyResponse.city_id == user.city_id,
+                           _submitted(or_answered_by=f"city:{user.city_id}"))
+        case Role.facility | Role.aggregator:
             return SurveyResponse.facility_id.in_(
                 sa.select(Facility.id).where(facility_scope(user)))
+        case Role.fire_department:
+            return sa.and_(SurveyResponse.facility_id.in_(
+                sa.select(Facility.id).where(facility_scope(user))), _submitted())
     return sa.false()
+
+
+def _submitted(or_answered_by: str | None = None) -> sa.ColumnElement[bool]:
+    """Responses past the draft stage, and the drafts of respondent ``or_answered_by``."""
+    past_draft = SurveyResponse.status != ResponseStatus.draft
+    if or_answered_by is None:
+        return past_draft
+    return sa.or_(past_draft, SurveyResponse.respondent_key == or_answered_by)
 
 
 def responses(user: User) -> sa.Select:

@@ -37,11 +37,23 @@ if ((${#missing[@]} == 0)); then
     exit 0
 fi
 
+# On a fresh machine another package manager (unattended-upgrades, cloud-init) often holds
+# the dpkg lock for a few minutes; wait for it instead of failing at once.
+lock_timeout=600
+
+apt_get() {
+    if command -v pgrep >/dev/null && pgrep -x 'apt|apt-get|dpkg|unattended-upgr' >/dev/null; then
+        echo "Another package manager is running; waiting for it to finish" \
+             "(up to $((lock_timeout / 60)) minutes)..."
+    fi
+    apt-get -o DPkg::Lock::Timeout="$lock_timeout" "$@"
+}
+
 if [[ $(id -u) -eq 0 ]]; then
     echo "Installing system packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update
-    apt-get install -y --no-install-recommends "${missing[@]}"
+    apt_get update
+    apt_get install -y --no-install-recommends "${missing[@]}"
 else
     echo "Missing system packages (not installed: this needs root):" >&2
     echo "  sudo apt-get install --no-install-recommends ${missing[*]}" >&2

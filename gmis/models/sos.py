@@ -71,7 +71,9 @@ class SosRequest(Base):
     answered_on_behalf: Mapped[bool] = mapped_column(default=False)
     #: A random token of the form that created the request: a double click on "保存" of a
     #: new request finds the request the first click made instead of making a second one.
-    creation_token: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
+    #: The browser sends it back, so it is unique per facility and looked up only among the
+    #: requests the same user made for the same facility.
+    creation_token: Mapped[str | None] = mapped_column(sa.String(36))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -96,6 +98,8 @@ class SosRequest(Base):
     __table_args__ = (
         sa.CheckConstraint("status NOT IN ('reviewing', 'accepted') OR applied_at IS NOT NULL",
                            name="applied_before_review"),
+        sa.UniqueConstraint("facility_id", "creation_token",
+                            name="uq_sos_requests_facility_creation_token"),
     )
 
     @staticmethod

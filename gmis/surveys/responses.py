@@ -522,11 +522,20 @@ def _transition(response: SurveyResponse, user: User, status: ResponseStatus, ev
     audit.record(f"survey.response_{event}", response, user=user, comment=comment)
 
 
-def history(response: SurveyResponse) -> tuple[list[ResponseEvent], list[ResponseChange]]:
+def history(response: SurveyResponse, *, drafts_included: bool = True
+            ) -> tuple[list[ResponseEvent], list[ResponseChange]]:
+    """The response's events and field changes. Without ``drafts_included`` (a reviewer's
+    view) the changes start after the first submission: what was typed into the draft
+    before it is the respondent's own, like the draft itself."""
     events = list(session.scalars(
         sa.select(ResponseEvent).where(ResponseEvent.response_id == response.id)
         .order_by(ResponseEvent.occurred_at, ResponseEvent.id)))
-    changes = list(session.scalars(
-        sa.select(ResponseChange).where(ResponseChange.response_id == response.id)
-        .order_by(ResponseChange.changed_at, ResponseChange.id)))
-    return events, changes
+    changes = sa.select(ResponseChange).where(ResponseChange.response_id == response.id)
+    if not drafts_included:
+        first_submission = next((e.occurred_at for e in events if e.action == "submitted"),
+                                None)
+        if first_submission is None:
+            return events, []
+        changes = changes.where(ResponseChange.changed_at > first_submission)
+    return events, list(session.scalars(
+        changes.order_by(ResponseChange.changed_at, ResponseChange.id)))

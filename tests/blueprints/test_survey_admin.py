@@ -13,7 +13,15 @@ from werkzeug.test import encode_multipart
 
 from gmis.blueprints.survey_admin.operations import MAX_BYTES, today_in_japan
 from gmis.db import session
-from gmis.models import AuditEvent, Role, Survey, SurveyResponse, SurveyVersion, VersionStatus
+from gmis.models import (
+    AuditEvent,
+    ResponseStatus,
+    Role,
+    Survey,
+    SurveyResponse,
+    SurveyVersion,
+    VersionStatus,
+)
 from gmis.surveys import periods, versions
 from gmis.surveys.runtime import field_types
 from gmis.surveys.versions import version_in_force
@@ -301,7 +309,7 @@ def test_the_list_shows_versions_scope_status_date_and_answers(published_nationa
         survey_id=published_national.survey_id, version_id=published_national.id,
         respondent_key=f"facility:{facility.id}", facility_id=facility.id,
         prefecture_code="13", period_key=today_in_japan().isoformat(),
-        period_start=today_in_japan()))
+        period_start=today_in_japan(), status=ResponseStatus.submitted))
     session.commit()
     uploaded_version(upload(national, VERSION_2))
     html = page(national, "/admin/surveys")

@@ -289,7 +289,8 @@ def listed_responses(user: User, survey: Survey, filters: ResponseFilter) -> sa.
 
 def responses(user: User, survey: Survey, filters: ResponseFilter) -> sa.Select:
     """The responses to ``survey`` in the user's scope, newest period first. Drafts are
-    the respondents' own until submitted, so they are left out unless asked for."""
+    the respondents' own until submitted: ``access`` leaves out other respondents', and the
+    user's own organisation's are left out too unless asked for."""
     query = access.responses(user).where(SurveyResponse.survey_id == survey.id,
                                          *filters.clauses())
     if filters.status is None:

@@ -84,12 +84,25 @@ class Changes:
     quantities: dict[str, int]
 
 
-def find_created(creation_token: str) -> SosRequest | None:
-    """The request a new-request form already created (a second click of its button)."""
+def find_created(facility: Facility, user: User, creation_token: str) -> SosRequest | None:
+    """The request a new-request form already created (a second click of its button).
+
+    The token comes from the browser, so it is only looked up among the requests ``user``
+    created for ``facility``: a token copied from another facility's (or another person's)
+    form must not lead to that request."""
     if not creation_token:
         return None
     return session.scalars(sa.select(SosRequest).where(
+        SosRequest.facility_id == facility.id, SosRequest.created_by_id == user.id,
         SosRequest.creation_token == creation_token)).first()
+
+
+def _token_taken(facility: Facility, creation_token: str) -> bool:
+    """Whether another request of ``facility`` already carries ``creation_token`` (a token
+    is unique per facility)."""
+    return session.scalar(sa.select(sa.exists().where(
+        SosRequest.facility_id == facility.id,
+        SosRequest.creation_token == creation_token))) or False
 
 
 def _take(request: SosRequest, rules: Rules, changes: Changes) -> bool:
@@ -109,6 +122,11 @@ def save(request: SosRequest | None, facility: Facility, user: User, rules: Rule
     old view of it."""
     now = utcnow()
     if request is None:
+        if creation_token and _token_taken(facility, creation_token):
+            # Someone else of the facility made a request with this token (``find_created``
+            # found none of this user's): it cannot be this user's double click, so the
+            # request is made without the token rather than refused.
+            creation_token = ""
         request = SosRequest(facility=facility, prefecture_code=facility.prefecture_code,
                              title=SosRequest.title_for(facility, now), created_by_id=user.id,
                              updated_by_id=user.id,
@@ -121,9 +139,12 @@ def save(request: SosRequest | None, facility: Facility, user: User, rules: Rule
                 session.add(request)
                 session.flush()
         except IntegrityError:
-            existing = find_created(creation_token)
-            if existing is None:
+            if not creation_token:
                 raise
+            existing = find_created(facility, user, creation_token)
+            if existing is None:
+                raise SosRefused("同じ画面から別の方が同時に要請を作成しました。"
+                                 "入力内容は残っています。もう一度保存してください。") from None
             return existing  # the same form sent twice: the first made it
         audit.record("sos.saved", request)
         return request

@@ -112,7 +112,8 @@ def new():
     facility = operations.requesting_facility(_user(), request.args.get("facility"))
     form = request_form_class(rules())()
     if request.method == "POST":
-        existing = operations.find_created(request.form.get("creation_token", ""))
+        existing = operations.find_created(facility, _user(),
+                                           request.form.get("creation_token", ""))
         return _handle(form, facility, existing)
     return _form_page(form, facility, None)
 

@@ -277,10 +277,12 @@ class HistoryEntry:
     new: str
 
 
-def field_history(compiled: CompiledSurvey, response: SurveyResponse
+def field_history(compiled: CompiledSurvey, response: SurveyResponse, *,
+                  drafts_included: bool = True
                   ) -> tuple[list, list[tuple[str, str, list[HistoryEntry]]]]:
-    """The response's events, and per field (in the survey's order) its changes."""
-    events, changes = responses.history(response)
+    """The response's events, and per field (in the survey's order) its changes (for a
+    reviewer, those after the first submission: see ``responses.history``)."""
+    events, changes = responses.history(response, drafts_included=drafts_included)
     by_key: dict[str, list[HistoryEntry]] = {}
     for change in changes:
         by_key.setdefault(change.field_key, []).append(HistoryEntry(

@@ -162,7 +162,8 @@ def response(response_id: int):
 def _response_page(response, status: int = 200, **forms):
     user = _user()
     compiled = runtime.compiled(response.version)
-    events, history = operations.field_history(compiled, response)
+    answerer = operations.may_answer(user, response)
+    events, history = operations.field_history(compiled, response, drafts_included=answerer)
     reviewer = operations.may_review(user, response)
     forms.setdefault("return_form", ReturnForm())
     forms.setdefault("accept_form", AcceptForm())
@@ -171,7 +172,7 @@ def _response_page(response, status: int = 200, **forms):
         period=operations.parse_period(response.period_key),
         respondent=eligibility.respondent_of_response(response),
         answers=operations.answers_view(compiled, response), events=events, history=history,
-        reviewer=reviewer, answerer=operations.may_answer(user, response),
+        reviewer=reviewer, answerer=answerer,
         fill_url=operations.fill_url(user, response), event_labels=responses.EVENT_LABELS,
         **forms), status
 
