@@ -125,8 +125,10 @@ class Target:
 
     @property
     def correcting(self) -> bool:
-        """A submitted response: what is saved is a correction of its own until submitted."""
-        return self.status == ResponseStatus.submitted
+        """A response the reviewers have read (submitted, or returned to be answered again):
+        what is saved is a correction of its own until submitted, so that they go on
+        reading what was submitted, never what is being typed."""
+        return self.status in (ResponseStatus.submitted, ResponseStatus.returned)
 
     @property
     def previous(self) -> SurveyResponse | None:

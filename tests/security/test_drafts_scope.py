@@ -16,7 +16,7 @@ from gmis.models import City, Role, SurveyResponse
 from gmis.surveys import periods, versions
 from gmis.surveys.runtime import field_types
 from tests.fixtures.surveys import submit_answers
-from tests.fixtures.web import client_of
+from tests.fixtures.web import client_of, post_form
 from tests.fixtures.web import page_text as text
 
 #: Numbers no page shows by chance (below 1,000, so shown as typed): what the facility
@@ -133,3 +133,27 @@ def test_a_reviewer_reads_what_was_submitted_not_what_was_typed_before_or_since(
     own = text(client_of(app, hospital).get(f"/responses/{submitted.id}")
                .get_data(as_text=True))
     assert DRAFTED in own  # the facility keeps its whole history
+
+
+def test_a_returned_response_being_answered_again_is_read_as_it_was_submitted(
+        app, survey, hospital, make_user):
+    submitted = submit_answers(survey, hospital, _today(), {"beds": SUBMITTED})
+    prefecture = make_user(Role.prefecture)
+    session.commit()
+    reviewer = client_of(app, prefecture)
+    sent_back = post_form(reviewer, f"/responses/{submitted.id}/return",
+                          {"comment": "病床数をご確認ください。"},
+                          page=f"/responses/{submitted.id}")
+    assert sent_back.status_code in (302, 303)
+
+    submit_answers(survey, hospital, _today(), {"beds": CORRECTING}, submit=False)
+    session.commit()
+    page = text(reviewer.get(f"/responses/{submitted.id}").get_data(as_text=True))
+
+    assert f"病床数 {SUBMITTED}" in page
+    assert CORRECTING not in page
+    # Submitted again, the new answer is what the prefecture reads.
+    submit_answers(survey, hospital, _today(), {"beds": CORRECTING})
+    session.commit()
+    page = text(reviewer.get(f"/responses/{submitted.id}").get_data(as_text=True))
+    assert f"病床数 {CORRECTING}" in page
