@@ -75,8 +75,10 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "auth.login": (
         Rule("sign_in", "RATELIMIT_SIGN_IN", methods=("POST",)),
         # Many addresses guessing one account's password.
+        # Only refused attempts count: anybody may post an ID, and the owner's own sign-ins
+        # must not be what locks the owner out.
         Rule("sign_in_account", "RATELIMIT_SIGN_IN_ACCOUNT", posted("login_id"),
-             methods=("POST",)),
+             methods=("POST",), counts=_status_is(401)),
     ),
     "auth.forgot_password": (
         Rule("password_reset", "RATELIMIT_PASSWORD_RESET", methods=("POST",)),

@@ -165,34 +165,38 @@ def second_factor_attempt(user: User, check: Callable[[], str | None]) -> str | 
     return passed
 
 
-def count_failed_attempt(user: User) -> None:
-    """Count a wrong password or code typed by a signed-in user (turning two-factor off)
-    towards the lock-out; committed at once, since the request answers with an error."""
-    claim = _claim_attempt(user.login_id)
-    if claim is not None and _locks_now(claim):
-        _record_lock(user.id)
-
-
 def start_session(user: User) -> None:
     """Sign ``user`` in, once every factor has been checked."""
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = utcnow()
+    if user.two_factor_enabled_at is None:
+        # A secret shown on the enrolment page but never confirmed is not carried into a
+        # new session: whoever saw it in an earlier one cannot wait for it to be enrolled.
+        user.two_factor_secret = None
     sessions.start(user)
     audit.record("user.sign_in", user, user=user)
 
 
 def confirm_current_password(user: User, password: str) -> bool:
     """Whether ``password`` is the signed-in ``user``'s current one (changing the password
-    asks for it). A wrong one counts towards the same lock-out as at sign-in, so that a
-    borrowed session cannot be used to guess the password; the wrong one that locks the
-    account ends every session of the user and raises ``AccountLocked``, as does an account
-    that is locked already (then the sessions are kept: somebody else may have locked it
-    from the sign-in page, and that must not sign its owner out)."""
+    and enrolling in two-factor ask for it); see ``counted_check``."""
+    return counted_check(user, lambda password_hash: passwords.verify_password(password_hash,
+                                                                               password))
+
+
+def counted_check(user: User, check: Callable[[str], bool]) -> bool:
+    """A signed-in ``user`` proving who they are again (``check`` gets the stored password
+    hash): one attempt counted towards the same lock-out as at sign-in, before anything is
+    checked, so that a borrowed session cannot be used to guess the password or a code. The
+    wrong attempt that locks the account ends every session of the user and raises
+    ``AccountLocked``, as does an account that is locked already (then the sessions are
+    kept: somebody else may have locked it from the sign-in page, and that must not sign
+    its owner out)."""
     claim = _claim_attempt(user.login_id)
     if claim is None:
         raise AccountLocked(signed_out=False)
-    if passwords.verify_password(claim.password_hash, password):
+    if check(claim.password_hash):
         user.failed_logins = 0
         user.locked_until = None
         return True

@@ -30,7 +30,10 @@ class PendingSignIn:
 
 
 def _fingerprint(user: User) -> str:
-    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
+    # The password and the last completed sign-in: a pending state copied before either
+    # changed (the password was changed, or the code was entered) is no longer one.
+    last = user.last_login_at.isoformat() if user.last_login_at else ""
+    return hashlib.sha256(f"{user.password_hash or ''}|{last}".encode()).hexdigest()[:16]
 
 
 def begin(user: User, next_page: str | None) -> None:

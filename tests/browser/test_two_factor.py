@@ -27,6 +27,7 @@ def test_enrol_then_sign_in_with_a_code(page, live_server):
     code_input = page.get_by_label("確認コード(6桁)")
     expect(code_input).to_have_attribute("inputmode", "numeric")
     expect(code_input).to_have_attribute("autocomplete", "one-time-code")
+    page.get_by_label("現在のパスワード").fill(live_server.password)
     code_input.fill(totp.now())
     page.get_by_role("button", name="確認して設定する").tap()
 

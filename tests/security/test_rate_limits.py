@@ -82,6 +82,17 @@ def test_sign_in_is_limited_per_account_whatever_the_address(limited_app, make_u
     assert event.details["subject"] == f"login_id:{user.login_id}"
 
 
+def test_the_owners_own_sign_ins_do_not_use_up_the_accounts_allowance(limited_app, make_user):
+    app = limited_app(RATELIMIT_SIGN_IN_ACCOUNT="3 per minute")
+    user = make_user(login_id="ratelimit04")
+    # Anybody may post an ID: signing in four times (each a fresh browser) must not be what
+    # locks its owner out.
+    for number in range(4):
+        owner = client_from(app, {"REMOTE_ADDR": f"192.0.2.{number + 20}"})
+        assert post(owner, "/login", {"login_id": user.login_id,
+                                      "password": PASSWORD}).status_code == 302
+
+
 # --- password reset ------------------------------------------------------------------------
 
 def reset_mails(user) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 
 import pyotp
 import pytest
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 
 from gmis import create_app
 from gmis.accounts import two_factor
-from gmis.db import session
+from gmis.db import session, utcnow
 from gmis.models import AuditEvent, RecoveryCode, Role, User, UserSession
 from tests.fixtures.factories import PASSWORD
 from tests.fixtures.web import page_text, post_form, sign_in
@@ -90,7 +91,8 @@ def test_enrolment_shows_a_qr_code_and_the_key_then_ten_recovery_codes_once(
     # A reload shows the same key: the QR code already scanned keeps matching.
     assert manual_key(client.get("/account/two-factor").get_data(as_text=True)) == key
 
-    response = post_form(client, "/account/two-factor", {"code": code_at(key.replace(" ", ""))})
+    response = post_form(client, "/account/two-factor",
+                         {"code": code_at(key.replace(" ", "")), "password": PASSWORD})
 
     assert response.status_code == 200
     codes = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", response.get_data(as_text=True))
@@ -111,8 +113,8 @@ def test_a_wrong_code_at_enrolment_is_refused_and_kept(client, make_user):
     sign_in(client, user)
     client.get("/account/two-factor")
 
-    wrong = post_form(client, "/account/two-factor", {"code": "000000"})
-    letters = post_form(client, "/account/two-factor", {"code": "12ab"})
+    wrong = post_form(client, "/account/two-factor", {"code": "000000", "password": PASSWORD})
+    letters = post_form(client, "/account/two-factor", {"code": "12ab", "password": PASSWORD})
 
     assert wrong.status_code == 422
     assert "確認コードが正しくありません。" in wrong.get_data(as_text=True)
@@ -281,7 +283,7 @@ def test_turning_it_off_needs_the_password_and_a_code(client, enrolled):
                       {"password": "Wrong-Password1", "code": code_at(secret, 1)},
                       page="/account/two-factor")
     assert wrong.status_code == 422 and user.two_factor_enabled_at is not None
-    assert "現在のパスワードが正しくありません。" in wrong.get_data(as_text=True)
+    assert "現在のパスワードまたは確認コードが正しくありません。" in wrong.get_data(as_text=True)
 
     right = post_form(client, "/account/two-factor/disable",
                       {"password": PASSWORD, "code": code_at(secret, 1)},
@@ -316,7 +318,8 @@ def test_in_production_staff_must_enrol_before_anything_else(client, make_user, 
     page = client.get("/account/two-factor").get_data(as_text=True)
     assert "二要素認証が必須です" in page
 
-    post_form(client, "/account/two-factor", {"code": code_at(manual_key(page).replace(" ", ""))})
+    post_form(client, "/account/two-factor",
+              {"code": code_at(manual_key(page).replace(" ", "")), "password": PASSWORD})
     assert client.get("/account/password").status_code == 200
 
 
@@ -396,3 +399,82 @@ def test_a_prefecture_cannot_reset_two_factor(client, enrolled, make_user):
     response = post_form(client, f"/users/{user.id}/two-factor/reset", {}, page="/home")
     assert response.status_code == 403
     assert session.get(User, user.id).two_factor_enabled_at is not None
+
+
+# --- a borrowed session (found in review) ------------------------------------------------
+
+def test_turning_it_off_counts_each_try_and_refuses_a_locked_account(client, enrolled):
+    user, secret, recovery = enrolled()
+    password_step(client, user)
+    code_step(client, code=code_at(secret))
+    limit = 5
+
+    answers = [post_form(client, "/account/two-factor/disable",
+                         {"password": "Wrong-Password1", "code": "000000"},
+                         page="/account/two-factor").status_code for _ in range(limit)]
+
+    # The fifth wrong try locks the account and signs this browser out.
+    assert answers[:-1] == [422] * (limit - 1) and answers[-1] == 302
+    assert sessions_of(user) == 0
+    assert user.two_factor_enabled_at is not None
+
+
+def test_a_locked_account_cannot_turn_it_off_even_with_the_right_password_and_code(
+        app, client, enrolled):
+    user, secret, recovery = enrolled()
+    password_step(client, user)
+    code_step(client, code=code_at(secret))
+    # Locked from the sign-in page meanwhile (somebody guessing elsewhere).
+    user.locked_until = utcnow() + timedelta(minutes=15)
+    session.commit()
+
+    refused = post_form(client, "/account/two-factor/disable",
+                        {"password": PASSWORD, "code": recovery[0]},
+                        page="/account/two-factor")
+
+    assert refused.status_code == 429
+    assert user.two_factor_enabled_at is not None
+    assert sessions_of(user) == 1  # locked by somebody else: the owner stays signed in
+
+
+def test_enrolment_asks_for_the_password(client, make_user):
+    user = make_user()
+    sign_in(client, user)
+    key = manual_key(client.get("/account/two-factor").get_data(as_text=True)).replace(" ", "")
+
+    without = post_form(client, "/account/two-factor", {"code": code_at(key)})
+    wrong = post_form(client, "/account/two-factor",
+                      {"code": code_at(key), "password": "Wrong-Password1"})
+
+    assert without.status_code == 422 and wrong.status_code == 422
+    assert "現在のパスワードが正しくありません。" in wrong.get_data(as_text=True)
+    assert user.two_factor_enabled_at is None
+
+
+def test_the_secret_being_enrolled_is_not_in_the_cookie_nor_kept_for_a_new_session(
+        app, client, make_user):
+    user = make_user()
+    sign_in(client, user)
+    key = manual_key(client.get("/account/two-factor").get_data(as_text=True)).replace(" ", "")
+
+    signed = app.session_interface.get_signing_serializer(app)
+    assert key not in str(signed.loads(client.get_cookie("session").value))
+    # Whoever saw the page in this session cannot wait for the owner to enrol that key.
+    sign_in(app.test_client(), user)
+    assert user.two_factor_secret is None
+
+
+def test_a_pending_sign_in_cannot_be_replayed_once_the_sign_in_is_done(app, client, enrolled):
+    user, secret, _ = enrolled()
+    password_step(client, user)
+    kept = client.get_cookie("session").value
+    code_step(client, code=code_at(secret))
+    post_form(client, "/logout", {}, page="/home")
+
+    replay = app.test_client()
+    replay.set_cookie("session", kept)
+    response = replay.get("/login/two-factor")
+
+    # Back to the password: the code step no longer stands for the password typed earlier.
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert sessions_of(user) == 0

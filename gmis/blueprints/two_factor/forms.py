@@ -18,6 +18,14 @@ class SecondStepForm(CodeForm):
     recovery_code = StringField("リカバリーコード", [Length(max=CODE_MAX, message=TOO_LONG)])
 
 
+class EnrolmentForm(CodeForm):
+    """The code that confirms the app, and the current password: a borrowed, signed-in
+    browser alone must not put somebody else's phone on the account."""
+
+    password = PasswordField("現在のパスワード",
+                             [Length(max=256, message="256文字以内で入力してください。")])
+
+
 class DisableForm(FlaskForm):
     password = PasswordField("現在のパスワード",
                              [Length(max=256, message="256文字以内で入力してください。")])

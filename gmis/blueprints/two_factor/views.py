@@ -2,15 +2,14 @@
 second step of sign-in (/login/two-factor)."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
-from flask import session as cookie
 from flask_login import current_user
 
 from gmis import audit
 from gmis.access import Permission, allow, public
-from gmis.accounts import operations, passwords, second_step, two_factor
+from gmis.accounts import operations, passwords, second_step, sessions, two_factor
 from gmis.blueprints.auth.forms import LoginForm
 from gmis.blueprints.auth.views import landing_page, safe_next
-from gmis.blueprints.two_factor.forms import CodeForm, DisableForm, SecondStepForm
+from gmis.blueprints.two_factor.forms import DisableForm, EnrolmentForm, SecondStepForm
 from gmis.db import session
 
 bp = Blueprint("two_factor", __name__)
@@ -20,23 +19,22 @@ SIX_DIGITS = "確認コードは、認証アプリに表示されている6桁�
 WRONG_CODE = ("確認コードが正しくありません。認証アプリに表示されている最新のコードを"
               "入力してください(一度使ったコードは使えません)。")
 WRONG_RECOVERY_CODE = "リカバリーコードが正しくないか、すでに使われています。"
-#: The cookie key of the secret being enrolled: it must survive a reload of the page, or
-#: the QR code the user has just scanned would stop matching.
-_ENROLMENT = "two_factor_enrolment"
+WRONG_PASSWORD = "現在のパスワードが正しくありません。"
 
 
 # --- enrolment -------------------------------------------------------------------------
 
 def _enrolment_secret(user) -> str:
-    state = cookie.get(_ENROLMENT)
-    if isinstance(state, dict) and state.get("user") == user.id and state.get("secret"):
-        return state["secret"]
-    secret = two_factor.new_secret()
-    cookie[_ENROLMENT] = {"user": user.id, "secret": secret}
-    return secret
+    """The secret being enrolled. Kept on the account (not in the cookie, which is only
+    signed) and used for nothing until a code confirms it; it must survive a reload of the
+    page, or the QR code the user has just scanned would stop matching."""
+    if not user.two_factor_secret:
+        user.two_factor_secret = two_factor.new_secret()
+        session.commit()
+    return user.two_factor_secret
 
 
-def _setup_page(user, form: CodeForm, status: int = 200):
+def _setup_page(user, form: EnrolmentForm, status: int = 200):
     secret = _enrolment_secret(user)
     return render_template(
         "two_factor/setup.html", form=form, qr_svg=two_factor.qr_code_svg(user, secret),
@@ -59,12 +57,24 @@ def setup():
     user = current_user._get_current_object()
     if two_factor.is_enrolled(user):
         return _manage_page(user, DisableForm())
-    form = CodeForm()
+    form = EnrolmentForm()
     if not form.is_submitted():
         return _setup_page(user, form)
     code = two_factor.normalise_code(form.code.data)
     if not form.validate() or not two_factor.looks_like_totp(code):
         form.code.errors = list(form.code.errors) or [ENTER_CODE if not code else SIX_DIGITS]
+    if not form.password.data:
+        form.password.errors = ["現在のパスワードを入力してください。"]
+    if form.code.errors or form.password.errors:
+        return _setup_page(user, form, 422)
+    try:
+        confirmed = operations.confirm_current_password(user, form.password.data)
+    except operations.AccountLocked as locked:
+        return _locked(user, locked, lambda message: _setup_page(user, _with_error(form, message),
+                                                                 429))
+    if not confirmed:
+        audit.record_now("two_factor.failed", user, user=user, step="enrol")
+        form.password.errors = [WRONG_PASSWORD]
         return _setup_page(user, form, 422)
     secret = _enrolment_secret(user)
     step = two_factor.matching_step(secret, code)
@@ -72,7 +82,6 @@ def setup():
         form.code.errors = [WRONG_CODE + "スマートフォンの時刻が正しいかもご確認ください。"]
         return _setup_page(user, form, 422)
     recovery_codes = two_factor.enrol(user, secret, step)
-    cookie.pop(_ENROLMENT, None)
     session.commit()
     return render_template("two_factor/recovery_codes.html", codes=recovery_codes,
                            next_page=landing_page(user))
@@ -90,21 +99,45 @@ def disable():
     valid = form.validate()
     if not form.password.data:
         form.password.errors = ["現在のパスワードを入力してください。"]
-    elif not passwords.verify_password(user.password_hash, form.password.data):
-        form.password.errors = ["現在のパスワードが正しくありません。"]
     if not two_factor.normalise_code(form.code.data):
         form.code.errors = ["確認コードまたはリカバリーコードを入力してください。"]
-    elif valid and not form.password.errors and two_factor.check_code(user, form.code.data) is None:
-        form.code.errors = [WRONG_CODE]
-    if form.password.errors or form.code.errors:
+    if not valid or form.password.errors or form.code.errors:
+        return _manage_page(user, form, 422)
+    try:
+        # One attempt, counted before anything is checked; the code is looked at (and used
+        # up) only after the password is right. One answer for either being wrong.
+        confirmed = operations.counted_check(user, lambda password_hash: (
+            passwords.verify_password(password_hash, form.password.data)
+            and two_factor.check_code(user, form.code.data) is not None))
+    except operations.AccountLocked as locked:
+        return _locked(user, locked, lambda message: _manage_page(user, _with_error(form, message),
+                                                                  429))
+    if not confirmed:
         audit.record_now("two_factor.failed", user, user=user, step="disable")
-        operations.count_failed_attempt(user)
+        form.code.errors = ["現在のパスワードまたは確認コードが正しくありません。"]
         return _manage_page(user, form, 422)
     two_factor.disable(user)
     session.commit()
     flash("二要素認証を無効にしました。認証アプリを変える場合は、下の手順で設定し直してください。",
           "success")
     return redirect(url_for("two_factor.setup"))
+
+
+def _with_error(form, message: str):
+    form.password.errors = [message]
+    return form
+
+
+def _locked(user, locked: operations.AccountLocked, page):
+    """The account is locked: signed out when this form's wrong attempts locked it, else
+    (locked from the sign-in page) the form again with the reason."""
+    if locked.signed_out:
+        sessions.sign_out(user)
+        session.commit()
+        flash(operations.LOCKED_BY_PASSWORD_CHANGE, "error")
+        return redirect(url_for("auth.login"))
+    return page("ログインに続けて失敗したため、しばらくの間この操作はできません。"
+                "時間をおいて再度お試しください。")
 
 
 # --- the second step of sign-in -----------------------------------------------------------
