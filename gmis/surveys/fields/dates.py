@@ -8,8 +8,7 @@ from datetime import date, timedelta
 
 from gmis.clock import utcnow
 from gmis.japan_time import TOKYO
-from gmis.surveys.fields.base import BuiltinField, form_text
-from gmis.surveys.registry import Parsed
+from gmis.surveys.fields.base import BuiltinField, Parsed, form_text
 from gmis.text import normalise
 
 WEEKDAY_LABELS = "月火水木金土日"
