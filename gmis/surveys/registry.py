@@ -53,7 +53,10 @@ class FieldTypeRegistry:
         return iter(self._types.values())
 
     def template_folders(self) -> list[Path]:
-        return [t.template_folder for t in self if t.template_folder is not None]
+        """The folders the types declare for their templates, each once, in the order the
+        types were registered: the built-ins' first."""
+        folders = (t.template_folder for t in self if t.template_folder is not None)
+        return list(dict.fromkeys(folders))
 
 
 def build_registry(extra: Iterable[type[FieldType]] = (), *,

@@ -17,11 +17,12 @@ from gmis.surveys.registry import FieldTypeRegistry, build_registry
 def init_app(app: Flask) -> None:
     registry = build_registry()
     app.extensions["gmis.field_types"] = registry
+    # Every field type, built-in or plugin, names the folder of its fields/<name>/*.html
+    # templates. They are searched after the application's own templates, so a plugin cannot
+    # replace a built-in type's.
     folders = registry.template_folders()
-    if folders:
-        # Plugin field types bring their own fields/<name>/*.html templates.
-        app.jinja_loader = ChoiceLoader([app.jinja_loader,
-                                         *(FileSystemLoader(str(f)) for f in folders)])
+    app.jinja_loader = ChoiceLoader([app.jinja_loader,
+                                     *(FileSystemLoader(str(f)) for f in folders)])
 
 
 def field_types() -> FieldTypeRegistry:

@@ -37,8 +37,9 @@ class FieldType:
     Values are stored as JSON (``to_json``/``from_json``), read from forms (``parse``: input
     names start with the field's ``name``), checked (``validate``), offered to expressions
     (``to_cel``) and exported (``csv_columns``/``csv_cells``). Each type has the templates
-    ``fields/<name>/input.html``, ``display.html`` and ``print.html``; a plugin package
-    sets ``template_folder`` to the folder that holds its own ``fields/<name>/`` templates.
+    ``fields/<name>/input.html``, ``display.html`` and ``print.html`` in the folder that
+    ``template_folder`` names: a plugin package's own, the application's for the built-ins
+    (``BUILTIN_TEMPLATE_FOLDER``). The app looks up every type's templates the same way.
     """
 
     name: ClassVar[str]
@@ -142,6 +143,11 @@ class FieldType:
         return f"fields/{self.name}/{kind}.html"
 
 
+#: The folder of the built-in types' ``fields/<name>/`` templates: the application's own
+#: template folder, where the product's design keeps them. The built-ins declare it as a plugin
+#: declares its package's folder, so that one loader finds both (``gmis.surveys.runtime``).
+BUILTIN_TEMPLATE_FOLDER = Path(__file__).resolve().parents[2] / "templates"
+
 #: Errors ``from_json`` raises for a stored or default value it cannot read.
 UNREADABLE = (TypeError, ValueError, KeyError, AttributeError, ArithmeticError)
 
@@ -184,6 +190,7 @@ class BuiltinField(FieldType):
     uses: ClassVar[frozenset[str]] = frozenset()
     #: Why ``min``/``max`` do not apply, when a hint helps (e.g. where lengths are set).
     bounds_hint: ClassVar[str] = ""
+    template_folder: ClassVar[Path | None] = BUILTIN_TEMPLATE_FOLDER
 
     def __init__(self, definition: FieldDef, options: dict | None = None):
         # Options straight from a definition get their defaults (the builder passes them
