@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, field types, CLI, in that order."""
+    # Flask is imported here, not with the package: importing any gmis module (the survey
+    # engine, checked by tests/surveys/test_engine_fence.py) must not load the web framework.
+    from flask import Flask
+
     app = Flask(__name__)
 
     from gmis import clock, config

@@ -15,12 +15,28 @@ from gmis.db import session, utcnow
 from gmis.japan_time import TOKYO
 from gmis.models import SosRequest, SosStatus
 from gmis.surveys import periods
+from gmis.surveys.builder import compile_survey
+from gmis.surveys.definition import parse_definition
+from gmis.surveys.runtime import field_types
+from gmis.surveys.validation import evaluate_form
 from tests.blueprints.test_sos import Requester
 from tests.fixtures.factories import PASSWORD
 from tests.fixtures.surveys import HOSPITAL_DAY, supplies_week
 from tests.fixtures.web import client_of, page_text, post_form, sign_in
 
 FIVE_SECONDS = timedelta(seconds=5)
+#: A survey whose date may not lie after today (by the instance's clock).
+DATED_SURVEY = """
+schema_version: 1
+key: dated
+title: 届出
+period: {kind: ad_hoc}
+sections:
+  - key: main
+    title: 届出
+    fields:
+      - {key: reported, type: date, label: 届出日, max: today}
+"""
 #: Production refuses to start with the development secret key.
 PRODUCTION_KEY = "k" * 64
 
@@ -200,3 +216,11 @@ def test_a_surveys_today_and_deadline_follow_the_clock(app, make_user, builtin_s
     page = page_text(client_of(app, make_user()).get("/surveys").get_data(as_text=True))
     mark = "締切超過 " if overdue else ""
     assert f"2026年12月28日(月) 今回 未回答 {mark}締切 2026/12/28 13:00" in page
+
+
+@pytest.mark.parametrize(("answer", "refused"), [("2026-12-28", False), ("2026-12-29", True)])
+def test_a_date_fields_today_follows_the_clock(app, set_clock, answer, refused):
+    survey = compile_survey(parse_definition(DATED_SURVEY), field_types())
+    set_clock("2026-12-28T12:50")
+    errors = evaluate_form(survey, {"f.reported": answer}).errors
+    assert ("reported" in errors) is refused

@@ -22,7 +22,8 @@ from gmis.surveys.expressions import (
     ExpressionSyntaxError,
     compile_expression,
 )
-from gmis.surveys.registry import FieldType, FieldTypeRegistry
+from gmis.surveys.fields.base import FieldType
+from gmis.surveys.registry import FieldTypeRegistry
 
 
 @dataclass(frozen=True)

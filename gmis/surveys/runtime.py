@@ -8,20 +8,26 @@ from collections import OrderedDict
 from flask import Flask, current_app
 from jinja2 import ChoiceLoader, FileSystemLoader
 
+from gmis import clock
 from gmis.surveys.builder import CompiledSurvey, compile_survey
 from gmis.surveys.definition import load_definition
 from gmis.surveys.errors import DefinitionError
+from gmis.surveys.fields import dates
 from gmis.surveys.registry import FieldTypeRegistry, build_registry
 
 
 def init_app(app: Flask) -> None:
+    # The date types' "today" by the instance's clock: gmis.clock.utcnow reads the current
+    # app's (real time outside an app), which the Flask-free field types cannot ask for.
+    dates.use_clock(clock.utcnow)
     registry = build_registry()
     app.extensions["gmis.field_types"] = registry
+    # Every field type, built-in or plugin, names the folder of its fields/<name>/*.html
+    # templates. They are searched after the application's own templates, so a plugin cannot
+    # replace a built-in type's.
     folders = registry.template_folders()
-    if folders:
-        # Plugin field types bring their own fields/<name>/*.html templates.
-        app.jinja_loader = ChoiceLoader([app.jinja_loader,
-                                         *(FileSystemLoader(str(f)) for f in folders)])
+    app.jinja_loader = ChoiceLoader([app.jinja_loader,
+                                     *(FileSystemLoader(str(f)) for f in folders)])
 
 
 def field_types() -> FieldTypeRegistry:

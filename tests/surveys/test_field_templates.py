@@ -6,11 +6,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from werkzeug.datastructures import MultiDict
 
+from gmis.surveys import runtime
 from gmis.surveys.builder import compile_survey
 from gmis.surveys.definition import parse_definition
 from gmis.surveys.fields import BUILTIN_TYPES
+from gmis.surveys.fields.base import BUILTIN_TEMPLATE_FOLDER
 from gmis.surveys.registry import build_registry
 from gmis.surveys.validation import evaluate_form, input_name
 
@@ -380,6 +383,25 @@ def test_print_has_no_scrolling_box(app, survey, values):
 def test_every_built_in_type_has_its_three_templates(name):
     for kind in ("input", "display", "print"):
         assert (TEMPLATES / name / f"{kind}.html").is_file()
+
+
+def test_built_in_types_declare_the_folder_of_their_templates_as_plugins_do():
+    assert BUILTIN_TEMPLATE_FOLDER / "fields" == TEMPLATES
+    assert {t.template_folder for t in BUILTIN_TYPES} == {BUILTIN_TEMPLATE_FOLDER}
+    assert build_registry(plugins=False).template_folders() == [BUILTIN_TEMPLATE_FOLDER]
+
+
+def test_an_app_finds_the_built_in_templates_through_the_folder_their_types_declare(tmp_path):
+    """One way to every type's templates: an app whose own template folder holds none
+    still finds the built-ins' (and the macros they import) where the types say they are."""
+    app = Flask(__name__, template_folder=str(tmp_path))
+    runtime.init_app(app)
+    names = ["fields/_controls.html",
+             *(f"fields/{t.name}/{kind}.html" for t in BUILTIN_TYPES
+               for kind in ("input", "display", "print"))]
+    for name in names:
+        _source, filename, _uptodate = app.jinja_env.loader.get_source(app.jinja_env, name)
+        assert Path(filename) == TEMPLATES.parent / name
 
 
 @pytest.mark.parametrize("path", sorted(TEMPLATES.rglob("*.html")),

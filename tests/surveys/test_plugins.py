@@ -73,9 +73,16 @@ def install(tmp_path, monkeypatch, package: str, source: str, entry_point: str) 
     monkeypatch.delitem(sys.modules, package, raising=False)
 
 
-@pytest.fixture
-def star_rating(tmp_path, monkeypatch):
-    install(tmp_path, monkeypatch, "gmis_test_plugin", STAR_RATING,
+#: Where a plugin imports FieldType and Parsed from: their module, and the registry, where
+#: plugins written before they moved found them.
+IMPORT_PATHS = ["gmis.surveys.fields.base", "gmis.surveys.registry"]
+
+
+@pytest.fixture(params=IMPORT_PATHS)
+def star_rating(tmp_path, monkeypatch, request):
+    source = STAR_RATING.replace("from gmis.surveys.registry import",
+                                 f"from {request.param} import")
+    install(tmp_path, monkeypatch, "gmis_test_plugin", source,
             "star_rating = gmis_test_plugin:StarRating")
     yield
     sys.modules.pop("gmis_test_plugin", None)

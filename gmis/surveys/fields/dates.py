@@ -4,12 +4,11 @@ full-width digits; 9:05, ９時５分, 午後2時."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 
-from gmis.clock import utcnow
 from gmis.japan_time import TOKYO
-from gmis.surveys.fields.base import BuiltinField, form_text
-from gmis.surveys.registry import Parsed
+from gmis.surveys.fields.base import BuiltinField, Parsed, form_text
 from gmis.text import normalise
 
 WEEKDAY_LABELS = "月火水木金土日"
@@ -39,9 +38,26 @@ def japanese_date(value: date) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+def real_time() -> datetime:
+    return datetime.now(UTC)
+
+
+#: Where date bounds such as ``today-30`` read "now": real time, until the app hands over the
+#: instance's clock (``gmis.surveys.runtime.init_app``), so that a training instance's shifted
+#: time (gmis/clock.py) moves them too. The field types stay free of Flask: they do not look
+#: for the current app themselves.
+_now: Callable[[], datetime] = real_time
+
+
+def use_clock(now: Callable[[], datetime]) -> None:
+    """Read "now" from ``now`` (an aware datetime in UTC) from here on."""
+    global _now
+    _now = now
+
+
 def today() -> date:
-    """Today in Japan."""
-    return utcnow().astimezone(TOKYO).date()
+    """Today in Japan, by the instance's clock."""
+    return _now().astimezone(TOKYO).date()
 
 
 class DateUnreadable(ValueError):

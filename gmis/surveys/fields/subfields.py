@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from gmis.surveys.definition import KEY_MESSAGE, KEY_PATTERN, ChoiceSchema, FieldDef, _paths
-from gmis.surveys.fields.base import text_length
+from gmis.surveys.fields.base import FieldType, text_length
 from gmis.surveys.fields.choices import MultipleChoiceField, SingleChoiceField, YesNoField
 from gmis.surveys.fields.contact import (
     EmailField,
@@ -24,7 +24,6 @@ from gmis.surveys.fields.contact import (
 from gmis.surveys.fields.dates import DateField, TimeField
 from gmis.surveys.fields.numbers import DecimalField, IntegerField
 from gmis.surveys.fields.text import LongTextField, TextField
-from gmis.surveys.registry import FieldType
 
 #: The built-in types a table column or a repeating group's item may have: those whose
 #: value is one answer (no tables in tables).

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from gmis.surveys.fields.base import BuiltinField, text_length
+from gmis.surveys.fields.base import BuiltinField, Parsed, text_length
 from gmis.surveys.fields.subfields import SubFieldSchema, bind_all, key_field
-from gmis.surveys.registry import Parsed
 
 COLUMN_TYPES = ("integer", "decimal", "text", "single_choice")
 #: Listing every missing cell of a large table would bury the form; name a few.
