@@ -7,6 +7,7 @@ live in one process, and lets the test suite run each test inside a rolled-back 
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -46,6 +47,13 @@ class UTCDateTime(sa.types.TypeDecorator):
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}
+
+
+def stored_enum(cls: type[enum.Enum], name: str) -> sa.Enum:
+    """An enum column stored as VARCHAR with a CHECK constraint, so that adding a member is a
+    small migration."""
+    return sa.Enum(cls, name=name, native_enum=False, create_constraint=True, length=32,
+                   values_callable=lambda members: [m.value for m in members])
 
 
 def utcnow() -> datetime:

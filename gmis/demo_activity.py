@@ -18,7 +18,6 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from gmis.business_days import handling_date
 from gmis.db import session, utcnow
 from gmis.japan_time import TOKYO
 from gmis.models import (
@@ -35,6 +34,7 @@ from gmis.models import (
     User,
     VersionStatus,
 )
+from gmis.sos.business_days import handling_date
 from gmis.sos.rules import rules as sos_rules
 from gmis.surveys import latest, periods, runtime
 from gmis.surveys.builder import CompiledSurvey

@@ -11,7 +11,7 @@ def register_blueprints(app: Flask) -> None:
     from gmis.blueprints.home.views import bp as home
     from gmis.blueprints.registration.views import bp as registration
     from gmis.blueprints.reports.views import bp as reports
-    from gmis.blueprints.sos.views import bp as sos
+    from gmis.blueprints.sos import bp as sos
     from gmis.blueprints.survey_admin.views import bp as survey_admin
     from gmis.blueprints.surveys.views import bp as surveys
     from gmis.blueprints.two_factor.views import bp as two_factor

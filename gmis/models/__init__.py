@@ -1,4 +1,7 @@
-"""Every model, imported here so that Alembic and the app see the whole schema."""
+"""Every model, imported here so that Alembic and the app see the whole schema.
+
+A capability that keeps its models in its own package (``gmis/sos/models.py``) is imported
+from there; those models name the shared ones by string, so either may be imported first."""
 
 from gmis.models.accounts import (
     AccountToken,
@@ -23,7 +26,6 @@ from gmis.models.organisations import (
     aggregator_members,
 )
 from gmis.models.registrations import ApplicationStatus, RegistrationApplication
-from gmis.models.sos import SOS_STATUS_LABELS, SosEvent, SosRequest, SosRequestItem, SosStatus
 from gmis.models.support import AuditEvent, OutboxMessage, OutboxStatus
 from gmis.models.surveys import (
     ANSWERED_STATUSES,
@@ -38,6 +40,7 @@ from gmis.models.surveys import (
     SurveyVersion,
     VersionStatus,
 )
+from gmis.sos.models import SOS_STATUS_LABELS, SosEvent, SosRequest, SosRequestItem, SosStatus
 
 __all__ = [
     "ANSWERED_STATUSES",

@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gmis.db import Base, utcnow
 
+# The name the models not yet moved into a capability package import it by.
+from gmis.db import stored_enum as _enum
+
 
 class FacilityType(enum.StrEnum):
     hospital = "hospital"
@@ -43,12 +46,6 @@ DESIGNATIONS = {
 class CityKind(enum.StrEnum):
     health_centre_city = "health_centre_city"
     special_ward = "special_ward"
-
-
-def _enum(cls: type[enum.Enum], name: str) -> sa.Enum:
-    # Stored as VARCHAR with a CHECK constraint so that adding a member is a small migration.
-    return sa.Enum(cls, name=name, native_enum=False, create_constraint=True, length=32,
-                   values_callable=lambda members: [m.value for m in members])
 
 
 class Prefecture(Base):

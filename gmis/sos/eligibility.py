@@ -1,5 +1,5 @@
 """システムチェック: whether a facility may request the items it asks for, judged from its
-latest daily and weekly survey answers by the rules of ``gmis/data/sos.yaml``.
+latest daily and weekly survey answers by the rules of ``gmis/sos/sos.yaml``.
 
 Every failed condition is named in plain Japanese with the survey to answer or correct, so
 that the facility knows what to fix before applying again.

@@ -1,5 +1,5 @@
 """The rules of emergency supply requests (緊急配布要請): the items that may be requested and
-the conditions checked against a facility's survey answers, read from ``gmis/data/sos.yaml``.
+the conditions checked against a facility's survey answers, read from ``gmis/sos/sos.yaml``.
 
 The file is data: it is validated like a survey definition (every problem reported with its
 path) and its expressions are CEL, compiled once and checked to use only ``daily``,
@@ -20,7 +20,7 @@ from gmis.surveys.definition import KEY_MESSAGE, KEY_PATTERN, _paths
 from gmis.surveys.errors import DefinitionError, Problem
 from gmis.surveys.expressions import Expression, ExpressionSyntaxError, compile_expression
 
-RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "sos.yaml"
+RULES_FILE = Path(__file__).resolve().parent / "sos.yaml"
 #: What an expression may name.
 NAMES = frozenset({"daily", "weekly", "item"})
 CHECKS = ("conditions", "answered")

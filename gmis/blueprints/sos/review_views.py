@@ -4,21 +4,20 @@ the queue, accept (受付完了) or return with a comment, totals per prefecture
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from gmis import pagination
 from gmis.access import Permission, allow, nationwide
 from gmis.blueprints.facilities.operations import area_choices, prefecture_choices
-from gmis.blueprints.sos import operations
+from gmis.blueprints.sos import bp
 from gmis.blueprints.sos.forms import AcceptForm, ReturnForm
-from gmis.blueprints.sos.operations import QueueFilter
-from gmis.blueprints.sos.views import _failure_links, bp
+from gmis.blueprints.sos.pages import current, detail_page, request_in_scope
 from gmis.csv_export import Encoding, UnsupportedEncodingError, csv_response
 from gmis.db import session
 from gmis.filters import FilterError, parse_day
-from gmis.japan_time import to_tokyo
 from gmis.models import SosStatus
 from gmis.pagination import Page, page_number
+from gmis.sos import exports, operations
+from gmis.sos.operations import QueueFilter
 from gmis.sos.rules import rules
 
 
@@ -47,7 +46,7 @@ def _choices(user) -> dict:
 @bp.get("/review")
 @allow(Permission.review_supplies)
 def review_queue():
-    user = current_user._get_current_object()
+    user = current()
     try:
         filters = _filters(request.args, user)
     except FilterError as error:
@@ -62,8 +61,8 @@ def review_queue():
 @bp.post("/<int:request_id>/accept")
 @allow(Permission.review_supplies)
 def accept(request_id: int):
-    user = current_user._get_current_object()
-    sos_request = operations.request_in_scope(user, request_id)
+    user = current()
+    sos_request = request_in_scope(user, request_id)
     if AcceptForm().validate():
         operations.accept(sos_request, user)
         session.commit()
@@ -74,13 +73,11 @@ def accept(request_id: int):
 @bp.post("/<int:request_id>/return")
 @allow(Permission.review_supplies)
 def return_request(request_id: int):
-    user = current_user._get_current_object()
-    sos_request = operations.request_in_scope(user, request_id)
+    user = current()
+    sos_request = request_in_scope(user, request_id)
     form = ReturnForm()
     if not form.validate():
-        return render_template("sos/detail.html", sos_request=sos_request, rules=rules(),
-                               failures=_failure_links(sos_request), reviewer=True,
-                               accept_form=AcceptForm(), return_form=form), 422
+        return detail_page(sos_request, return_form=form, status=422)
     operations.return_request(sos_request, user, form.comment.data.strip())
     session.commit()
     flash("差し戻しました。医療機関にメールで知らせます。", "success")
@@ -90,25 +87,13 @@ def return_request(request_id: int):
 @bp.get("/review/export.csv")
 @allow(Permission.review_supplies)
 def review_export():
-    user = current_user._get_current_object()
+    user = current()
     try:
         filters = _filters(request.args, user)
         encoding = Encoding.from_argument(request.args.get("encoding"))
     except (FilterError, UnsupportedEncodingError) as error:
         return render_template("sos/review.html", error=str(error), listing=None, totals=[],
                                **_choices(user)), 400
-    statement = operations.queue(user, filters)
-    items = rules().items
-    header = ["タイトル", "対応状況", "申請日時", "対応日", "都道府県", "医療機関コード",
-              "医療機関名", *[f"{i.label}({i.unit})" for i in items], "備考", "差戻しの理由"]
-
-    def rows():
-        for found in session.scalars(statement.execution_options(yield_per=500)):
-            yield [found.title, found.status.label, to_tokyo(found.applied_at),
-                   found.handling_date.isoformat() if found.handling_date else "",
-                   found.prefecture.name, found.facility.code or "", found.facility.name,
-                   *[found.quantity(i.key) or "" for i in items], found.remark,
-                   found.return_comment]
-
-    return csv_response("緊急配布要請.csv", header, rows(), encoding,
+    return csv_response(exports.CSV_FILENAME, exports.queue_header(rules()),
+                        exports.queue_rows(operations.queue(user, filters), rules()), encoding,
                         audit_action="sos.exported", audit_details=dict(request.args))

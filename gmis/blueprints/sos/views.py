@@ -1,54 +1,26 @@
-"""緊急配布要請 (SOS): a facility's requests, the request form (save, system check & apply),
-the review queue of prefectures and the national office, totals, CSV, print view and PDF."""
+"""The request pages of 緊急配布要請 (SOS): a facility's requests, the request form (save,
+system check & apply), a request's detail, print view and PDF. The review pages are in
+``review_views``."""
 
 from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import flash, redirect, render_template, request, url_for
 
 from gmis import audit
 from gmis.access import Permission, allow, can
-from gmis.blueprints.sos import operations
-from gmis.blueprints.sos.forms import AcceptForm, ReturnForm, prefilled, request_form_class
-from gmis.blueprints.sos.operations import Changes, SosRefused
-from gmis.business_days import handling_notice
+from gmis.blueprints.sos import bp
+from gmis.blueprints.sos.forms import prefilled, request_form_class
+from gmis.blueprints.sos.pages import current, detail_page, failure_links, request_in_scope
 from gmis.db import session, utcnow
 from gmis.models import Role, SosRequest
 from gmis.pdf import pdf_response_headers, render_pdf
-from gmis.sos.eligibility import Failure
+from gmis.sos import exports, operations
+from gmis.sos.business_days import handling_notice
+from gmis.sos.operations import Changes, SosRefused
 from gmis.sos.rules import rules
 from gmis.surveys import eligibility
-from gmis.web import render_error
-
-bp = Blueprint("sos", __name__, url_prefix="/sos")
-
-
-@bp.errorhandler(SosRefused)
-def refused(error: SosRefused):
-    return render_error(error.status, str(error))
-
-
-def _user():
-    return current_user._get_current_object()
-
-
-def _failure_links(sos_request: SosRequest | None) -> list[tuple[str, str | None]]:
-    """The failed conditions of the last system check, each with the survey page to fix."""
-    if sos_request is None:
-        return []
-    links = []
-    for raw in sos_request.check_failures or []:
-        failure = Failure(**raw)
-        url = None
-        if failure.survey_key:
-            facility = sos_request.facility_id if _user().role == Role.aggregator else None
-            url = (url_for("surveys.fill", survey_key=failure.survey_key,
-                           period_key=failure.period_key, facility=facility)
-                   if failure.period_key else url_for("surveys.index", facility=facility))
-        links.append((failure.message, url))
-    return links
 
 
 def _form_page(form, facility, sos_request: SosRequest | None, status: int = 200,
@@ -56,7 +28,7 @@ def _form_page(form, facility, sos_request: SosRequest | None, status: int = 200
     return render_template(
         "sos/form.html", form=form, facility=facility, sos_request=sos_request,
         rules=rules(), cut_off_notice=handling_notice(utcnow()),
-        failures=_failure_links(sos_request), notice=notice,
+        failures=failure_links(sos_request), notice=notice,
         creation_token=request.form.get("creation_token") or secrets.token_hex(16)), status
 
 
@@ -73,10 +45,10 @@ def _handle(form, facility, sos_request: SosRequest | None):
         return _form_page(form, facility, sos_request, 422)
     revision = request.form.get("revision", "")
     try:
-        saved = operations.save(sos_request, facility, _user(), rules(), _changes(form),
+        saved = operations.save(sos_request, facility, current(), rules(), _changes(form),
                                 int(revision) if revision.isdigit() else None,
                                 request.form.get("creation_token", ""))
-        passed = operations.apply(saved, _user(), rules()) if applying else None
+        passed = operations.apply(saved, current(), rules()) if applying else None
     except SosRefused as error:
         session.rollback()
         return _form_page(form, facility, sos_request, error.status, notice=str(error))
@@ -96,7 +68,7 @@ def _handle(form, facility, sos_request: SosRequest | None):
 @bp.get("")
 @allow(Permission.request_supplies)
 def index():
-    user = _user()
+    user = current()
     members = eligibility.members(user) if user.role == Role.aggregator else None
     facility_arg = request.args.get("facility")
     facility = operations.requesting_facility(user, facility_arg) \
@@ -109,10 +81,10 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @allow(Permission.request_supplies)
 def new():
-    facility = operations.requesting_facility(_user(), request.args.get("facility"))
+    facility = operations.requesting_facility(current(), request.args.get("facility"))
     form = request_form_class(rules())()
     if request.method == "POST":
-        existing = operations.find_created(facility, _user(),
+        existing = operations.find_created(facility, current(),
                                            request.form.get("creation_token", ""))
         return _handle(form, facility, existing)
     return _form_page(form, facility, None)
@@ -121,8 +93,8 @@ def new():
 @bp.route("/<int:request_id>", methods=["GET", "POST"])
 @allow(Permission.view_supply_requests)
 def detail(request_id: int):
-    user = _user()
-    sos_request = operations.request_in_scope(user, request_id)
+    user = current()
+    sos_request = request_in_scope(user, request_id)
     editable = can(user, Permission.request_supplies) and sos_request.status.editable
     if editable:
         form_class = request_form_class(rules())
@@ -132,10 +104,7 @@ def detail(request_id: int):
         return _form_page(form, sos_request.facility, sos_request)
     if request.method == "POST":
         raise SosRefused("受付完了の要請は変更できません。")
-    return render_template("sos/detail.html", sos_request=sos_request, rules=rules(),
-                           failures=_failure_links(sos_request),
-                           reviewer=can(user, Permission.review_supplies),
-                           accept_form=AcceptForm(), return_form=ReturnForm())
+    return detail_page(sos_request)
 
 
 def _print_html(sos_request: SosRequest, for_pdf: bool) -> str:
@@ -146,19 +115,14 @@ def _print_html(sos_request: SosRequest, for_pdf: bool) -> str:
 @bp.get("/<int:request_id>/print")
 @allow(Permission.view_supply_requests)
 def print_view(request_id: int):
-    return _print_html(operations.request_in_scope(_user(), request_id), for_pdf=False)
+    return _print_html(request_in_scope(current(), request_id), for_pdf=False)
 
 
 @bp.get("/<int:request_id>/request.pdf")
 @allow(Permission.view_supply_requests)
 def pdf(request_id: int):
-    sos_request = operations.request_in_scope(_user(), request_id)
+    sos_request = request_in_scope(current(), request_id)
     document = render_pdf(_print_html(sos_request, for_pdf=True))
     audit.record("sos.printed", sos_request)
     session.commit()
-    filename = sos_request.title.replace("/", "-") + ".pdf"
-    return document, 200, pdf_response_headers(filename)
-
-
-# The review pages register on the same blueprint.
-from gmis.blueprints.sos import review_views  # noqa: E402, F401
+    return document, 200, pdf_response_headers(exports.pdf_filename(sos_request))

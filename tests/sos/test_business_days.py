@@ -4,8 +4,8 @@ from datetime import date, datetime
 
 import pytest
 
-from gmis.business_days import handling_date, holiday_name, is_business_day
 from gmis.japan_time import TOKYO
+from gmis.sos.business_days import handling_date, holiday_name, is_business_day
 
 
 def tokyo(*args) -> datetime:
@@ -47,7 +47,7 @@ def test_why_offices_are_closed(day, name):
 
 
 def test_the_form_says_when_a_request_will_be_handled():
-    from gmis.business_days import handling_notice
+    from gmis.sos.business_days import handling_notice
 
     assert handling_notice(tokyo(2026, 12, 1, 9, 30)).startswith(
         "本日13:00までに申請すると、本日(12月1日)の対応になります。")

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gmis.db import Base, utcnow
+from gmis.db import Base, stored_enum, utcnow
 from gmis.japan_time import TOKYO
-from gmis.models.accounts import User
-from gmis.models.organisations import Facility, Prefecture, _enum
+
+if TYPE_CHECKING:
+    # Named by string in the relationships: importing them here would import gmis.models,
+    # which imports this module to show Alembic the whole schema.
+    from gmis.models import Facility, Prefecture, User
 
 
 class SosStatus(enum.StrEnum):
@@ -54,7 +57,7 @@ class SosRequest(Base):
     prefecture_code: Mapped[str] = mapped_column(sa.ForeignKey("prefectures.code"), index=True)
     #: "2026/12/01_<facility>_緊急配布要請": the date it was created, Japan time.
     title: Mapped[str] = mapped_column(sa.String(200))
-    status: Mapped[SosStatus] = mapped_column(_enum(SosStatus, "sos_status"),
+    status: Mapped[SosStatus] = mapped_column(stored_enum(SosStatus, "sos_status"),
                                               default=SosStatus.draft)
     #: 緊急配布条件(全体)を満たしていることを確認した.
     general_confirmed: Mapped[bool] = mapped_column(default=False)
@@ -112,7 +115,7 @@ class SosRequest(Base):
 
 
 class SosRequestItem(Base):
-    """One requested item with its quantity (the item list itself is data: sos.yaml)."""
+    """One requested item with its quantity (the item list itself is data: gmis/sos/sos.yaml)."""
 
     __tablename__ = "sos_request_items"
 

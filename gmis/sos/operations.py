@@ -1,7 +1,11 @@
 """Use cases of emergency supply requests (緊急配布要請): create and save, the system check
 and application, review (accept or return) with e-mail to the facility, and the queries of
 the lists. Each changes data, records an event and an audit entry, and flushes; the request
-commits."""
+commits.
+
+Nothing here knows it is served over HTTP, so the demo, the benchmarks and the CLI call the
+same functions: what cannot be done is raised as ``SosRefused`` (or ``NoSuchFacility``),
+and the blueprint turns it into an error page."""
 
 from __future__ import annotations
 
@@ -9,13 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import abort
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from gmis import access, audit, mail
 from gmis.accounts.operations import addresses_of
-from gmis.business_days import handling_date
 from gmis.db import session, utcnow
 from gmis.models import (
     Facility,
@@ -29,6 +31,7 @@ from gmis.models import (
     User,
 )
 from gmis.sos import eligibility
+from gmis.sos.business_days import handling_date
 from gmis.sos.rules import Rules
 from gmis.surveys.eligibility import member_facility
 
@@ -41,24 +44,30 @@ class SosRefused(Exception):
         self.status = status
 
 
+class NoSuchFacility(LookupError):
+    """The facility asked for is neither the user's own nor an active member of its
+    aggregator: answered exactly as a facility that does not exist."""
+
+
 def requesting_facility(user: User, facility_arg: str | None) -> Facility:
-    """The facility ``user`` requests for: its own, or an aggregator's member (404
-    otherwise)."""
+    """The facility ``user`` requests for: its own, or an aggregator's member (raises
+    NoSuchFacility otherwise)."""
     if user.role == Role.aggregator:
         facility = member_facility(user, int(facility_arg)) if (facility_arg or "").isdigit() \
             else None
     else:
         facility = user.facility
     if facility is None or not facility.is_active:
-        abort(404)
+        raise NoSuchFacility(facility_arg)
     return facility
 
 
-def request_in_scope(user: User, request_id: int) -> SosRequest:
-    return access.scoped_or_404(
-        access.sos_requests(user).where(SosRequest.id == request_id)
-        .options(selectinload(SosRequest.items), joinedload(SosRequest.facility)),
-        request_id)
+def request_query(user: User, request_id: int) -> sa.Select:
+    """Request ``request_id`` among those ``user`` may see, with its items and facility (the
+    blueprint runs it through the access policy, which answers 404 and notes a look outside
+    the user's scope)."""
+    return (access.sos_requests(user).where(SosRequest.id == request_id)
+            .options(selectinload(SosRequest.items), joinedload(SosRequest.facility)))
 
 
 def _event(request: SosRequest, user: User, action: str, comment: str = "") -> None:
