@@ -23,6 +23,7 @@ import psycopg
 import sqlalchemy as sa
 import yaml
 
+import gmis
 from gmis import demo_activity
 from gmis.db import session, utcnow
 from gmis.japan_time import TOKYO
@@ -32,7 +33,8 @@ from gmis.surveys.builder import CompiledSurvey
 from gmis.surveys.validation import evaluate_form
 from gmis.text import with_check_digit
 
-SURVEY_DEFS = Path(__file__).resolve().parent.parent / "survey_defs"
+#: The built-in definitions shipped with the product (the benchmarks live outside it).
+SURVEY_DEFS = Path(gmis.__file__).resolve().parent / "survey_defs"
 
 #: The real figures of SPEC.md: every hospital, and the clinics designated 診療・検査医療機関.
 HOSPITALS = 8_060
