@@ -24,8 +24,8 @@ import sqlalchemy as sa
 import yaml
 
 import gmis
-from gmis import demo_activity
 from gmis.db import session, utcnow
+from gmis.demo import activity as demo_activity
 from gmis.japan_time import TOKYO
 from gmis.models import City, FacilityType, SecondaryArea, SurveyVersion
 from gmis.surveys import periods, runtime, versions

@@ -33,11 +33,11 @@ import psycopg
 import sqlalchemy as sa
 from flask import Flask
 
-from gmis import demo_activity
 from gmis.accounts.sessions import token_hash
 from gmis.blueprints.reports import operations
 from gmis.csv_export import CsvWriter, Encoding
 from gmis.db import session, utcnow
+from gmis.demo import activity as demo_activity
 from gmis.models import FacilityType, ResponseStatus, Role, SurveyResponse, User, UserSession
 from gmis.surveys import periods
 from tools.bench import bed_view, csv_rows, daily_data, floor_app, http_load, postgres

@@ -17,7 +17,7 @@ from pathlib import Path
 import gmis
 from gmis.accounts.passwords import hash_password
 from gmis.db import session, utcnow
-from gmis.demo_activity import typed_day
+from gmis.demo.activity import typed_day
 from gmis.models import Facility, FacilityType, Role, User
 from gmis.surveys import eligibility, periods, responses, versions
 from gmis.surveys.runtime import field_types
