@@ -34,7 +34,7 @@ test:
 
 bench:
 	scripts/venv.sh
-	.venv/bin/python -m gmis.bench
+	.venv/bin/python -m tools.bench
 
 lint:
 	scripts/venv.sh

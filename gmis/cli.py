@@ -89,7 +89,7 @@ def audit_verify(ctx: click.Context, noted: str | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from gmis.demo import demo_cli
+    from gmis.demo.cli import demo_cli
     from gmis.facility_import import facilities_cli
     from gmis.surveys.cli import surveys_cli
 

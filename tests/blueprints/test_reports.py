@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from gmis.db import session, utcnow
 from gmis.models import City, FacilityType, Role
 from gmis.surveys import periods
-from tests.fixtures.surveys import HOSPITAL_DAY, SURVEY_DEFS
+from tests.fixtures.surveys import HOSPITAL_DAY, SURVEY_DEFS, form_inputs
 from tests.fixtures.web import client_of
 from tests.fixtures.web import page_text as text
 
@@ -58,7 +58,7 @@ def test_a_prefecture_sees_a_hospital_move_from_not_answered_to_answered(
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     done = hospital.post(url, data={"csrf_token": token, "revision": "0", "section": "",
                                     "action": "submit",
-                                    **{f"f.{k}": v for k, v in HOSPITAL_DAY.items()}})
+                                    **form_inputs(HOSPITAL_DAY)})
     assert done.status_code == 303, done.get_data(as_text=True)
 
     after = client.get("/reports/hospital_daily/status").get_data(as_text=True)

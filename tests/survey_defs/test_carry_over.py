@@ -10,7 +10,13 @@ import pytest
 
 from gmis.surveys.unchanged import MIXED, UNCHANGED, unchanged_answers
 from gmis.surveys.validation import evaluate, evaluate_form, prefill
-from tests.fixtures.surveys import CLINIC_DAY, HOSPITAL_DAY, compile_builtin, supplies_week
+from tests.fixtures.surveys import (
+    CLINIC_DAY,
+    HOSPITAL_DAY,
+    compile_builtin,
+    form_inputs,
+    supplies_week,
+)
 from tests.survey_defs import test_consultation_centre, test_prefecture_supplies
 from tests.survey_defs.test_treatment_status import ORDINARY_DAY as TREATMENT_DAY
 
@@ -67,7 +73,7 @@ CASES = [pytest.param(key, *case, id=key) for key, case in CARRY_OVER.items()]
 
 def ordinary_answers(survey, typed: dict) -> dict:
     """The stored answers of an ordinary period, as the previous one."""
-    result = evaluate_form(survey, {f"f.{key}": value for key, value in typed.items()})
+    result = evaluate_form(survey, form_inputs(typed))
     assert result.ok, result.errors
     return result.answers(survey)
 

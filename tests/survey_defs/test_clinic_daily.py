@@ -9,7 +9,7 @@ from gmis.japan_time import TOKYO
 from gmis.models import Facility, FacilityDesignation, FacilityType
 from gmis.surveys import eligibility, periods
 from gmis.surveys.validation import REQUIRED_MESSAGE, evaluate_form
-from tests.fixtures.surveys import compile_builtin
+from tests.fixtures.surveys import compile_builtin, form_inputs
 
 #: An ordinary day of a designated clinic: a dozen fever patients, ten of them tested.
 ORDINARY_DAY = {
@@ -28,7 +28,7 @@ def survey():
 
 def answer(survey, **changes):
     values = {**ORDINARY_DAY, **changes}
-    return evaluate_form(survey, {f"f.{k}": v for k, v in values.items() if v is not None})
+    return evaluate_form(survey, form_inputs(values))
 
 
 def facility(facility_type, *designations):

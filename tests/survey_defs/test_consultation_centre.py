@@ -10,7 +10,7 @@ from gmis.japan_time import TOKYO
 from gmis.models import Facility, FacilityType
 from gmis.surveys import eligibility, periods
 from gmis.surveys.validation import REQUIRED_MESSAGE, evaluate_form
-from tests.fixtures.surveys import compile_builtin
+from tests.fixtures.surveys import compile_builtin, form_inputs
 
 #: An ordinary day of a prefecture with a few centres and a general helpline.
 ORDINARY_DAY = {
@@ -32,7 +32,7 @@ def survey():
 
 def answer(survey, **changes):
     values = {**ORDINARY_DAY, **changes}
-    return evaluate_form(survey, {f"f.{k}": v for k, v in values.items() if v is not None})
+    return evaluate_form(survey, form_inputs(values))
 
 
 def test_an_ordinary_day_passes(survey):

@@ -4,7 +4,7 @@ may leave out, and the checks between its figures."""
 import pytest
 
 from gmis.surveys.validation import REQUIRED_MESSAGE, evaluate_form
-from tests.fixtures.surveys import compile_builtin
+from tests.fixtures.surveys import compile_builtin, form_inputs
 
 #: An ordinary day of a 120-bed hospital with a few COVID patients.
 ORDINARY_DAY = {
@@ -29,7 +29,7 @@ def survey():
 
 def answer(survey, **changes):
     values = {**ORDINARY_DAY, **changes}
-    return evaluate_form(survey, {f"f.{k}": v for k, v in values.items() if v is not None})
+    return evaluate_form(survey, form_inputs(values))
 
 
 def test_an_ordinary_day_passes_and_the_occupied_beds_are_computed(survey):

@@ -14,6 +14,7 @@ from gmis.surveys.builder import compile_survey
 from gmis.surveys.definition import parse_definition
 from gmis.surveys.registry import build_registry
 from gmis.surveys.validation import REQUIRED_MESSAGE, evaluate_form
+from tests.fixtures.surveys import cell_inputs, form_inputs
 
 DEFINITION = Path(__file__).resolve().parents[2] / "gmis/survey_defs/prefecture_supplies.yaml"
 FACILITIES_SURVEY = DEFINITION.with_name("supplies_weekly.yaml")
@@ -49,10 +50,9 @@ def answer(survey, rows=None, **changes):
              for row, values in ORDINARY_WEEK.items()}
     for row, columns in (rows or {}).items():
         cells[row].update(columns)
-    form = {f"f.supplies.{row}.{column}": value for row, columns in cells.items()
-            for column, value in columns.items() if value is not None}
+    form = cell_inputs("supplies", cells)
     fields = {**SOS, **changes}
-    form.update({f"f.{k}": v for k, v in fields.items() if v is not None})
+    form.update(form_inputs(fields))
     return evaluate_form(survey, form)
 
 

@@ -9,7 +9,7 @@ from gmis.japan_time import TOKYO
 from gmis.models import Facility, FacilityType
 from gmis.surveys import eligibility, periods
 from gmis.surveys.validation import REQUIRED_MESSAGE, evaluate_form
-from tests.fixtures.surveys import compile_builtin
+from tests.fixtures.surveys import cell_inputs, compile_builtin, form_inputs
 
 ROWS = {"surgical_mask": "サージカルマスク", "n95_mask": "N95マスク・DS2マスク",
         "gown": "ガウン(アイソレーションガウン)", "face_shield": "フェイスシールド",
@@ -40,10 +40,9 @@ def answer(survey, rows=None, **changes):
              for row, values in ORDINARY_WEEK.items()}
     for row, columns in (rows or {}).items():
         cells[row].update(columns)
-    form = {f"f.supplies.{row}.{column}": value for row, columns in cells.items()
-            for column, value in columns.items() if value is not None}
+    form = cell_inputs("supplies", cells)
     fields = {**CONTACT, **changes}
-    form.update({f"f.{k}": v for k, v in fields.items() if v is not None})
+    form.update(form_inputs(fields))
     return evaluate_form(survey, form)
 
 

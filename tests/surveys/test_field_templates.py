@@ -183,7 +183,7 @@ def test_a_drop_down_list_selects_the_answer(app, survey, values):
     ("accepting", ["no"], ["yes", ""]),
 ])
 def test_choices_check_the_answer(app, survey, values, key, checked, unchecked):
-    controls = render_input(app, survey, values, key).controls[f"f.{key}"]
+    controls = render_input(app, survey, values, key).controls[input_name(key)]
     assert sorted(c["value"] for c in controls if "checked" in c) == sorted(checked)
     assert {c["value"] for c in controls if "checked" not in c} == set(unchecked)
 

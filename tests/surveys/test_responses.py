@@ -19,6 +19,7 @@ from gmis.models import (
 from gmis.surveys import eligibility, periods, responses, versions
 from gmis.surveys.responses import Conflict, Refused
 from gmis.surveys.runtime import field_types
+from tests.fixtures.surveys import form_inputs
 
 BEDS = {
     "schema_version": 1, "key": "bed_count", "title": "病床数の報告",
@@ -57,8 +58,7 @@ def target_for(survey, user, day=None):
 
 
 def answer(target, **typed):
-    form = {f"f.{key}": value for key, value in typed.items()}
-    return responses.read_answers(target, form, set(typed) if typed else set())
+    return responses.read_answers(target, form_inputs(typed), set(typed) if typed else set())
 
 
 def changes_of(response):

@@ -12,6 +12,7 @@ from gmis.surveys.validation import (
     prefill,
     stored_values,
 )
+from tests.fixtures.surveys import form_inputs
 
 DEFINITION = """
 schema_version: 1
@@ -42,7 +43,7 @@ def survey():
 
 
 def form(**values):
-    return {f"f.{key}": value for key, value in values.items()}
+    return form_inputs(values)
 
 
 def test_good_answers_pass_and_computed_field_is_filled(survey):
@@ -75,7 +76,7 @@ def test_text_in_a_number_field_keeps_what_was_typed(survey):
     ("total", "-3", "0以上で入力してください。"),
 ])
 def test_out_of_range_numbers(survey, field, typed, message):
-    result = evaluate_form(survey, {**form(total="100", vacant="3"), f"f.{field}": typed})
+    result = evaluate_form(survey, form_inputs({"total": "100", "vacant": "3", field: typed}))
     assert result.errors[field] == [message]
 
 

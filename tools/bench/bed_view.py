@@ -6,9 +6,9 @@ Floor: GET /healthz through the same test client (one request, one query).
 
 from __future__ import annotations
 
-from gmis.bench.timing import median_seconds, report
 from gmis.db import session
 from gmis.surveys import latest
+from tools.bench.timing import median_seconds, report
 
 
 def run(data, signed_in_client, fetch) -> None:

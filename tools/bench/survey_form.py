@@ -10,10 +10,10 @@ from __future__ import annotations
 import itertools
 
 from gmis import create_app
-from gmis.bench.timing import median_seconds, report
 from gmis.surveys.builder import compile_survey
 from gmis.surveys.definition import load_definition
 from gmis.surveys.validation import evaluate_form, input_name
+from tools.bench.timing import median_seconds, report
 
 FIELD_COUNT = 500
 SECTION_SIZE = 50

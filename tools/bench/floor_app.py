@@ -3,7 +3,7 @@ settings as G-MIS, whose POST reads the form and does one SQLAlchemy Core INSERT
 small table of the same database, and commits. No Flask, no session, no CSRF, no survey
 engine: what any endpoint that stores one row per request costs on this machine.
 
-``gunicorn gmis.bench.floor_app:app`` with GMIS_DATABASE_URL set; the table is made by the
+``gunicorn tools.bench.floor_app:app`` with GMIS_DATABASE_URL set; the table is made by the
 benchmark before the server starts.
 """
 

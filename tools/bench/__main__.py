@@ -1,9 +1,9 @@
-"""``python -m gmis.bench [NAME ...]``: run every benchmark (or those named, such as
+"""``python -m tools.bench [NAME ...]``: run every benchmark (or those named, such as
 ``page_weight``) and print its figures."""
 
 import sys
 
-from gmis.bench import daily_reporting, page_weight, sos_pdf, survey_form
+from tools.bench import daily_reporting, page_weight, sos_pdf, survey_form
 
 BENCHMARKS = {"survey_form": survey_form, "page_weight": page_weight, "sos_pdf": sos_pdf,
               "daily_reporting": daily_reporting}

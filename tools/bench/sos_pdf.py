@@ -11,8 +11,6 @@ from datetime import date
 
 from flask import render_template
 
-from gmis.bench.scratch import scratch_app
-from gmis.bench.timing import median_seconds, report
 from gmis.db import session, utcnow
 from gmis.models import (
     Facility,
@@ -27,6 +25,8 @@ from gmis.models import (
 from gmis.pdf import render_pdf
 from gmis.sos.rules import rules
 from gmis.text import with_check_digit
+from tools.bench.scratch import scratch_app
+from tools.bench.timing import median_seconds, report
 
 FLOOR_HTML = '<p class="print-document">緊急配布要請</p>'
 

@@ -23,8 +23,9 @@ import psycopg
 import sqlalchemy as sa
 import yaml
 
-from gmis import demo_activity
+import gmis
 from gmis.db import session, utcnow
+from gmis.demo import activity as demo_activity
 from gmis.japan_time import TOKYO
 from gmis.models import City, FacilityType, SecondaryArea, SurveyVersion
 from gmis.surveys import periods, runtime, versions
@@ -32,7 +33,8 @@ from gmis.surveys.builder import CompiledSurvey
 from gmis.surveys.validation import evaluate_form
 from gmis.text import with_check_digit
 
-SURVEY_DEFS = Path(__file__).resolve().parent.parent / "survey_defs"
+#: The built-in definitions shipped with the product (the benchmarks live outside it).
+SURVEY_DEFS = Path(gmis.__file__).resolve().parent / "survey_defs"
 
 #: The real figures of SPEC.md: every hospital, and the clinics designated 診療・検査医療機関.
 HOSPITALS = 8_060

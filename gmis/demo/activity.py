@@ -38,7 +38,7 @@ from gmis.sos.business_days import handling_date
 from gmis.sos.rules import rules as sos_rules
 from gmis.surveys import latest, periods, runtime
 from gmis.surveys.builder import CompiledSurvey
-from gmis.surveys.validation import evaluate_form
+from gmis.surveys.validation import evaluate_form, input_name
 from gmis.surveys.versions import version_in_force
 
 SURVEY_KEY = "hospital_daily"
@@ -83,7 +83,8 @@ def typed_day(rng: random.Random, beds: int) -> dict[str, str]:
 
 
 def stored_day(compiled: CompiledSurvey, rng: random.Random, beds: int) -> dict:
-    evaluation = evaluate_form(compiled, {f"f.{k}": v for k, v in typed_day(rng, beds).items()})
+    typed = {input_name(key): value for key, value in typed_day(rng, beds).items()}
+    evaluation = evaluate_form(compiled, typed)
     if not evaluation.ok:
         raise ValueError(f"demo answers refused by the survey: {evaluation.errors}")
     return evaluation.answers(compiled)

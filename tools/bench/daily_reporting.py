@@ -33,16 +33,16 @@ import psycopg
 import sqlalchemy as sa
 from flask import Flask
 
-from gmis import demo_activity
 from gmis.accounts.sessions import token_hash
-from gmis.bench import bed_view, csv_rows, daily_data, floor_app, http_load, postgres
-from gmis.bench.daily_data import DailySurvey, FacilityRow
-from gmis.bench.timing import median_seconds, report, report_value
 from gmis.blueprints.reports import operations
 from gmis.csv_export import CsvWriter, Encoding
 from gmis.db import session, utcnow
+from gmis.demo import activity as demo_activity
 from gmis.models import FacilityType, ResponseStatus, Role, SurveyResponse, User, UserSession
 from gmis.surveys import periods
+from tools.bench import bed_view, csv_rows, daily_data, floor_app, http_load, postgres
+from tools.bench.daily_data import DailySurvey, FacilityRow
+from tools.bench.timing import median_seconds, report, report_value
 
 SEED = 20_260_501
 #: Hospitals with a user of their own, submitting through gunicorn.
@@ -423,7 +423,7 @@ def submissions(data: DataSet) -> None:
         server_log = server.log_tail()
     engine = data.app.extensions["gmis.db"].engine
     floor_app.metadata.create_all(engine)
-    with http_load.Gunicorn("gmis.bench.floor_app:app", SERVER, env) as server:
+    with http_load.Gunicorn("tools.bench.floor_app:app", SERVER, env) as server:
         floor = http_load.run_jobs(server.port, jobs, clients=CLIENTS, seconds=SUBMIT_SECONDS)
     with engine.connect() as connection:
         floor_rows = connection.scalar(sa.select(sa.func.count()).select_from(floor_app.inserts))
