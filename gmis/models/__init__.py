@@ -1,18 +1,11 @@
 """Every model, imported here so that Alembic and the app see the whole schema.
 
-A capability that keeps its models in its own package (``gmis/sos/models.py``) is imported
-from there; those models name the shared ones by string, so either may be imported first."""
+A capability that keeps its models in its own package (``gmis/sos/models.py``,
+``gmis/facilities/models.py``) is imported from there. The organisation models import only
+``gmis.db``, so the other models import them directly; SOS's name the shared ones by string,
+so either may be imported first."""
 
-from gmis.models.accounts import (
-    AccountToken,
-    PasswordResetRequest,
-    RecoveryCode,
-    Role,
-    TokenPurpose,
-    User,
-    UserSession,
-)
-from gmis.models.organisations import (
+from gmis.facilities.models import (
     DESIGNATIONS,
     Aggregator,
     City,
@@ -24,6 +17,15 @@ from gmis.models.organisations import (
     Prefecture,
     SecondaryArea,
     aggregator_members,
+)
+from gmis.models.accounts import (
+    AccountToken,
+    PasswordResetRequest,
+    RecoveryCode,
+    Role,
+    TokenPurpose,
+    User,
+    UserSession,
 )
 from gmis.models.registrations import ApplicationStatus, RegistrationApplication
 from gmis.models.support import AuditEvent, OutboxMessage, OutboxStatus

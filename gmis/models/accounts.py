@@ -8,14 +8,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gmis.db import Base, utcnow
-from gmis.models.organisations import (
+from gmis.db import Base, stored_enum, utcnow
+from gmis.facilities.models import (
     Aggregator,
     City,
     Facility,
     FireDepartment,
     Prefecture,
-    _enum,
 )
 
 
@@ -73,7 +72,7 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     name: Mapped[str] = mapped_column(sa.String(80))
     email: Mapped[str] = mapped_column(sa.String(254))
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    role: Mapped[Role] = mapped_column(stored_enum(Role, "role"))
     facility_id: Mapped[int | None] = mapped_column(sa.ForeignKey("facilities.id"), index=True)
     aggregator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("aggregators.id"))
     prefecture_code: Mapped[str | None] = mapped_column(sa.ForeignKey("prefectures.code"))
@@ -161,7 +160,7 @@ class AccountToken(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[TokenPurpose] = mapped_column(_enum(TokenPurpose, "token_purpose"))
+    purpose: Mapped[TokenPurpose] = mapped_column(stored_enum(TokenPurpose, "token_purpose"))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]

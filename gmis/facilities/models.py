@@ -9,10 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gmis.db import Base, utcnow
-
-# The name the models not yet moved into a capability package import it by.
-from gmis.db import stored_enum as _enum
+from gmis.db import Base, stored_enum, utcnow
 
 
 class FacilityType(enum.StrEnum):
@@ -88,7 +85,7 @@ class City(Base):
     code: Mapped[str] = mapped_column(sa.String(6), unique=True)
     prefecture_code: Mapped[str] = mapped_column(sa.ForeignKey("prefectures.code"), index=True)
     name: Mapped[str] = mapped_column(sa.String(40))
-    kind: Mapped[CityKind] = mapped_column(_enum(CityKind, "city_kind"))
+    kind: Mapped[CityKind] = mapped_column(stored_enum(CityKind, "city_kind"))
 
     prefecture: Mapped[Prefecture] = relationship()
 
@@ -99,7 +96,7 @@ class Facility(Base):
     __tablename__ = "facilities"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    facility_type: Mapped[FacilityType] = mapped_column(_enum(FacilityType, "facility_type"))
+    facility_type: Mapped[FacilityType] = mapped_column(stored_enum(FacilityType, "facility_type"))
     #: 医療機関コード (10 digits with a Luhn check digit); outpatient centres may have none.
     code: Mapped[str | None] = mapped_column(sa.String(10), unique=True)
     #: 保険医療機関・保険薬局コード as given by the facility.
