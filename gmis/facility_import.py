@@ -19,8 +19,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from gmis import audit
-from gmis.blueprints.facilities import rules
 from gmis.db import session, utcnow
+from gmis.facilities import rules
 from gmis.models import Facility, FacilityDesignation, Prefecture, SecondaryArea
 from gmis.text import digits_only, normalise
 

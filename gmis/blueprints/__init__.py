@@ -7,7 +7,7 @@ def register_blueprints(app: Flask) -> None:
     from gmis.blueprints.auth.views import bp as auth
     from gmis.blueprints.beds.views import bp as beds
     from gmis.blueprints.core.views import bp as core
-    from gmis.blueprints.facilities.views import bp as facilities
+    from gmis.blueprints.facilities import bp as facilities
     from gmis.blueprints.home.views import bp as home
     from gmis.blueprints.registration.views import bp as registration
     from gmis.blueprints.reports.views import bp as reports

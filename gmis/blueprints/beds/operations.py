@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from flask import abort, current_app
 
 from gmis import access, audit
-from gmis.blueprints.facilities.operations import text_condition
 from gmis.db import session, utcnow
+from gmis.facilities.operations import text_condition
 from gmis.models import (
     Facility,
     FacilityType,

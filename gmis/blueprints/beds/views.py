@@ -10,10 +10,10 @@ from gmis import pagination
 from gmis.access import Permission, allow
 from gmis.blueprints.beds import operations
 from gmis.blueprints.beds.operations import FIGURES, SERVICE_LABELS, SERVICES, BedFilter, OutOfScope
-from gmis.blueprints.facilities.operations import area_choices, prefecture_choices
 from gmis.blueprints.surveys.operations import answers_view
 from gmis.csv_export import Encoding, UnsupportedEncodingError, csv_response
 from gmis.db import session
+from gmis.facilities.operations import area_choices, prefecture_choices
 from gmis.japan_time import to_tokyo
 from gmis.pagination import Page, page_number
 from gmis.surveys import runtime

@@ -9,7 +9,7 @@ from wtforms import HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from gmis.blueprints.facilities import rules
+from gmis.facilities import rules
 from gmis.models import DESIGNATIONS, Facility, SecondaryArea
 from gmis.text import format_phone, format_postal
 

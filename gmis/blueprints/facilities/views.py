@@ -1,16 +1,21 @@
 """医療機関マスタ: list and search, detail, edit."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from gmis import access
 from gmis.access import Permission, allow
-from gmis.blueprints.facilities import operations
+from gmis.blueprints.facilities import bp
 from gmis.blueprints.facilities.forms import FacilityForm
 from gmis.db import session
-from gmis.models import DESIGNATIONS, FacilityType
+from gmis.facilities import operations
+from gmis.models import DESIGNATIONS, Facility, FacilityType
 
-bp = Blueprint("facilities", __name__)
+
+def facility_in_scope(facility_id: int) -> Facility:
+    """The facility, or 404 when it does not exist or lies outside the user's scope."""
+    return access.scoped_or_404(operations.facility_query(current_user, facility_id),
+                                facility_id)
 
 
 @bp.get("/facilities")
@@ -41,7 +46,7 @@ def index():
 @bp.get("/facilities/<int:facility_id>")
 @allow(Permission.view_facilities)
 def detail(facility_id: int):
-    facility = operations.facility_in_scope(current_user, facility_id)
+    facility = facility_in_scope(facility_id)
     return render_template(
         "facilities/detail.html",
         facility=facility,
@@ -53,7 +58,7 @@ def detail(facility_id: int):
 @bp.route("/facilities/<int:facility_id>/edit", methods=["GET", "POST"])
 @allow(Permission.edit_facilities)
 def edit(facility_id: int):
-    facility = operations.facility_in_scope(current_user, facility_id)
+    facility = facility_in_scope(facility_id)
     form = FacilityForm(facility, operations.areas_of_prefecture(facility.prefecture_code))
     if request.method == "GET":
         return render_template("facilities/edit.html", facility=facility, form=form)

@@ -9,11 +9,11 @@ from flask_login import current_user
 
 from gmis import pagination
 from gmis.access import Permission, allow
-from gmis.blueprints.facilities.operations import area_choices, prefecture_choices
 from gmis.blueprints.reports import operations
 from gmis.blueprints.reports.operations import ResponseFilter, StatusFilter
 from gmis.csv_export import Encoding, UnsupportedEncodingError, csv_response
 from gmis.db import utcnow
+from gmis.facilities.operations import area_choices, prefecture_choices
 from gmis.filters import FilterError, parse_day
 from gmis.models import FacilityType, ResponseStatus
 from gmis.pagination import Page, page_number

@@ -7,12 +7,12 @@ from flask import flash, redirect, render_template, request, url_for
 
 from gmis import pagination
 from gmis.access import Permission, allow, nationwide
-from gmis.blueprints.facilities.operations import area_choices, prefecture_choices
 from gmis.blueprints.sos import bp
 from gmis.blueprints.sos.forms import AcceptForm, ReturnForm
 from gmis.blueprints.sos.pages import current, detail_page, request_in_scope
 from gmis.csv_export import Encoding, UnsupportedEncodingError, csv_response
 from gmis.db import session
+from gmis.facilities.operations import area_choices, prefecture_choices
 from gmis.filters import FilterError, parse_day
 from gmis.models import SosStatus
 from gmis.pagination import Page, page_number

@@ -1,19 +1,23 @@
 """Use cases of the facility master: search within the user's scope, read one facility,
-change its master fields with optimistic concurrency."""
+change its master fields with optimistic concurrency.
+
+No Flask here, so the command line, the demo and the benchmarks use the same functions as
+the pages: a query string arrives as a mapping, a facility to show as a query that the
+blueprint runs through the access policy, and a lost edit race as ``EditConflict``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
-from werkzeug.datastructures import MultiDict
 
 from gmis import access, audit
 from gmis.access import nationwide
-from gmis.blueprints.facilities.rules import clean_text, to_katakana
 from gmis.db import session, utcnow
+from gmis.facilities.rules import clean_text, to_katakana
 from gmis.models import (
     DESIGNATIONS,
     Aggregator,
@@ -62,7 +66,7 @@ class Search:
         return args
 
 
-def parse_search(args: MultiDict, user: User) -> Search:
+def parse_search(args: Mapping[str, str], user: User) -> Search:
     """Read the filters; unusable values are dropped and explained in ``search.errors``."""
     search = Search(text=clean_text(args.get("q", ""))[:QUERY_MAX])
     type_value = args.get("type", "")
@@ -158,9 +162,11 @@ def search_facilities(user: User, search: Search) -> Page:
     )
 
 
-def facility_in_scope(user: User, facility_id: int) -> Facility:
-    """The facility, or 404 when it does not exist or lies outside the user's scope."""
-    return access.scoped_or_404(
+def facility_query(user: User, facility_id: int) -> sa.Select:
+    """Facility ``facility_id`` among those ``user`` may see, with what its pages show (the
+    blueprint runs it through the access policy, which answers 404 and notes a look outside
+    the user's scope)."""
+    return (
         access.facilities(user)
         .where(Facility.id == facility_id)
         .options(
@@ -168,8 +174,7 @@ def facility_in_scope(user: User, facility_id: int) -> Facility:
             joinedload(Facility.secondary_area),
             joinedload(Facility.city),
             selectinload(Facility.designations),
-        ),
-        facility_id,
+        )
     )
 
 
