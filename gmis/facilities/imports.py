@@ -1,9 +1,10 @@
 """Facility master import from CSV (医療機関マスタの一括取込).
 
-``flask --app wsgi facilities import FILE`` reads a CSV carried over from an older system or
-saved by Excel, checks every row with the same rules as the edit screen, and upserts the
-facilities by 医療機関コード in one transaction. The format is described in
-``docs/facility-import.md``. The functions here do the work; the command only prints.
+Reads a CSV carried over from an older system or saved by Excel, checks every row with the
+same rules as the edit screen, and upserts the facilities by 医療機関コード in one
+transaction. The format is described in ``docs/facility-import.md``. The functions here do
+the work without Flask; ``flask --app wsgi facilities import FILE`` (``gmis.facilities.cli``)
+only reads the size limit from the configuration and prints the report.
 """
 
 from __future__ import annotations
@@ -13,18 +14,13 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import click
 import sqlalchemy as sa
-from flask import current_app
-from flask.cli import AppGroup
 
 from gmis import audit
 from gmis.db import session, utcnow
 from gmis.facilities import rules
 from gmis.models import Facility, FacilityDesignation, Prefecture, SecondaryArea
 from gmis.text import digits_only, normalise
-
-facilities_cli = AppGroup("facilities", help="The facility master.")
 
 ENCODINGS = ("auto", "utf-8", "cp932")
 ENCODING_NAMES = {"utf-8": "UTF-8", "cp932": "Shift_JIS(cp932)"}
@@ -147,15 +143,10 @@ def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
     )
 
 
-def max_bytes() -> int:
-    """The largest file ``import_csv`` reads (GMIS_FACILITY_IMPORT_MAX_MB): it is held in
-    memory whole, decoded and checked row by row."""
-    return current_app.config["FACILITY_IMPORT_MAX_MB"] * 1024 * 1024
-
-
-def check_size(size: int) -> None:
-    limit = max_bytes()
-    if size > limit:
+def check_size(size: int, limit: int | None) -> None:
+    """Refuse a file over ``limit`` bytes: it would be held in memory whole, decoded and
+    checked row by row. ``None`` is no limit (a caller that already holds the data)."""
+    if limit is not None and size > limit:
         raise FileError(
             f"ファイルが大きすぎます({size / 1024 / 1024:.1f}MB)。取り込めるのは"
             f"{limit // (1024 * 1024)}MBまでです。ファイルを分けるか、"
@@ -378,13 +369,15 @@ def _write(rows: list[dict], reference: _Reference, report: ImportReport) -> Non
 
 
 def import_csv(data: bytes, file_name: str = "", *, encoding: str = "auto",
-               skip_errors: bool = False, dry_run: bool = False) -> ImportReport:
+               skip_errors: bool = False, dry_run: bool = False,
+               max_bytes: int | None = None) -> ImportReport:
     """Check and import a facility CSV; the caller commits when ``report.imported``.
 
-    Raises ``FileError`` when the file cannot be read at all. Rows with problems are listed
-    in ``report.errors``; then nothing is written unless ``skip_errors`` is given.
+    Raises ``FileError`` when the file cannot be read at all (or is over ``max_bytes``).
+    Rows with problems are listed in ``report.errors``; then nothing is written unless
+    ``skip_errors`` is given.
     """
-    check_size(len(data))
+    check_size(len(data), max_bytes)
     text, used = decode(data, encoding)
     columns, rows = read_rows(text)
     report = ImportReport(file_name=file_name, encoding=used, dry_run=dry_run,
@@ -406,34 +399,7 @@ def import_csv(data: bytes, file_name: str = "", *, encoding: str = "auto",
     return report
 
 
-def import_file(path: str | Path, **options) -> ImportReport:
+def import_file(path: str | Path, *, max_bytes: int | None = None, **options) -> ImportReport:
     path = Path(path)
-    check_size(path.stat().st_size)  # before reading it into memory
-    return import_csv(path.read_bytes(), path.name, **options)
-
-
-@facilities_cli.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--encoding", type=click.Choice(ENCODINGS, case_sensitive=False), default="auto",
-              show_default=True, help="Character encoding; auto tries UTF-8, then cp932.")
-@click.option("--skip-errors", is_flag=True,
-              help="Import the good rows even if some rows have errors.")
-@click.option("--dry-run", is_flag=True, help="Check the file only; write nothing.")
-@click.pass_context
-def import_command(ctx: click.Context, file: Path, encoding: str, skip_errors: bool,
-                   dry_run: bool) -> None:
-    """Import (create or update by 医療機関コード) facilities from a CSV FILE."""
-    try:
-        report = import_file(file, encoding=encoding.lower(), skip_errors=skip_errors,
-                             dry_run=dry_run)
-    except FileError as error:
-        click.echo(f"エラー: {error}", err=True)
-        click.echo("1件も取り込んでいません。", err=True)
-        ctx.exit(2)
-    for error in report.errors:
-        click.echo(str(error), err=True)
-    if report.imported:
-        session.commit()
-    click.echo(f"{file.name}({ENCODING_NAMES[report.encoding]}、{report.rows}行): "
-               + report.summary())
-    ctx.exit(report.exit_code)
+    check_size(path.stat().st_size, max_bytes)  # before reading it into memory
+    return import_csv(path.read_bytes(), path.name, max_bytes=max_bytes, **options)

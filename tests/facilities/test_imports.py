@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from gmis.db import session
-from gmis.facility_import import FileError, import_csv, import_file
+from gmis.facilities.imports import FileError, import_csv, import_file
 from gmis.models import AuditEvent, Facility, FacilityType
 from tests.fixtures.factories import facility_code
 
