@@ -1,9 +1,10 @@
 """Every model, imported here so that Alembic and the app see the whole schema.
 
-A capability that keeps its models in its own package (``gmis/sos/models.py``) is imported
-from there; those models name the shared ones by string, so either may be imported first."""
+A capability that keeps its models in its own package (``gmis/accounts/models.py``,
+``gmis/registration/models.py``, ``gmis/sos/models.py``) is imported from there; those
+models name the shared ones by string, so either may be imported first."""
 
-from gmis.models.accounts import (
+from gmis.accounts.models import (
     AccountToken,
     PasswordResetRequest,
     RecoveryCode,
@@ -25,7 +26,6 @@ from gmis.models.organisations import (
     SecondaryArea,
     aggregator_members,
 )
-from gmis.models.registrations import ApplicationStatus, RegistrationApplication
 from gmis.models.support import AuditEvent, OutboxMessage, OutboxStatus
 from gmis.models.surveys import (
     ANSWERED_STATUSES,
@@ -40,6 +40,7 @@ from gmis.models.surveys import (
     SurveyVersion,
     VersionStatus,
 )
+from gmis.registration.models import ApplicationStatus, RegistrationApplication
 from gmis.sos.models import SOS_STATUS_LABELS, SosEvent, SosRequest, SosRequestItem, SosStatus
 
 __all__ = [

@@ -8,8 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gmis.db import Base, utcnow
-from gmis.models.organisations import _enum
+from gmis.db import Base, stored_enum, utcnow
 
 
 class OutboxStatus(enum.StrEnum):
@@ -32,7 +31,7 @@ class OutboxMessage(Base):
     #: link): it is cut out of the body once the message is sent or given up.
     secret: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[OutboxStatus] = mapped_column(
-        _enum(OutboxStatus, "outbox_status"), default=OutboxStatus.pending
+        stored_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.pending
     )
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gmis.db import Base, utcnow
-from gmis.models.accounts import User
-from gmis.models.organisations import City, Facility, Prefecture, _enum
+from gmis.accounts.models import User
+from gmis.db import Base, stored_enum, utcnow
+from gmis.models.organisations import City, Facility, Prefecture
 
 #: Stored answers: JSON, and on PostgreSQL JSONB, whose fields are read without parsing text.
 ANSWERS_TYPE = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
@@ -87,7 +87,7 @@ class SurveyVersion(Base):
     checksum: Mapped[str] = mapped_column(sa.String(64))
     source_name: Mapped[str] = mapped_column(sa.String(255), default="")
     status: Mapped[VersionStatus] = mapped_column(
-        _enum(VersionStatus, "version_status"), default=VersionStatus.draft
+        stored_enum(VersionStatus, "version_status"), default=VersionStatus.draft
     )
     #: The first reporting date (Japan time) this version is used for, once published.
     effective_from: Mapped[date | None]
@@ -142,7 +142,7 @@ class SurveyResponse(Base):
     #: First day of the period (Japan time), for ordering and date-range filters.
     period_start: Mapped[date]
     status: Mapped[ResponseStatus] = mapped_column(
-        _enum(ResponseStatus, "response_status"), default=ResponseStatus.draft
+        stored_enum(ResponseStatus, "response_status"), default=ResponseStatus.draft
     )
     #: By field key. JSONB on PostgreSQL: the bed view reads figures out of it in SQL.
     answers: Mapped[dict] = mapped_column(ANSWERS_TYPE, default=dict)

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gmis.db import Base, utcnow
-from gmis.models.organisations import (
-    Aggregator,
-    City,
-    Facility,
-    FireDepartment,
-    Prefecture,
-    _enum,
-)
+from gmis.db import Base, stored_enum, utcnow
+
+if TYPE_CHECKING:
+    # Named by string in the relationships: importing them here would import gmis.models,
+    # which imports this module to show Alembic the whole schema.
+    from gmis.models import Aggregator, City, Facility, FireDepartment, Prefecture
 
 
 class Role(enum.StrEnum):
@@ -73,7 +71,7 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     name: Mapped[str] = mapped_column(sa.String(80))
     email: Mapped[str] = mapped_column(sa.String(254))
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    role: Mapped[Role] = mapped_column(stored_enum(Role, "role"))
     facility_id: Mapped[int | None] = mapped_column(sa.ForeignKey("facilities.id"), index=True)
     aggregator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("aggregators.id"))
     prefecture_code: Mapped[str | None] = mapped_column(sa.ForeignKey("prefectures.code"))
@@ -161,7 +159,7 @@ class AccountToken(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[TokenPurpose] = mapped_column(_enum(TokenPurpose, "token_purpose"))
+    purpose: Mapped[TokenPurpose] = mapped_column(stored_enum(TokenPurpose, "token_purpose"))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]

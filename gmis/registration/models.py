@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gmis.db import Base, utcnow
+from gmis.accounts.models import User
+from gmis.db import Base, stored_enum, utcnow
 from gmis.japan_time import to_tokyo
-from gmis.models.accounts import User
-from gmis.models.organisations import Facility, FacilityType, Prefecture, _enum
+from gmis.models.organisations import FacilityType
+
+if TYPE_CHECKING:
+    # Named by string in the relationships, like the accounts' and SOS models.
+    from gmis.models import Facility, Prefecture
 
 
 class ApplicationStatus(enum.StrEnum):
@@ -31,7 +36,7 @@ class RegistrationApplication(Base):
     #: 申請番号 shown to the applicant and quoted in e-mails: YYYYMMDD (Japan time) + the id,
     #: zero-padded to at least 6 digits.
     number: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
-    facility_type: Mapped[FacilityType] = mapped_column(_enum(FacilityType, "facility_type"))
+    facility_type: Mapped[FacilityType] = mapped_column(stored_enum(FacilityType, "facility_type"))
     facility_code: Mapped[str] = mapped_column(sa.String(10), index=True)
     insurance_code: Mapped[str] = mapped_column(sa.String(10), default="")
     facility_name: Mapped[str] = mapped_column(sa.String(120))
@@ -42,7 +47,7 @@ class RegistrationApplication(Base):
     email: Mapped[str] = mapped_column(sa.String(254))
     prefecture_code: Mapped[str] = mapped_column(sa.ForeignKey("prefectures.code"), index=True)
     status: Mapped[ApplicationStatus] = mapped_column(
-        _enum(ApplicationStatus, "application_status"), default=ApplicationStatus.pending
+        stored_enum(ApplicationStatus, "application_status"), default=ApplicationStatus.pending
     )
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
