@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from gmis import access, audit, mail, postal
-from gmis.accounts.operations import issue_account
+from gmis.accounts.operations import AccountMail, issue_account
 from gmis.db import session, utcnow
 from gmis.japan_time import to_tokyo
 from gmis.models import (
@@ -257,10 +257,11 @@ def _facility_from(application: RegistrationApplication) -> Facility:
     return facility
 
 
-def approve(application: RegistrationApplication, reviewer: User, login_url: str) -> str:
-    """Approve: the facility gets an account-issuance e-mail, or, when it already has an
-    account, an e-mail naming that account and the sign-in page (``login_url``). Returns
-    "issued" or "existing"."""
+def approve(application: RegistrationApplication, reviewer: User, login_url: str,
+            account_mail: AccountMail) -> str:
+    """Approve: the facility gets an account-issuance e-mail (``account_mail``), or, when it
+    already has an account, an e-mail naming that account and the sign-in page
+    (``login_url``). Returns "issued" or "existing"."""
     _decide(application, ApplicationStatus.approved, reviewer)
     match = master_match(application)
     facility = match.facility or _facility_from(application)
@@ -279,7 +280,7 @@ def approve(application: RegistrationApplication, reviewer: User, login_url: str
     else:
         application.user = issue_account(
             role=Role.facility, name=application.contact_name, email=application.email,
-            facility=facility,
+            account_mail=account_mail, facility=facility,
         )
         outcome = "issued"
     session.flush()

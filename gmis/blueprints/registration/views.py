@@ -8,6 +8,7 @@ from sqlalchemy.exc import OperationalError
 
 from gmis import rate_limits, web
 from gmis.access import Permission, allow, public
+from gmis.accounts.operations import AccountMail
 from gmis.blueprints.registration.forms import RegistrationForm, RejectForm
 from gmis.db import session
 from gmis.pagination import page_number
@@ -120,7 +121,8 @@ def approve(application_id: int):
     reviewer = current_user._get_current_object()
     application = operations.application_for_review(reviewer, application_id)
     try:
-        outcome = operations.approve(application, reviewer, _absolute("auth.login"))
+        outcome = operations.approve(application, reviewer, _absolute("auth.login"),
+                                     AccountMail.of(current_app))
     except operations.AlreadyDecided as error:
         return _detail(application, 409, error=error.message)
     session.commit()
