@@ -1,20 +1,68 @@
 """Account use cases: sign-in with lock-out, issuing accounts, set-up and reset links,
-password changes. Each changes data and flushes; the request commits."""
+password changes. Each changes data and flushes; the request commits.
+
+Nothing here reads the app's configuration or builds a URL itself: the callers pass the
+lock-out rule (``Lockout``) and what account e-mails need (``AccountMail``), made from
+the app they run in, so the use cases work the same from a page, the mail worker or a
+command."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app
 
 from gmis import audit, mail
 from gmis.accounts import passwords, sessions
 from gmis.db import session, utcnow
 from gmis.models import AccountToken, PasswordResetRequest, Role, TokenPurpose, User
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+@dataclass(frozen=True)
+class Lockout:
+    """When wrong attempts lock an account: the ``max_failures``-th one in a row locks it
+    for ``minutes`` (``LOGIN_MAX_FAILURES``, ``LOGIN_LOCK_MINUTES``)."""
+
+    max_failures: int
+    minutes: int
+
+    @classmethod
+    def of(cls, config: Mapping[str, Any]) -> Lockout:
+        return cls(config["LOGIN_MAX_FAILURES"], config["LOGIN_LOCK_MINUTES"])
+
+
+@dataclass(frozen=True)
+class AccountMail:
+    """What account e-mails need from the app: the address of the set-password page for a
+    token, and how long reset links (``PASSWORD_RESET_HOURS``) and account set-up links
+    (``ACCOUNT_SETUP_DAYS``) last."""
+
+    base_url: str
+    set_password_path: Callable[[str], str]
+    reset_hours: int
+    setup_days: int
+
+    @classmethod
+    def of(cls, app: Flask) -> AccountMail:
+        # Built from the URL map, not url_for: the mail worker has no request to build it in.
+        urls = app.url_map.bind("")
+        return cls(
+            base_url=app.config["BASE_URL"],
+            set_password_path=lambda token: urls.build("auth.set_password", {"token": token}),
+            reset_hours=app.config["PASSWORD_RESET_HOURS"],
+            setup_days=app.config["ACCOUNT_SETUP_DAYS"],
+        )
+
+    def link(self, token: str) -> str:
+        return self.base_url.rstrip("/") + self.set_password_path(token)
 
 
 class SignInError(Exception):
@@ -68,17 +116,17 @@ def _record_refusal(login_id: str, claim: sa.Row | None) -> None:
                      reason=reason)
 
 
-def authenticate(login_id: str, password: str) -> User:
+def authenticate(login_id: str, password: str, lockout: Lockout) -> User:
     """The user whose ID and password these are, or ``SignInError``; no session is started.
 
     Every attempt on an existing, unlocked account is counted before the password is
-    looked at (see ``_claim_attempt``); the ``LOGIN_MAX_FAILURES``-th one in a row locks the
-    account for ``LOGIN_LOCK_MINUTES``, and a completed sign-in (``start_session``) clears
+    looked at (see ``_claim_attempt``); the ``lockout.max_failures``-th one in a row locks
+    the account for ``lockout.minutes``, and a completed sign-in (``start_session``) clears
     the count. While the account is locked even the right password is refused, unchecked,
     with the same answer as a wrong one. The counters live in the database, so every
     worker process and every app server sees the same lock.
     """
-    claim = _claim_attempt(login_id)
+    claim = _claim_attempt(login_id, lockout)
     if claim is None:
         # Unknown, inactive, without a password yet, or locked: the same time as a check.
         passwords.burn_equal_time(password)
@@ -92,18 +140,17 @@ def authenticate(login_id: str, password: str) -> User:
     return session.get(User, claim.id)
 
 
-def _claim_attempt(login_id: str) -> sa.Row | None:
+def _claim_attempt(login_id: str, lockout: Lockout) -> sa.Row | None:
     """Count one password attempt on ``login_id``, or None when none may be made.
 
     One UPDATE checks that the account exists and is not locked, adds the attempt, and
     locks the account when the attempt reaches the limit, so that concurrent guesses on
-    several workers can never check more than ``LOGIN_MAX_FAILURES`` passwords before the
-    lock. It is committed at once: no rollback can take an attempt back, and the row is not
+    several workers can never check more than ``lockout.max_failures`` passwords before
+    the lock. It is committed at once: no rollback can take an attempt back, and the row is not
     held while the (slow) password check runs.
     """
-    config = current_app.config
     now = utcnow()
-    reaches_limit = User.failed_logins + 1 >= config["LOGIN_MAX_FAILURES"]
+    reaches_limit = User.failed_logins + 1 >= lockout.max_failures
     claim = session.execute(
         sa.update(User)
         .where(
@@ -115,7 +162,7 @@ def _claim_attempt(login_id: str) -> sa.Row | None:
         .values(
             failed_logins=sa.case((reaches_limit, 0), else_=User.failed_logins + 1),
             locked_until=sa.case(
-                (reaches_limit, now + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])),
+                (reaches_limit, now + timedelta(minutes=lockout.minutes)),
                 else_=User.locked_until,
             ),
         )
@@ -148,14 +195,15 @@ def locked_message(user: User) -> str | None:
             f"約{minutes}分後に再度お試しください。")
 
 
-def second_factor_attempt(user: User, check: Callable[[], str | None]) -> str | None:
+def second_factor_attempt(user: User, check: Callable[[], str | None],
+                          lockout: Lockout) -> str | None:
     """Run ``check`` (a second-factor code's verification, answering how it passed or None)
     as one attempt counted towards the same lock-out as the password, before the code is
     looked at: concurrent guesses cannot check more codes than the limit allows.
 
     Raises ``AccountLocked`` when the account is locked already (``signed_out`` False) or
     this wrong code locked it (True)."""
-    claim = _claim_attempt(user.login_id)
+    claim = _claim_attempt(user.login_id, lockout)
     if claim is None:
         raise AccountLocked(signed_out=False)
     passed = check()
@@ -178,14 +226,15 @@ def start_session(user: User) -> None:
     audit.record("user.sign_in", user, user=user)
 
 
-def confirm_current_password(user: User, password: str) -> bool:
+def confirm_current_password(user: User, password: str, lockout: Lockout) -> bool:
     """Whether ``password`` is the signed-in ``user``'s current one (changing the password
     and enrolling in two-factor ask for it); see ``counted_check``."""
-    return counted_check(user, lambda password_hash: passwords.verify_password(password_hash,
-                                                                               password))
+    return counted_check(
+        user, lambda password_hash: passwords.verify_password(password_hash, password), lockout
+    )
 
 
-def counted_check(user: User, check: Callable[[str], bool]) -> bool:
+def counted_check(user: User, check: Callable[[str], bool], lockout: Lockout) -> bool:
     """A signed-in ``user`` proving who they are again (``check`` gets the stored password
     hash): one attempt counted towards the same lock-out as at sign-in, before anything is
     checked, so that a borrowed session cannot be used to guess the password or a code. The
@@ -193,7 +242,7 @@ def counted_check(user: User, check: Callable[[str], bool]) -> bool:
     ``AccountLocked``, as does an account that is locked already (then the sessions are
     kept: somebody else may have locked it from the sign-in page, and that must not sign
     its owner out)."""
-    claim = _claim_attempt(user.login_id)
+    claim = _claim_attempt(user.login_id, lockout)
     if claim is None:
         raise AccountLocked(signed_out=False)
     if check(claim.password_hash):
@@ -223,12 +272,6 @@ def _new_token(user: User, purpose: TokenPurpose, lifetime: timedelta) -> str:
     return token
 
 
-def _link(token: str) -> str:
-    # Built from the URL map, not url_for: the mail worker has no request to build it in.
-    path = current_app.url_map.bind("").build("auth.set_password", {"token": token})
-    return current_app.config["BASE_URL"].rstrip("/") + path
-
-
 def find_token(token: str) -> AccountToken | None:
     """A token that can still be used, or None (unknown, used or expired)."""
     return session.scalars(
@@ -247,7 +290,7 @@ def request_password_reset(login_id: str, ip_address: str = "") -> None:
     session.add(PasswordResetRequest(login_id=login_id[:64], ip_address=ip_address[:45]))
 
 
-def send_requested_resets(limit: int = 100) -> int:
+def send_requested_resets(account_mail: AccountMail, limit: int = 100) -> int:
     """The worker's side of password resets: a link and an e-mail for each request whose ID
     exists and has an address; every request is then deleted. Returns how many were read."""
     requests = session.scalars(
@@ -255,13 +298,14 @@ def send_requested_resets(limit: int = 100) -> int:
         # Several workers may run: each request is taken by one of them.
         .with_for_update(skip_locked=True)
     ).all()
-    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    hours = account_mail.reset_hours
     for reset in requests:
         user = session.scalars(
             sa.select(User).where(User.login_id == reset.login_id, User.is_active.is_(True))
         ).first()
         if user is not None and user.email:
-            link = _link(_new_token(user, TokenPurpose.password_reset, timedelta(hours=hours)))
+            link = account_mail.link(
+                _new_token(user, TokenPurpose.password_reset, timedelta(hours=hours)))
             mail.enqueue(user.email, "password_reset", secret=link, user=user, link=link,
                          hours=hours)
             audit.record("user.password_reset_requested", user, user=user,
@@ -271,10 +315,10 @@ def send_requested_resets(limit: int = 100) -> int:
     return len(requests)
 
 
-def send_account_setup(user: User) -> None:
+def send_account_setup(user: User, account_mail: AccountMail) -> None:
     """The account-issuance e-mail: the login ID and a link to set the first password."""
-    days = current_app.config["ACCOUNT_SETUP_DAYS"]
-    link = _link(_new_token(user, TokenPurpose.account_setup, timedelta(days=days)))
+    days = account_mail.setup_days
+    link = account_mail.link(_new_token(user, TokenPurpose.account_setup, timedelta(days=days)))
     mail.enqueue(user.email, "account_issued", secret=link, user=user, link=link, days=days)
 
 
@@ -336,7 +380,8 @@ def _store_password(user: User, new_password: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    mail.before_delivery(app, send_requested_resets)
+    # Read at each delivery, from the worker's own app, as the mail worker always did.
+    mail.before_delivery(app, lambda: send_requested_resets(AccountMail.of(app)))
 
 
 # --- issuing accounts --------------------------------------------------------------------
@@ -352,7 +397,8 @@ def generate_login_id() -> str:
 
 
 def issue_account(
-    *, role: Role, name: str, email: str, login_id: str | None = None, **organisation
+    *, role: Role, name: str, email: str, account_mail: AccountMail,
+    login_id: str | None = None, **organisation
 ) -> User:
     """Create a user without a password and send the account-issuance e-mail."""
     user = User(
@@ -364,7 +410,7 @@ def issue_account(
     )
     session.add(user)
     session.flush()
-    send_account_setup(user)
+    send_account_setup(user, account_mail)
     audit.record("user.issued", user, role=role.value, login_id=user.login_id)
     return user
 

@@ -1,10 +1,19 @@
 """Every model, imported here so that Alembic and the app see the whole schema.
 
-A capability that keeps its models in its own package (``gmis/sos/models.py``,
-``gmis/facilities/models.py``) is imported from there. The organisation models import only
-``gmis.db``, so the other models import them directly; SOS's name the shared ones by string,
-so either may be imported first."""
+A capability that keeps its models in its own package (``gmis/accounts/models.py``,
+``gmis/facilities/models.py``, ``gmis/registration/models.py``, ``gmis/sos/models.py``) is
+imported from there. The organisation models import only ``gmis.db``, so the other models
+import them directly; SOS's name the shared ones by string, so either may be imported first."""
 
+from gmis.accounts.models import (
+    AccountToken,
+    PasswordResetRequest,
+    RecoveryCode,
+    Role,
+    TokenPurpose,
+    User,
+    UserSession,
+)
 from gmis.facilities.models import (
     DESIGNATIONS,
     Aggregator,
@@ -18,16 +27,6 @@ from gmis.facilities.models import (
     SecondaryArea,
     aggregator_members,
 )
-from gmis.models.accounts import (
-    AccountToken,
-    PasswordResetRequest,
-    RecoveryCode,
-    Role,
-    TokenPurpose,
-    User,
-    UserSession,
-)
-from gmis.models.registrations import ApplicationStatus, RegistrationApplication
 from gmis.models.support import AuditEvent, OutboxMessage, OutboxStatus
 from gmis.models.surveys import (
     ANSWERED_STATUSES,
@@ -42,6 +41,7 @@ from gmis.models.surveys import (
     SurveyVersion,
     VersionStatus,
 )
+from gmis.registration.models import ApplicationStatus, RegistrationApplication
 from gmis.sos.models import SOS_STATUS_LABELS, SosEvent, SosRequest, SosRequestItem, SosStatus
 
 __all__ = [

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from gmis.accounts.models import User
 from gmis.db import Base, stored_enum, utcnow
 from gmis.facilities.models import City, Facility, Prefecture
-from gmis.models.accounts import User
 
 #: Stored answers: JSON, and on PostgreSQL JSONB, whose fields are read without parsing text.
 ANSWERS_TYPE = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")

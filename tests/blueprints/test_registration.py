@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from gmis.blueprints.registration import operations
 from gmis.db import session, utcnow
 from gmis.models import (
     ApplicationStatus,
@@ -19,6 +18,7 @@ from gmis.models import (
     Role,
     User,
 )
+from gmis.registration import operations
 from gmis.text import with_check_digit
 from tests.fixtures.web import post_form, sign_in
 

@@ -132,7 +132,8 @@ def test_concurrent_wrong_guesses_check_at_most_the_limit(own_database, password
         try:
             # As at the sign-in page: the refusal is noted when the request ends.
             with app.test_request_context("/login", method="POST"):
-                operations.authenticate("concurrent-guesses", WRONG)
+                operations.authenticate("concurrent-guesses", WRONG,
+                                        operations.Lockout.of(app.config))
         except operations.SignInError as error:
             return error.status
         return 200
@@ -248,7 +249,8 @@ def test_sent_mails_keep_no_set_password_link(app, client, make_user, signed_in,
     issued = make_user(password=None)
     session.commit()
     with app.test_request_context():  # as when the secretariat issues the account
-        operations.send_account_setup(session.get(User, issued.id))
+        operations.send_account_setup(session.get(User, issued.id),
+                                      operations.AccountMail.of(app))
         session.commit()
     deliver_mail()
     assert len(inbox.messages) == 2

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
@@ -83,7 +83,7 @@ def login():
         if not form.validate():
             return render_template("auth/login.html", form=form), 422
         try:
-            user = operations.authenticate(form.login_id.data, form.password.data)
+            user = operations.authenticate(form.login_id.data, form.password.data, lockout())
         except operations.SignInError as error:
             return render_template("auth/login.html", form=form, error=error.message), error.status
         if two_factor.is_enrolled(user):
@@ -182,7 +182,7 @@ def change_password():
         valid = form.validate() & _password_rule_ok(form, user.login_id)
         try:
             if form.current_password.data and not operations.confirm_current_password(
-                user, form.current_password.data
+                user, form.current_password.data, lockout()
             ):
                 form.current_password.errors = ["現在のパスワードが正しくありません。"]
                 valid = False
@@ -195,3 +195,8 @@ def change_password():
         flash("パスワードを変更しました。ほかの端末でのログインはすべて終了しました。", "success")
         return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)
+
+
+def lockout() -> operations.Lockout:
+    """This app's lock-out rule, for the use cases that count an attempt."""
+    return operations.Lockout.of(current_app.config)

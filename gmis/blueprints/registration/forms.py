@@ -12,6 +12,7 @@ import email_validator
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
+    Field,
     SelectChoice,
     SelectField,
     StringField,
@@ -22,6 +23,8 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Validati
 
 from gmis.models import FacilityType
 from gmis.postal import normalise_postal_code
+from gmis.registration import operations
+from gmis.registration.operations import AddressFill
 from gmis.text import (
     digits_only,
     facility_code_error,
@@ -66,6 +69,11 @@ _LINK = re.compile(r"https?:|://|www\.|@|\.(?:com|net|org|jp|io)\b", re.IGNORECA
 def no_links(form, field) -> None:
     if field.data and _LINK.search(field.data):
         raise ValidationError(f"{field.label.text}にURLやメールアドレスは入力できません。")
+
+
+def _add_error(field: Field, message: str) -> None:
+    # Before validate() WTForms keeps errors in a tuple.
+    field.errors = [*field.errors, message]
 
 
 def _strip(value: str | None) -> str:
@@ -160,6 +168,40 @@ class RegistrationForm(FlaskForm):
             raise ValidationError(
                 "メールアドレスの形式が正しくありません(例: taro@example.jp)。"
             ) from error
+
+    def fill_address(self, error_field: Field) -> AddressFill:
+        """Fill the address from the postal code; on failure put the message on
+        ``error_field`` and leave the typed address alone."""
+        fill = operations.fill_address(self.postal_code.data, self.address.data)
+        if fill.found is None:
+            _add_error(error_field, operations.POSTAL_NOT_FOUND)
+        else:
+            self.address.data = fill.address
+        return fill
+
+    def check_location(self) -> bool:
+        """The cross-field checks (``operations.check_location``) after ``validate()``,
+        their message on the field it concerns."""
+        check = operations.check_location(self.facility_code.data, self.postal_code.data,
+                                          self.address.data)
+        self.address.data = check.address
+        if check.problem:
+            _add_error(self[check.field], check.problem)
+        return not check.problem
+
+    def application_details(self) -> dict[str, object]:
+        """What ``operations.submit`` stores, as typed (and normalised)."""
+        return {
+            "facility_type": self.chosen_type,
+            "facility_code": self.facility_code.data,
+            "insurance_code": self.insurance_code.data or "",
+            "facility_name": self.facility_name.data,
+            "postal_code": self.postal_code.data,
+            "address": self.address.data,
+            "phone": self.phone.data,
+            "contact_name": self.contact_name.data,
+            "email": self.email.data,
+        }
 
 
 class RejectForm(FlaskForm):

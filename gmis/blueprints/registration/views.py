@@ -1,6 +1,6 @@
 """新規ユーザ登録申請: the public application form and its review by the prefecture."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask import session as browser_session
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user
@@ -8,10 +8,11 @@ from sqlalchemy.exc import OperationalError
 
 from gmis import rate_limits, web
 from gmis.access import Permission, allow, public
-from gmis.blueprints.registration import operations
+from gmis.accounts.operations import AccountMail
 from gmis.blueprints.registration.forms import RegistrationForm, RejectForm
 from gmis.db import session
 from gmis.pagination import page_number
+from gmis.registration import operations
 
 bp = Blueprint("registration", __name__)
 
@@ -45,12 +46,12 @@ def apply():
     if form.lookup.data:
         # Without JavaScript, the 住所を検索 button posts the whole form: fill the address,
         # show the form again, change nothing.
-        fill = operations.fill_address(form, error_field=form.postal_code)
+        fill = form.fill_address(error_field=form.postal_code)
         return render_template(FORM_PAGE, form=form, fill=fill), 200 if fill.found else 422
-    if not (form.validate() and operations.check_location(form)):
+    if not (form.validate() and form.check_location()):
         return render_template(FORM_PAGE, form=form, invalid=True), 422
     try:
-        application = operations.submit(form)
+        application = operations.submit(form.application_details())
     except operations.DuplicateApplication as error:
         return render_template(FORM_PAGE, form=form, error=error.message), 409
     session.commit()
@@ -68,7 +69,7 @@ def postal_address():
     if len(form.postal_code.data) < 7:
         # Still being typed: leave the address as it is.
         return render_template("registration/_address_field.html", form=form)
-    fill = operations.fill_address(form, error_field=form.address)
+    fill = form.fill_address(error_field=form.address)
     status = 200 if fill.found else 422
     return render_template("registration/_address_field.html", form=form, fill=fill), status
 
@@ -120,7 +121,8 @@ def approve(application_id: int):
     reviewer = current_user._get_current_object()
     application = operations.application_for_review(reviewer, application_id)
     try:
-        outcome = operations.approve(application, reviewer)
+        outcome = operations.approve(application, reviewer, _absolute("auth.login"),
+                                     AccountMail.of(current_app))
     except operations.AlreadyDecided as error:
         return _detail(application, 409, error=error.message)
     session.commit()
@@ -141,9 +143,15 @@ def reject(application_id: int):
     if not form.validate():
         return _detail(application, 422, reject_form=form)
     try:
-        operations.reject(application, reviewer, form.reason.data)
+        operations.reject(application, reviewer, form.reason.data,
+                          _absolute("registration.apply"))
     except operations.AlreadyDecided as error:
         return _detail(application, 409, error=error.message, reject_form=form)
     session.commit()
     flash("却下しました。申請者に却下の理由をメールで送信します。", "success")
     return redirect(url_for(".review_detail", application_id=application_id), 303)
+
+
+def _absolute(endpoint: str) -> str:
+    # Links in e-mails use the configured base, never the (forgeable) request host.
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint)

@@ -8,7 +8,7 @@ from gmis import audit
 from gmis.access import Permission, allow, public
 from gmis.accounts import operations, passwords, second_step, sessions, two_factor
 from gmis.blueprints.auth.forms import LoginForm
-from gmis.blueprints.auth.views import landing_page, safe_next
+from gmis.blueprints.auth.views import landing_page, lockout, safe_next
 from gmis.blueprints.two_factor.forms import DisableForm, EnrolmentForm, SecondStepForm
 from gmis.db import session
 
@@ -68,7 +68,7 @@ def setup():
     if form.code.errors or form.password.errors:
         return _setup_page(user, form, 422)
     try:
-        confirmed = operations.confirm_current_password(user, form.password.data)
+        confirmed = operations.confirm_current_password(user, form.password.data, lockout())
     except operations.AccountLocked as locked:
         return _locked(user, locked, lambda message: _setup_page(user, _with_error(form, message),
                                                                  429))
@@ -108,7 +108,7 @@ def disable():
         # up) only after the password is right. One answer for either being wrong.
         confirmed = operations.counted_check(user, lambda password_hash: (
             passwords.verify_password(password_hash, form.password.data)
-            and two_factor.check_code(user, form.code.data) is not None))
+            and two_factor.check_code(user, form.code.data) is not None), lockout())
     except operations.AccountLocked as locked:
         return _locked(user, locked, lambda message: _manage_page(user, _with_error(form, message),
                                                                   429))
@@ -181,7 +181,8 @@ def _check_second_step(pending: second_step.PendingSignIn, form: SecondStepForm)
         field.errors = list(field.errors) or [ENTER_CODE if not code else SIX_DIGITS]
         return _second_step_page(form, status=422)
     try:
-        method = operations.second_factor_attempt(user, lambda: two_factor.check_code(user, typed))
+        method = operations.second_factor_attempt(
+            user, lambda: two_factor.check_code(user, typed), lockout())
     except operations.AccountLocked:
         _record_failed_code(user, recovery)
         return _login_again(pending, operations.locked_message(user), 429)

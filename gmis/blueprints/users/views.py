@@ -1,7 +1,7 @@
 """Accounts: the list of accounts in scope and issuing a new one (アカウント発行)."""
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from gmis import access
@@ -71,6 +71,7 @@ def issue():
     if not valid:
         return render_template("users/issue.html", **context), 422
     user = accounts.issue_account(role=role, name=form.name.data, email=form.email.data,
+                                  account_mail=accounts.AccountMail.of(current_app),
                                   login_id=form.login_id.data or None, **organisation)
     session.commit()
     flash(f"アカウント({user.login_id})を発行し、パスワード設定用のメールを{user.email}に送信しました。",

@@ -1,19 +1,21 @@
 """新規ユーザ登録申請: submitting an application, reviewing it, approving or rejecting it.
 
 Each use case changes data, flushes and records an audit event; the request commits.
+Nothing here reads a request or a form: the blueprint passes in what was typed and the
+links that e-mails carry, and shows the answers on its form's fields.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, url_for
 from sqlalchemy.exc import IntegrityError
-from wtforms import Field
 
 from gmis import access, audit, mail, postal
-from gmis.accounts.operations import issue_account
+from gmis.accounts.operations import AccountMail, issue_account
 from gmis.db import session, utcnow
 from gmis.japan_time import to_tokyo
 from gmis.models import (
@@ -60,65 +62,71 @@ class AlreadyDecided(Exception):
         super().__init__(self.message)
 
 
-def _add_error(field: Field, message: str) -> None:
-    # Before validate() WTForms keeps errors in a tuple.
-    field.errors = [*field.errors, message]
-
-
 # --- postal code look-up -------------------------------------------------------------------
 
 @dataclass
 class AddressFill:
+    """The address field filled from a postal code. ``found`` is None when the code is not
+    one (the field keeps what was typed, and ``POSTAL_NOT_FOUND`` is the answer)."""
+
     found: postal.PostalAddress | None
+    #: What the address field holds afterwards.
+    address: str = ""
     #: What the applicant had typed, when the looked-up address replaced it.
     replaced: str = ""
 
 
-def fill_address(form, error_field: Field) -> AddressFill:
-    """Fill ``form.address`` from ``form.postal_code``; on failure put the message on
-    ``error_field`` and leave the typed address alone."""
-    found = postal.lookup(form.postal_code.data)
+def fill_address(postal_code: str, typed: str | None) -> AddressFill:
+    """The address for ``postal_code``, unless ``typed`` goes on from it already."""
+    found = postal.lookup(postal_code)
+    typed = typed or ""
     if found is None:
-        _add_error(error_field, POSTAL_NOT_FOUND)
-        return AddressFill(None)
-    typed = form.address.data or ""
+        return AddressFill(None, typed)
     if typed.startswith(found.address):
-        return AddressFill(found)  # the applicant has gone on typing the street number
-    form.address.data = found.address
-    return AddressFill(found, replaced=typed)
+        return AddressFill(found, typed)  # the applicant has gone on typing the street number
+    return AddressFill(found, found.address, replaced=typed)
 
 
-def check_location(form) -> bool:
-    """Cross-field checks after ``form.validate()``: the postal code exists, lies in the
-    prefecture of the facility code, and the address begins with that prefecture."""
-    found = postal.lookup(form.postal_code.data)
+@dataclass
+class LocationCheck:
+    """The answer of ``check_location``: the address to keep, and the problem, if any, with
+    the name of the form field it belongs to."""
+
+    address: str
+    field: str = ""
+    problem: str = ""
+
+
+def check_location(facility_code: str, postal_code: str, address: str) -> LocationCheck:
+    """Cross-field checks once every field is valid on its own: the postal code exists,
+    lies in the prefecture of the facility code, and the address begins with that
+    prefecture (an address that begins with the city gets the prefecture put in front)."""
+    found = postal.lookup(postal_code)
     if found is None:
-        _add_error(form.postal_code, POSTAL_NOT_FOUND)
-        return False
-    code_prefecture = form.facility_code.data[:2]
+        return LocationCheck(address, "postal_code", POSTAL_NOT_FOUND)
+    code_prefecture = facility_code[:2]
     if found.prefecture_code != code_prefecture:
         name = session.get(Prefecture, code_prefecture).name
-        _add_error(
-            form.postal_code,
+        return LocationCheck(
+            address,
+            "postal_code",
             f"郵便番号の住所({found.prefecture})が、医療機関コードの都道府県番号"
             f"「{code_prefecture}」({name})と一致しません。郵便番号と医療機関コードを"
             "ご確認ください。",
         )
-        return False
-    address = form.address.data
     if found.city and address.startswith(found.city):
-        address = form.address.data = found.prefecture + address
+        address = found.prefecture + address
     if not address.startswith(found.prefecture):
         names = session.scalars(sa.select(Prefecture.name)).all()
         other = next((n for n in names if address.startswith(n)), None)
-        _add_error(
-            form.address,
+        return LocationCheck(
+            address,
+            "address",
             f"所在地の都道府県({other})が郵便番号の住所({found.prefecture})と一致しません。"
             if other
             else f"所在地は都道府県名から入力してください(例: {found.address}1-2-3)。",
         )
-        return False
-    return True
+    return LocationCheck(address)
 
 
 # --- applying ------------------------------------------------------------------------------
@@ -132,23 +140,14 @@ def pending_application(facility_code: str) -> RegistrationApplication | None:
     ).first()
 
 
-def submit(form) -> RegistrationApplication:
-    """Store a validated application, give it its 申請番号 and send the receipt."""
-    code = form.facility_code.data
+def submit(details: Mapping[str, Any]) -> RegistrationApplication:
+    """Store a validated application (``details``: its columns as typed, from
+    ``facility_type`` to ``email``), give it its 申請番号 and send the receipt."""
+    code = details["facility_code"]
     if pending_application(code) is not None:
         raise DuplicateApplication()
     application = RegistrationApplication(
-        facility_type=form.chosen_type,
-        facility_code=code,
-        insurance_code=form.insurance_code.data or "",
-        facility_name=form.facility_name.data,
-        postal_code=form.postal_code.data,
-        address=form.address.data,
-        phone=form.phone.data,
-        contact_name=form.contact_name.data,
-        email=form.email.data,
-        prefecture_code=code[:2],
-        submitted_at=utcnow(),
+        **details, prefecture_code=code[:2], submitted_at=utcnow()
     )
     try:
         # The partial unique index decides between two applicants submitting at once.
@@ -258,9 +257,11 @@ def _facility_from(application: RegistrationApplication) -> Facility:
     return facility
 
 
-def approve(application: RegistrationApplication, reviewer: User) -> str:
-    """Approve: the facility gets an account-issuance e-mail, or, when it already has an
-    account, an e-mail naming that account. Returns "issued" or "existing"."""
+def approve(application: RegistrationApplication, reviewer: User, login_url: str,
+            account_mail: AccountMail) -> str:
+    """Approve: the facility gets an account-issuance e-mail (``account_mail``), or, when it
+    already has an account, an e-mail naming that account and the sign-in page
+    (``login_url``). Returns "issued" or "existing"."""
     _decide(application, ApplicationStatus.approved, reviewer)
     match = master_match(application)
     facility = match.facility or _facility_from(application)
@@ -273,13 +274,13 @@ def approve(application: RegistrationApplication, reviewer: User) -> str:
             application=application,
             facility=facility,
             login_ids=[u.login_id for u in match.active_users],
-            login_url=_absolute("auth.login"),
+            login_url=login_url,
         )
         outcome = "existing"
     else:
         application.user = issue_account(
             role=Role.facility, name=application.contact_name, email=application.email,
-            facility=facility,
+            account_mail=account_mail, facility=facility,
         )
         outcome = "issued"
     session.flush()
@@ -288,17 +289,15 @@ def approve(application: RegistrationApplication, reviewer: User) -> str:
     return outcome
 
 
-def reject(application: RegistrationApplication, reviewer: User, reason: str) -> None:
+def reject(application: RegistrationApplication, reviewer: User, reason: str,
+           apply_url: str) -> None:
+    """Reject: the applicant gets the reason and the form's address (``apply_url``) to
+    apply again."""
     _decide(application, ApplicationStatus.rejected, reviewer, rejection_reason=reason)
     mail.enqueue(
         application.email,
         "registration_rejected",
         application=application,
-        apply_url=_absolute("registration.apply"),
+        apply_url=apply_url,
     )
     audit.record("registration.rejected", application, user=reviewer, reason=reason)
-
-
-def _absolute(endpoint: str) -> str:
-    # Links in e-mails use the configured base, never the (forgeable) request host.
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint)

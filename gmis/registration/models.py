@@ -8,10 +8,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from gmis.accounts.models import User
 from gmis.db import Base, stored_enum, utcnow
 from gmis.facilities.models import Facility, FacilityType, Prefecture
 from gmis.japan_time import to_tokyo
-from gmis.models.accounts import User
 
 
 class ApplicationStatus(enum.StrEnum):
