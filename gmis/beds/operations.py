@@ -18,6 +18,14 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from gmis import access, audit
+from gmis.beds.contract import (
+    ACCEPTABLE_BEDS,
+    EMERGENCY_STATUS,
+    INPATIENT_STATUS,
+    INPATIENTS,
+    SURVEY_KEY,
+    VACANT_BEDS,
+)
 from gmis.blueprints.facilities.operations import text_condition
 from gmis.db import session, utcnow
 from gmis.models import (
@@ -35,15 +43,15 @@ from gmis.surveys import periods, runtime
 from gmis.surveys.export import AnswerColumns
 from gmis.surveys.versions import version_in_force
 
-SURVEY_KEY = "hospital_daily"
-#: The figures of the table: (sort key, field key of the hospital daily survey, heading).
+#: The figures of the table: (sort key, field key of the hospital daily survey, heading);
+#: the keys are those of the bed view's contract.
 FIGURES = (
-    ("vacant", "vacant_beds", "空床数"),
-    ("acceptable", "covid_acceptable_beds", "コロナ受入可能数"),
-    ("inpatients", "covid_inpatients", "コロナ入院中"),
+    ("vacant", VACANT_BEDS.key, "空床数"),
+    ("acceptable", ACCEPTABLE_BEDS.key, "コロナ受入可能数"),
+    ("inpatients", INPATIENTS.key, "コロナ入院中"),
 )
 #: Service statuses shown as the acceptance status: (field key, heading).
-SERVICES = (("inpatient_status", "入院"), ("emergency_status", "救急"))
+SERVICES = ((INPATIENT_STATUS.key, "入院"), (EMERGENCY_STATUS.key, "救急"))
 SERVICE_LABELS = {"normal": "通常", "limited": "制限あり", "suspended": "停止"}
 SEARCH_MAX = 100
 
