@@ -17,7 +17,7 @@ from gmis.surveys import contracts, versions
 from gmis.surveys.contracts import Contract, FieldNeed
 from gmis.surveys.definition import load_definition
 from gmis.surveys.runtime import field_types
-from tests.blueprints.test_survey_admin import upload
+from tests.blueprints.test_survey_admin import ask_to_publish, tomorrow, upload
 from tests.fixtures.surveys import SURVEY_DEFS
 
 HOSPITAL_DAILY = (SURVEY_DEFS / "hospital_daily.yaml").read_text(encoding="utf-8")
@@ -89,19 +89,35 @@ def test_the_cli_import_without_vacant_beds_is_refused(runner, tmp_path):
     assert hospital_daily_count() == 0
 
 
-def test_a_draft_stored_without_vacant_beds_is_not_published(app):
+def stored_drafts() -> tuple[SurveyVersion, SurveyVersion]:
+    """The shipped hospital daily survey imported, and a draft without vacant_beds stored
+    as one imported before the bed view declared what it reads would be."""
     imported = versions.import_definition(yaml.safe_load(HOSPITAL_DAILY), field_types(),
                                           source="hospital_daily.yaml")
-    # A draft stored before the bed view declared what it reads.
     draft = SurveyVersion(survey=imported.version.survey, number=2,
                           definition=yaml.safe_load(WITHOUT_VACANT_BEDS), checksum="x",
                           source_name="hospital_daily.yaml")
     session.add(draft)
-    session.flush()
+    session.commit()
+    return imported.version, draft
+
+
+def test_publishing_on_the_web_a_draft_without_vacant_beds_is_refused(make_user, signed_in):
+    national = signed_in(make_user(role=Role.national))
+    _, draft = stored_drafts()
+    response = ask_to_publish(national, draft, tomorrow())
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422, html
+    assert REFUSAL in html
+    assert session.get(SurveyVersion, draft.id).effective_from is None
+
+
+def test_a_draft_stored_without_vacant_beds_is_not_published(app):
+    shipped, draft = stored_drafts()
     try:
         versions.publish(draft, date(2026, 4, 1))
     except ValueError as refused:
         assert REFUSAL in str(refused)
     else:
         raise AssertionError("published a hospital daily survey without vacant_beds")
-    versions.publish(imported.version, date(2026, 4, 1))  # the shipped one is
+    versions.publish(shipped, date(2026, 4, 1))  # the shipped one is
