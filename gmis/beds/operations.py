@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from gmis import access, audit
 from gmis.beds.contract import (
     ACCEPTABLE_BEDS,
+    CONTRACT,
     EMERGENCY_STATUS,
     INPATIENT_STATUS,
     INPATIENTS,
@@ -41,6 +42,8 @@ from gmis.models import (
 )
 from gmis.surveys import periods, runtime
 from gmis.surveys.export import AnswerColumns
+from gmis.surveys.fields import BUILTIN_TYPES
+from gmis.surveys.latest import stored_answer
 from gmis.surveys.versions import version_in_force
 
 #: The figures of the table: (sort key, field key of the hospital daily survey, heading);
@@ -77,9 +80,15 @@ def bed_survey() -> Survey:
     return survey
 
 
-def _answer(key: str, kind: str = "integer"):
-    value = SurveyResponse.answers[key]
-    return value.as_integer() if kind == "integer" else value.as_string()
+#: The field types the contract names, by name: each tells how its value reads in SQL.
+_TYPES = {field_type.name: field_type for field_type in BUILTIN_TYPES}
+_NEEDS = {need.key: need for need in CONTRACT.fields}
+
+
+def _answer(key: str):
+    """The latest answer to ``key`` as the database reads it, by the type the contract
+    accepts for it."""
+    return stored_answer(key, _TYPES[_NEEDS[key].types[0]])
 
 
 @dataclass
@@ -146,7 +155,7 @@ def base_query(user: User, survey: Survey, filters: BedFilter) -> sa.Select:
                   SurveyResponse.version_id, SurveyResponse.answers,
                   SurveyResponse.submitted_at, SurveyResponse.period_start,
                   *[_answer(field).label(key) for key, field, _ in FIGURES],
-                  *[_answer(field, "string").label(field) for field, _ in SERVICES])
+                  *[_answer(field).label(field) for field, _ in SERVICES])
         .select_from(Facility)
         .join(Prefecture, Prefecture.code == Facility.prefecture_code)
         .outerjoin(SecondaryArea, SecondaryArea.id == Facility.secondary_area_id)

@@ -5,6 +5,7 @@ published, with a message naming the feature and the field."""
 import re
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 import yaml
 
@@ -16,6 +17,8 @@ from gmis.sos.rules import RULES_FILE, parse_rules
 from gmis.surveys import contracts, versions
 from gmis.surveys.contracts import Contract, FieldNeed
 from gmis.surveys.definition import load_definition
+from gmis.surveys.fields import BUILTIN_TYPES
+from gmis.surveys.latest import stored_answer
 from gmis.surveys.runtime import field_types
 from tests.blueprints.test_survey_admin import ask_to_publish, tomorrow, upload
 from tests.fixtures.surveys import SURVEY_DEFS
@@ -121,3 +124,14 @@ def test_a_draft_stored_without_vacant_beds_is_not_published(app):
     else:
         raise AssertionError("published a hospital daily survey without vacant_beds")
     versions.publish(shipped, date(2026, 4, 1))  # the shipped one is
+
+
+def test_a_field_type_tells_how_its_stored_value_reads_in_sql():
+    by_name = {field_type.name: field_type for field_type in BUILTIN_TYPES}
+    assert (by_name["integer"].stored_as, by_name["single_choice"].stored_as) == ("integer",
+                                                                                  "string")
+    (bed_view,) = [c for c in contracts.declared() if c.feature == "地域病床見える化"]
+    for need in bed_view.fields:  # every field the bed view reads in a query can be read
+        assert stored_answer(need.key, by_name[need.types[0]]) is not None
+    with pytest.raises(ValueError, match="table の値はSQLで読めません"):
+        stored_answer("supplies", by_name["table"])
