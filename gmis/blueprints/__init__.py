@@ -5,7 +5,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from gmis.blueprints.auth.views import bp as auth
-    from gmis.blueprints.beds.views import bp as beds
+    from gmis.blueprints.beds import bp as beds
     from gmis.blueprints.core.views import bp as core
     from gmis.blueprints.facilities import bp as facilities
     from gmis.blueprints.home.views import bp as home

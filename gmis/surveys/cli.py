@@ -95,6 +95,10 @@ def read_definitions(path: Path, registry: FieldTypeRegistry) -> list[Definition
         try:
             data = versions.plain_data(parse_bytes(raw, name), name)
             compiled = versions.validate(data, registry, name)
+            # Before importing anything, so validate refuses what import would.
+            broken = versions.contract_problems(compiled.definition, registry)
+            if broken:
+                raise DefinitionError(name, broken)
         except DefinitionError as error:
             lines.extend(problem_lines(located(error, raw)))
             continue

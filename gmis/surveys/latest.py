@@ -12,10 +12,24 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from gmis.db import session
 from gmis.models import ANSWERED_STATUSES, LatestResponse, ResponseStatus, SurveyResponse
+from gmis.surveys.fields.base import FieldType
 
 #: The statuses of a response whose figures count as reported: answered, or returned for
 #: a correction (its figures stand until corrected).
 REPORTED = (*ANSWERED_STATUSES, ResponseStatus.returned)
+
+#: The JSON accessor of each ``FieldType.stored_as``.
+_READERS = {"integer": lambda value: value.as_integer(),
+            "string": lambda value: value.as_string()}
+
+
+def stored_answer(key: str, field_type: type[FieldType]) -> sa.ColumnElement:
+    """The answer to field ``key`` of a response as an SQL value, read the way its type
+    stores it (``FieldType.stored_as``): for sums, sorts and filters over many responses."""
+    reader = _READERS.get(field_type.stored_as)
+    if reader is None:
+        raise ValueError(f"{field_type.name} の値はSQLで読めません。")
+    return reader(SurveyResponse.answers[key])
 
 
 def record_submitted(response: SurveyResponse) -> None:

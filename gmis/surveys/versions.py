@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from gmis import audit
 from gmis.db import session, utcnow
 from gmis.models import Survey, SurveyVersion, User, VersionStatus
-from gmis.surveys import limits
+from gmis.surveys import contracts, limits
 from gmis.surveys.builder import CompiledSurvey, compile_survey
 from gmis.surveys.definition import SurveyDefinition, load_definition
 from gmis.surveys.errors import DefinitionError, Problem
@@ -135,6 +135,24 @@ def locked_field_problems(base: SurveyDefinition, extension: SurveyDefinition) -
     return problems
 
 
+def contract_problems(definition: SurveyDefinition,
+                      registry: FieldTypeRegistry | None = None) -> list[Problem]:
+    """What ``definition`` breaks of the features' contracts (``gmis.surveys.contracts``):
+    a field a feature reads that is missing or of a type it cannot read."""
+    field_types, paths = {}, {}
+    for s, section in enumerate(definition.sections):
+        for i, field in enumerate(section.fields):
+            field_types[field.key] = field.type
+            paths[field.key] = f"sections[{s}].fields[{i}].type"
+
+    def type_label(name: str) -> str:
+        found = registry.get(name) if registry is not None else None
+        return found.label if found is not None else name
+
+    return [Problem(paths.get(breach.need.key, "sections"), breach.message(type_label))
+            for breach in contracts.breaches(definition.key, field_types)]
+
+
 def import_definition(data: dict, registry: FieldTypeRegistry, *, source: str,
                       prefecture_code: str | None = None, user: User | None = None) -> Imported:
     """Store ``data`` as a new draft version of its survey (creating the survey), unless the
@@ -143,6 +161,9 @@ def import_definition(data: dict, registry: FieldTypeRegistry, *, source: str,
     data = plain_data(data, source)
     compiled = validate(data, registry, source)
     definition = compiled.definition
+    problems = contract_problems(definition, registry)
+    if problems:
+        raise DefinitionError(source, problems)
     survey = session.scalars(sa.select(Survey).where(Survey.key == definition.key)).first()
     base = None
     if prefecture_code is not None:
@@ -184,6 +205,10 @@ def check_publishable(version: SurveyVersion, effective_from: date) -> None:
     ``effective_from``; checked before asking for confirmation and again when publishing."""
     if version.status == VersionStatus.published:
         raise ValueError("この版はすでに公開されています。")
+    # Checked again here: a draft imported before a feature declared what it reads.
+    problems = contract_problems(load_definition(version.definition, f"版{version.number}"))
+    if problems:
+        raise ValueError("この版は公開できません: " + " ".join(p.message for p in problems))
     if version.prefecture_code is not None:
         _check_extension(version, effective_from)
 

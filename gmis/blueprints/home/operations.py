@@ -2,7 +2,7 @@
 today's figures, what waits for them, and a fortnight's trend (aggregators: ``matrix``).
 
 Today's counts come from the answer status (``reports.operations.answer_status``) and the
-bed totals from the bed view (``beds.operations.area_summary``), so a home never says
+bed totals from the bed view (``gmis.beds.operations.area_summary``), so a home never says
 another number than the page it links to.
 """
 
@@ -16,8 +16,8 @@ from sqlalchemy.orm import selectinload
 
 from gmis import access
 from gmis.access import Permission
-from gmis.blueprints.beds.operations import FIGURES, BedFilter, area_summary
-from gmis.blueprints.beds.operations import SURVEY_KEY as BED_SURVEY_KEY
+from gmis.beds.operations import FIGURES, BedFilter, area_summary
+from gmis.beds.operations import SURVEY_KEY as BED_SURVEY_KEY
 from gmis.blueprints.reports.operations import (
     Overseen,
     StatusFilter,
@@ -163,12 +163,13 @@ class BedTotals:
         return [(heading, self.figures[key]) for key, _, heading in FIGURES]
 
 
-def bed_totals(user: User) -> BedTotals | None:
-    """The bed view's per-prefecture totals, added up (None without the bed survey)."""
+def bed_totals(user: User, stale_days: int) -> BedTotals | None:
+    """The bed view's per-prefecture totals, added up (None without the bed survey);
+    ``stale_days`` as the bed view counts old figures (GMIS_BED_STALE_DAYS)."""
     survey = session.scalars(sa.select(Survey).where(Survey.key == BED_SURVEY_KEY)).first()
     if survey is None:
         return None
-    rows = area_summary(user, survey, BedFilter())
+    rows = area_summary(user, survey, BedFilter(), stale_days)
     return BedTotals(sum(r.hospitals for r in rows), sum(r.reported for r in rows),
                      sum(r.stale for r in rows),
                      {key: sum(r.figures[key] for r in rows) for key, _, _ in FIGURES})

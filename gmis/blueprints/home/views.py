@@ -1,7 +1,7 @@
 """Each role's home page, and the reminder to non-responders it offers those who oversee."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from gmis import access, reminders
@@ -49,7 +49,7 @@ def _oversight(user) -> dict:
         context["pending_supplies"] = sum(pending.values())
     if access.nationwide(user):
         context["prefecture_rows"] = operations.by_prefecture(context["today"], pending)
-        context["beds"] = operations.bed_totals(user)
+        context["beds"] = operations.bed_totals(user, current_app.config["BED_STALE_DAYS"])
     return context
 
 

@@ -50,6 +50,10 @@ class FieldType:
     #: The control is a group (radios, checkboxes, a table): wrapped in <fieldset>/<legend>.
     grouped: ClassVar[bool] = False
     template_folder: ClassVar[Path | None] = None
+    #: How the stored JSON value reads as an SQL value: "integer" or "string" (None: not a
+    #: single value a query can read). A query over answers (the bed view's sums and sorts)
+    #: asks the type instead of spelling a JSON accessor (``gmis.surveys.latest``).
+    stored_as: ClassVar[str | None] = None
 
     def __init__(self, definition: FieldDef, options: dict | None = None):
         self.definition = definition

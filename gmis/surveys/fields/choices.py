@@ -38,6 +38,8 @@ class SingleChoiceField(_Choices):
 
     name = "single_choice"
     label = "単一選択"
+    #: The chosen value, as stored.
+    stored_as = "string"
     uses = frozenset({"choices"})
     options_schema = SingleChoiceOptions
 

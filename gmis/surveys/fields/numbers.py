@@ -79,6 +79,7 @@ class IntegerField(_Number):
 
     name = "integer"
     label = "整数"
+    stored_as = "integer"
     kind = "整数"
 
     @staticmethod

@@ -4,6 +4,10 @@ fire departments and the national office, within their scope.
 The figures come from ``latest_responses`` (one row per hospital), so a whole prefecture,
 or all ~8,000 hospitals of the country, is one indexed join: filtered, sorted and counted by
 the database, and paged.
+
+Nothing here knows it is served over HTTP: what is not there is raised as ``NoBedSurvey`` or
+``NoSuchHospital`` and another prefecture asked for as ``OutOfScope``, which the blueprint
+turns into error pages; the stale-days setting is passed in.
 """
 
 from __future__ import annotations
@@ -12,9 +16,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import abort, current_app
 
 from gmis import access, audit
+from gmis.beds.contract import (
+    ACCEPTABLE_BEDS,
+    CONTRACT,
+    EMERGENCY_STATUS,
+    INPATIENT_STATUS,
+    INPATIENTS,
+    SURVEY_KEY,
+    VACANT_BEDS,
+)
 from gmis.db import session, utcnow
 from gmis.facilities.operations import text_condition
 from gmis.models import (
@@ -30,17 +42,19 @@ from gmis.models import (
 )
 from gmis.surveys import periods, runtime
 from gmis.surveys.export import AnswerColumns
+from gmis.surveys.fields import BUILTIN_TYPES
+from gmis.surveys.latest import stored_answer
 from gmis.surveys.versions import version_in_force
 
-SURVEY_KEY = "hospital_daily"
-#: The figures of the table: (sort key, field key of the hospital daily survey, heading).
+#: The figures of the table: (sort key, field key of the hospital daily survey, heading);
+#: the keys are those of the bed view's contract.
 FIGURES = (
-    ("vacant", "vacant_beds", "空床数"),
-    ("acceptable", "covid_acceptable_beds", "コロナ受入可能数"),
-    ("inpatients", "covid_inpatients", "コロナ入院中"),
+    ("vacant", VACANT_BEDS.key, "空床数"),
+    ("acceptable", ACCEPTABLE_BEDS.key, "コロナ受入可能数"),
+    ("inpatients", INPATIENTS.key, "コロナ入院中"),
 )
 #: Service statuses shown as the acceptance status: (field key, heading).
-SERVICES = (("inpatient_status", "入院"), ("emergency_status", "救急"))
+SERVICES = ((INPATIENT_STATUS.key, "入院"), (EMERGENCY_STATUS.key, "救急"))
 SERVICE_LABELS = {"normal": "通常", "limited": "制限あり", "suspended": "停止"}
 SEARCH_MAX = 100
 
@@ -49,16 +63,32 @@ class OutOfScope(Exception):
     """Another prefecture's beds asked for by a user who may see only their own."""
 
 
-def survey_or_404() -> Survey:
+class NoBedSurvey(LookupError):
+    """The hospital daily survey has not been imported: there is no bed view to show."""
+
+
+class NoSuchHospital(LookupError):
+    """The hospital asked for is not one the user may see: answered as one that does not
+    exist."""
+
+
+def bed_survey() -> Survey:
+    """The hospital daily survey the figures come from (NoBedSurvey when not imported)."""
     survey = session.scalars(sa.select(Survey).where(Survey.key == SURVEY_KEY)).first()
     if survey is None:
-        abort(404)
+        raise NoBedSurvey(SURVEY_KEY)
     return survey
 
 
-def _answer(key: str, kind: str = "integer"):
-    value = SurveyResponse.answers[key]
-    return value.as_integer() if kind == "integer" else value.as_string()
+#: The field types the contract names, by name: each tells how its value reads in SQL.
+_TYPES = {field_type.name: field_type for field_type in BUILTIN_TYPES}
+_NEEDS = {need.key: need for need in CONTRACT.fields}
+
+
+def _answer(key: str):
+    """The latest answer to ``key`` as the database reads it, by the type the contract
+    accepts for it."""
+    return stored_answer(key, _TYPES[_NEEDS[key].types[0]])
 
 
 @dataclass
@@ -108,11 +138,12 @@ def _sort_column(key: str):
     return next(_answer(field) for sort, field, _ in FIGURES if sort == key)
 
 
-def stale_before(now: datetime | None = None) -> date:
+def stale_before(stale_days: int, now: datetime | None = None) -> date:
     """The first day whose figures are still current: a day's figures describe that day
     (0:00, Japan time), so those of an earlier day than this are marked as old whenever
-    they were sent (GMIS_BED_STALE_DAYS: 1 keeps today's and yesterday's)."""
-    return periods.today(now or utcnow()) - timedelta(days=current_app.config["BED_STALE_DAYS"])
+    they were sent (``stale_days`` is GMIS_BED_STALE_DAYS: 1 keeps today's and
+    yesterday's)."""
+    return periods.today(now or utcnow()) - timedelta(days=stale_days)
 
 
 def base_query(user: User, survey: Survey, filters: BedFilter) -> sa.Select:
@@ -124,7 +155,7 @@ def base_query(user: User, survey: Survey, filters: BedFilter) -> sa.Select:
                   SurveyResponse.version_id, SurveyResponse.answers,
                   SurveyResponse.submitted_at, SurveyResponse.period_start,
                   *[_answer(field).label(key) for key, field, _ in FIGURES],
-                  *[_answer(field, "string").label(field) for field, _ in SERVICES])
+                  *[_answer(field).label(field) for field, _ in SERVICES])
         .select_from(Facility)
         .join(Prefecture, Prefecture.code == Facility.prefecture_code)
         .outerjoin(SecondaryArea, SecondaryArea.id == Facility.secondary_area_id)
@@ -158,14 +189,16 @@ class AreaSummary:
     figures: dict[str, int]
 
 
-def area_summary(user: User, survey: Survey, filters: BedFilter) -> list[AreaSummary]:
+def area_summary(user: User, survey: Survey, filters: BedFilter, stale_days: int
+                 ) -> list[AreaSummary]:
     """Per secondary area (per prefecture, nationwide): hospitals, how many reported
-    recently, and the sums of the figures, over the filtered hospitals."""
+    recently (within ``stale_days``, see ``stale_before``), and the sums of the figures,
+    over the filtered hospitals."""
     rows = base_query(user, survey, filters).subquery()
     nationwide = access.nationwide(user) and not filters.prefecture_code
     place = rows.c.prefecture if nationwide else sa.func.coalesce(rows.c.area, "二次医療圏なし")
     order = sa.func.min(rows.c.area_code) if not nationwide else sa.func.min(rows.c.prefecture)
-    fresh = rows.c.period_start >= stale_before()
+    fresh = rows.c.period_start >= stale_before(stale_days)
     result = session.execute(
         sa.select(place, sa.func.count(), sa.func.count(rows.c.response_id),
                   sa.func.sum(sa.case((sa.and_(rows.c.response_id.is_not(None),
@@ -191,7 +224,7 @@ def hospital_in_scope(user: User, facility_id: int) -> Facility:
         if exists is not None:  # someone else's hospital, not a typo: noted
             audit.record("beds.refused", user=user, facility=facility_id)
             session.commit()
-        abort(404)
+        raise NoSuchHospital(facility_id)
     return facility
 
 
