@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from gmis.surveys.definition import KEY_MESSAGE, KEY_PATTERN, _paths
+from gmis.surveys.definition import KEY_MESSAGE, KEY_PATTERN, schema_problems
 from gmis.surveys.errors import DefinitionError, Problem
 from gmis.surveys.expressions import Expression, ExpressionSyntaxError, compile_expression
 
@@ -134,7 +134,7 @@ def parse_rules(data: dict, source: str) -> Rules:
         # marshmallow puts a dict value's errors under "value": drop it from the path.
         raise DefinitionError(source, [
             Problem(re.sub(r"^(facility_types\.[^.]+)\.value", r"\1", p.path), p.message)
-            for p in _paths(error.messages)]) from None
+            for p in schema_problems(error.messages)]) from None
     problems: list[Problem] = []
     conditions = []
     for i, raw in enumerate(loaded["daily_conditions"]):

@@ -82,11 +82,11 @@ def _options(registry: FieldTypeRegistry, definition: FieldDef, path: str,
     try:
         options = field_type.load_options(definition.options)
     except ValidationError as error:
-        from gmis.surveys.definition import _paths
+        from gmis.surveys.definition import schema_problems
 
-        problems.extend(_paths(error.messages, f"{path}.options")
+        problems.extend(schema_problems(error.messages, f"{path}.options")
                         if "options" not in error.messages
-                        else _paths(error.messages["options"], f"{path}.options"))
+                        else schema_problems(error.messages["options"], f"{path}.options"))
         return None
     instance = field_type(definition, options)
     problems.extend(Problem(f"{path}.{sub}" if sub else path, message)

@@ -304,14 +304,14 @@ class SurveyDefinitionSchema(_Strict):
 
 # --- loading -------------------------------------------------------------------------------
 
-def _paths(messages: Any, prefix: str = "") -> list[Problem]:
+def schema_problems(messages: Any, prefix: str = "") -> list[Problem]:
     """marshmallow's nested error dict as flat problems with paths like ``sections[0].key``."""
     if isinstance(messages, list):
         if all(isinstance(m, str) for m in messages):
             return [Problem(prefix, _japanese(m)) for m in messages]
         problems = []
         for item in messages:
-            problems.extend(_paths(item, prefix))
+            problems.extend(schema_problems(item, prefix))
         return problems
     if isinstance(messages, dict):
         problems = []
@@ -322,7 +322,7 @@ def _paths(messages: Any, prefix: str = "") -> list[Problem]:
                 path = f"{prefix}[{key}]"
             else:
                 path = f"{prefix}.{key}" if prefix else str(key)
-            problems.extend(_paths(value, path))
+            problems.extend(schema_problems(value, path))
         return problems
     return [Problem(prefix, _japanese(str(messages)))]
 
@@ -403,7 +403,7 @@ def load_definition(data: dict, source: str = "<definition>") -> SurveyDefinitio
     try:
         return SurveyDefinitionSchema().load(data)
     except ValidationError as error:
-        raise DefinitionError(source, _paths(error.messages)) from error
+        raise DefinitionError(source, schema_problems(error.messages)) from error
 
 
 def parse_definition(text: str, source: str = "<definition>") -> SurveyDefinition:

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
-from gmis.surveys.definition import KEY_MESSAGE, KEY_PATTERN, ChoiceSchema, FieldDef, _paths
+from gmis.surveys.definition import (
+    KEY_MESSAGE,
+    KEY_PATTERN,
+    ChoiceSchema,
+    FieldDef,
+    schema_problems,
+)
 from gmis.surveys.fields.base import FieldType, text_length
 from gmis.surveys.fields.choices import MultipleChoiceField, SingleChoiceField, YesNoField
 from gmis.surveys.fields.contact import (
@@ -85,7 +91,7 @@ def bind(definition: FieldDef, defaults: Mapping[str, dict] | None = None
         if isinstance(messages, dict) and "options" in messages:
             messages = messages["options"]
         problems.extend((problem.path, problem.message)
-                        for problem in _paths(messages, "options"))
+                        for problem in schema_problems(messages, "options"))
         options = field_type.load_options(preset)
     values = [choice.value for choice in definition.choices]
     if len(values) != len(set(values)):
