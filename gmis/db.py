@@ -98,9 +98,10 @@ def make_engine(url: str, *, connect_timeout: int = 5, statement_timeout: int = 
     """The engine of ``url``. On PostgreSQL a server that does not answer is given up after
     ``connect_timeout`` seconds and a statement is cancelled after ``statement_timeout``
     seconds (0: never), so that a database outage or a runaway query answers a 503 page
-    quickly instead of holding every worker."""
+    quickly instead of holding every worker. On SQLite ``statement_timeout`` bounds the wait
+    for another connection's write lock (30 seconds when 0)."""
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        engine = sa.create_engine(url, connect_args={"timeout": statement_timeout or 30})
         _configure_sqlite(engine)
         return engine
     connect_args = {"connect_timeout": connect_timeout}
