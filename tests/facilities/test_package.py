@@ -7,34 +7,17 @@ take the area and prefecture choices from the capability, not from another bluep
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
-
 import pytest
 
 from gmis.facilities import operations
 from gmis.models import FacilityType, Role
-
-PACKAGE = Path(__import__("gmis").__file__).resolve().parent
+from tests.fixtures.imports import PACKAGE, imports_of, modules_in
 
 #: The command-line adapter: it reads the configured size limit, as the blueprint reads the
 #: request; everything else in the package is free of Flask.
 COMMAND_LINE = "cli.py"
 
 
-def _imports(path: Path) -> list[tuple[str, list[str]]]:
-    """(module, names) of every import statement in ``path``."""
-    found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            found.append((node.module, [alias.name for alias in node.names]))
-        elif isinstance(node, ast.Import):
-            found.extend((alias.name, []) for alias in node.names)
-    return found
-
-
-def _modules(folder: Path) -> list[Path]:
-    return sorted(folder.rglob("*.py"))
 
 
 def _is_web(module: str) -> bool:
@@ -43,24 +26,24 @@ def _is_web(module: str) -> bool:
 
 
 def test_the_capability_package_imports_neither_flask_nor_the_web_adapter():
-    offending = [(path.name, module) for path in _modules(PACKAGE / "facilities")
+    offending = [(path.name, module) for path in modules_in(PACKAGE / "facilities")
                  if path.name != COMMAND_LINE
-                 for module, _ in _imports(path) if _is_web(module)]
+                 for module, _ in imports_of(path) if _is_web(module)]
     assert offending == []
 
 
 def test_the_command_line_adapter_does_not_reach_into_the_web_adapter():
-    offending = [module for module, _ in _imports(PACKAGE / "facilities" / COMMAND_LINE)
+    offending = [module for module, _ in imports_of(PACKAGE / "facilities" / COMMAND_LINE)
                  if module.startswith("gmis.blueprints")]
     assert offending == []
 
 
 def test_only_the_facility_blueprint_and_the_app_factory_import_it():
     allowed = {"blueprints/__init__.py"}
-    outside = [relative for path in _modules(PACKAGE)
+    outside = [relative for path in modules_in(PACKAGE)
                if (relative := path.relative_to(PACKAGE).as_posix()) not in allowed
                and not relative.startswith("blueprints/facilities/")
-               for module, _ in _imports(path)
+               for module, _ in imports_of(path)
                if module.startswith("gmis.blueprints.facilities")]
     assert outside == []
 
@@ -68,8 +51,8 @@ def test_only_the_facility_blueprint_and_the_app_factory_import_it():
 def test_no_module_takes_a_private_name_from_the_facility_modules_or_the_models():
     # The other models once took the organisation models' private alias of stored_enum.
     private = [(path.relative_to(PACKAGE).as_posix(), module, name)
-               for path in _modules(PACKAGE)
-               for module, names in _imports(path)
+               for path in modules_in(PACKAGE)
+               for module, names in imports_of(path)
                if module.startswith(("gmis.facilities", "gmis.blueprints.facilities",
                                      "gmis.models"))
                for name in names if name.startswith("_")]
