@@ -18,7 +18,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from gmis import access
 from gmis.db import utcnow
 from gmis.japan_time import to_tokyo
-from gmis.surveys.errors import DefinitionError
+from gmis.refusals import Refused
+from gmis.surveys.engine.errors import DefinitionError
 from gmis.text import format_phone, format_postal
 
 ERROR_MESSAGES = {
@@ -99,6 +100,11 @@ def init_app(app: Flask) -> None:
         first = error.problems[0] if error.problems else ""
         return render_error(422, f"この調査の定義({error.source})に誤りがあるため、表示できません"
                                  f"({first})。調査を公開した都道府県または事務局にお問い合わせください。")
+
+    @app.errorhandler(Refused)
+    def refused(error: Refused):
+        # Every capability's use cases refuse the same way; the page is the same for all.
+        return render_error(error.status, error.message or None)
 
     for status in ERROR_MESSAGES.keys() - {413}:
         app.register_error_handler(status, lambda error, status=status: render_error(status))

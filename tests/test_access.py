@@ -140,8 +140,8 @@ def sample(make_facility, make_user):
 def _published_survey_version():
     from datetime import date
 
-    from gmis.surveys import versions
     from gmis.surveys.runtime import field_types
+    from gmis.surveys.store import versions
 
     definition = {"schema_version": 1, "key": "access_check", "title": "権限確認",
                   "period": {"kind": "ad_hoc"},
@@ -158,8 +158,9 @@ def _survey_response(facility):
 
     from gmis.db import session, utcnow
     from gmis.models import SurveyResponse
-    from gmis.surveys import periods, versions
+    from gmis.surveys.engine import periods
     from gmis.surveys.runtime import field_types
+    from gmis.surveys.store import versions
 
     definition = {"schema_version": 1, "key": "access_fill", "title": "回答権限確認",
                   "respondents": {"roles": ["facility", "prefecture", "city"]},

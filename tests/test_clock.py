@@ -14,11 +14,11 @@ from gmis.clock import ClockSettingError, from_settings
 from gmis.db import session, utcnow
 from gmis.japan_time import TOKYO
 from gmis.models import SosRequest, SosStatus
-from gmis.surveys import periods
-from gmis.surveys.builder import compile_survey
-from gmis.surveys.definition import parse_definition
+from gmis.surveys.engine import periods
+from gmis.surveys.engine.builder import compile_survey
+from gmis.surveys.engine.definition import parse_definition
+from gmis.surveys.engine.validation import evaluate_form
 from gmis.surveys.runtime import field_types
-from gmis.surveys.validation import evaluate_form
 from tests.blueprints.test_sos import Requester
 from tests.fixtures.factories import PASSWORD
 from tests.fixtures.surveys import HOSPITAL_DAY, supplies_week

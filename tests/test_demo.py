@@ -207,7 +207,7 @@ def test_with_the_daily_survey_set_up_the_hospitals_have_two_weeks_of_answers(
         builtin_survey):
     from gmis.db import utcnow
     from gmis.models import SurveyResponse
-    from gmis.surveys import periods
+    from gmis.surveys.engine import periods
 
     builtin_survey("hospital_daily", effective_from=periods.today(utcnow()))
     demo.load(SMALL)
@@ -240,7 +240,7 @@ def test_after_set_up_the_bed_view_shows_what_the_answer_status_counts(builtin_s
     from gmis.beds import operations as beds
     from gmis.blueprints.reports import operations as reports
     from gmis.db import utcnow
-    from gmis.surveys import periods
+    from gmis.surveys.engine import periods
 
     today = periods.today(utcnow())
     survey = builtin_survey("hospital_daily", effective_from=today)

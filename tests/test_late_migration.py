@@ -12,8 +12,8 @@ from gmis import migrate
 from gmis.db import session
 from gmis.japan_time import TOKYO
 from gmis.models import ResponseStatus, SurveyResponse
-from gmis.surveys import versions
 from gmis.surveys.runtime import field_types
+from gmis.surveys.store import versions
 from tests.conftest import make_migrated_app
 from tests.fixtures.databases import scratch_database
 

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from gmis.db import session
 from gmis.japan_time import TOKYO
 from gmis.models import FacilityType, OutboxMessage, SurveyReminder
-from gmis.reminders import send_due_reminders
-from gmis.surveys import periods
+from gmis.surveys.engine import periods
+from gmis.surveys.reminders import send_due_reminders
 from tests.fixtures.surveys import HOSPITAL_DAY
 
 

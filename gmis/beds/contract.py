@@ -4,7 +4,7 @@ version without them is refused; the bed view takes its keys from here."""
 
 from __future__ import annotations
 
-from gmis.surveys.contracts import Contract, FieldNeed
+from gmis.surveys.engine.contracts import Contract, FieldNeed
 
 FEATURE = "地域病床見える化"
 SURVEY_KEY = "hospital_daily"

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from gmis.beds.operations import FIGURES, SERVICE_LABELS, SERVICES
 from gmis.db import session
 from gmis.japan_time import to_tokyo
-from gmis.surveys.export import AnswerColumns
+from gmis.surveys.engine.export import AnswerColumns
 
 TABLE_FILENAME = "地域病床見える化.csv"
 FULL_FILENAME = "地域病床見える化_全項目.csv"

@@ -40,11 +40,12 @@ from gmis.models import (
     SurveyVersion,
     User,
 )
-from gmis.surveys import periods, runtime
-from gmis.surveys.export import AnswerColumns
-from gmis.surveys.fields import BUILTIN_TYPES
-from gmis.surveys.latest import stored_answer
-from gmis.surveys.versions import version_in_force
+from gmis.surveys import runtime
+from gmis.surveys.engine import periods
+from gmis.surveys.engine.export import AnswerColumns
+from gmis.surveys.engine.fields import BUILTIN_TYPES
+from gmis.surveys.store.latest import stored_answer
+from gmis.surveys.store.versions import version_in_force
 
 #: The figures of the table: (sort key, field key of the hospital daily survey, heading);
 #: the keys are those of the bed view's contract.

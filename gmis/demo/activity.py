@@ -36,10 +36,12 @@ from gmis.models import (
 )
 from gmis.sos.business_days import handling_date
 from gmis.sos.rules import rules as sos_rules
-from gmis.surveys import latest, periods, runtime
-from gmis.surveys.builder import CompiledSurvey
-from gmis.surveys.validation import evaluate_form, input_name
-from gmis.surveys.versions import version_in_force
+from gmis.surveys import runtime
+from gmis.surveys.engine import periods
+from gmis.surveys.engine.builder import CompiledSurvey
+from gmis.surveys.engine.validation import evaluate_form, input_name
+from gmis.surveys.store import latest
+from gmis.surveys.store.versions import version_in_force
 
 SURVEY_KEY = "hospital_daily"
 

@@ -1,9 +1,11 @@
 """Every model, imported here so that Alembic and the app see the whole schema.
 
-A capability that keeps its models in its own package (``gmis/accounts/models.py``,
-``gmis/facilities/models.py``, ``gmis/registration/models.py``, ``gmis/sos/models.py``) is
-imported from there. The organisation models import only ``gmis.db``, so the other models
-import them directly; SOS's name the shared ones by string, so either may be imported first."""
+Each capability keeps its models in its own package (``gmis/accounts/models.py``,
+``gmis/facilities/models.py``, ``gmis/registration/models.py``, ``gmis/sos/models.py``,
+``gmis/surveys/store/models.py``); the audit trail and the mail outbox, which every
+capability writes, are in ``support``. The organisation models import only ``gmis.db``, so
+the other models import them directly; SOS's name the shared ones by string, so either may
+be imported first."""
 
 from gmis.accounts.models import (
     AccountToken,
@@ -28,7 +30,9 @@ from gmis.facilities.models import (
     aggregator_members,
 )
 from gmis.models.support import AuditEvent, OutboxMessage, OutboxStatus
-from gmis.models.surveys import (
+from gmis.registration.models import ApplicationStatus, RegistrationApplication
+from gmis.sos.models import SOS_STATUS_LABELS, SosEvent, SosRequest, SosRequestItem, SosStatus
+from gmis.surveys.store.models import (
     ANSWERED_STATUSES,
     LatestResponse,
     ReminderBroadcast,
@@ -41,8 +45,6 @@ from gmis.models.surveys import (
     SurveyVersion,
     VersionStatus,
 )
-from gmis.registration.models import ApplicationStatus, RegistrationApplication
-from gmis.sos.models import SOS_STATUS_LABELS, SosEvent, SosRequest, SosRequestItem, SosStatus
 
 __all__ = [
     "ANSWERED_STATUSES",

@@ -10,7 +10,7 @@ the contract asks for the field to be there, of any type."""
 from __future__ import annotations
 
 from gmis.sos.rules import Rules, rules
-from gmis.surveys.contracts import Contract, FieldNeed
+from gmis.surveys.engine.contracts import Contract, FieldNeed
 
 FEATURE = "緊急配布要請(システムチェック)"
 

@@ -15,10 +15,11 @@ import sqlalchemy as sa
 from gmis.db import session
 from gmis.models import ANSWERED_STATUSES, Facility, Survey, SurveyResponse
 from gmis.sos.rules import Rules, SurveyCheck
-from gmis.surveys import periods, runtime
-from gmis.surveys.eligibility import for_facility
-from gmis.surveys.expressions import Unknown
-from gmis.surveys.validation import expression_values
+from gmis.surveys import runtime
+from gmis.surveys.engine import periods
+from gmis.surveys.engine.expressions import Unknown
+from gmis.surveys.engine.validation import expression_values
+from gmis.surveys.store.eligibility import for_facility
 
 KIND_LABELS = {"daily": "日次調査", "weekly": "週次調査"}
 

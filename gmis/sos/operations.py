@@ -33,7 +33,7 @@ from gmis.models import (
 from gmis.sos import eligibility
 from gmis.sos.business_days import handling_date
 from gmis.sos.rules import Rules
-from gmis.surveys.eligibility import member_facility
+from gmis.surveys.store.eligibility import member_facility
 
 
 class SosRefused(Exception):

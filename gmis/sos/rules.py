@@ -16,9 +16,9 @@ from pathlib import Path
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from gmis.surveys.definition import KEY_MESSAGE, KEY_PATTERN, schema_problems
-from gmis.surveys.errors import DefinitionError, Problem
-from gmis.surveys.expressions import Expression, ExpressionSyntaxError, compile_expression
+from gmis.surveys.engine.definition import KEY_MESSAGE, KEY_PATTERN, schema_problems
+from gmis.surveys.engine.errors import DefinitionError, Problem
+from gmis.surveys.engine.expressions import Expression, ExpressionSyntaxError, compile_expression
 
 RULES_FILE = Path(__file__).resolve().parent / "sos.yaml"
 #: What an expression may name.

@@ -18,12 +18,13 @@ from flask.cli import AppGroup
 
 from gmis.db import session, utcnow
 from gmis.models import Prefecture, Survey, SurveyResponse, VersionStatus
-from gmis.surveys import periods, versions
-from gmis.surveys.definition import parse_text
-from gmis.surveys.document import too_large
-from gmis.surveys.errors import DefinitionError, Problem
-from gmis.surveys.registry import FieldTypeRegistry
-from gmis.surveys.source_map import located
+from gmis.surveys.engine import periods
+from gmis.surveys.engine.definition import parse_text
+from gmis.surveys.engine.document import too_large
+from gmis.surveys.engine.errors import DefinitionError, Problem
+from gmis.surveys.engine.registry import FieldTypeRegistry
+from gmis.surveys.engine.source_map import located
+from gmis.surveys.store import versions
 
 surveys_cli = AppGroup("surveys", help="Survey definitions and their versions.")
 
@@ -240,7 +241,7 @@ def remind_command(every: int | None) -> None:
     (GMIS_SURVEY_REMINDER_MINUTES before it). Run it every few minutes, or with --every."""
     import time
 
-    from gmis.reminders import send_due_reminders
+    from gmis.surveys.reminders import send_due_reminders
 
     while True:
         click.echo(f"{send_due_reminders()}件の医療機関に回答の督促メールを送りました。")
@@ -255,7 +256,7 @@ def remind_command(every: int | None) -> None:
 def rebuild_latest_command(keys: tuple[str, ...]) -> None:
     """Recompute each respondent's latest response (the bed view's figures) of the surveys
     KEYS (all when none), after responses were loaded in bulk past the application."""
-    from gmis.surveys import latest
+    from gmis.surveys.store import latest
 
     query = sa.select(Survey).order_by(Survey.key)
     if keys:

@@ -9,11 +9,11 @@ from flask import Flask, current_app
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from gmis import clock
-from gmis.surveys.builder import CompiledSurvey, compile_survey
-from gmis.surveys.definition import load_definition
-from gmis.surveys.errors import DefinitionError
-from gmis.surveys.fields import dates
-from gmis.surveys.registry import FieldTypeRegistry, build_registry
+from gmis.surveys.engine.builder import CompiledSurvey, compile_survey
+from gmis.surveys.engine.definition import load_definition
+from gmis.surveys.engine.errors import DefinitionError
+from gmis.surveys.engine.fields import dates
+from gmis.surveys.engine.registry import FieldTypeRegistry, build_registry
 
 
 def init_app(app: Flask) -> None:
@@ -56,7 +56,7 @@ def compiled(version) -> CompiledSurvey:
 
 def usable(version) -> CompiledSurvey | None:
     """The compiled form of ``version``, or None (logged) when it no longer compiles: a
-    version stored before a limit of ``gmis.surveys.limits`` was set, or whose plugin field
+    version stored before a limit of ``gmis.surveys.engine.limits`` was set, or whose plugin field
     type was removed. Lists of surveys leave it out instead of failing for every survey;
     its own pages say what is wrong (``DefinitionError`` becomes a page in ``gmis.web``)."""
     try:

@@ -14,8 +14,8 @@ from alembic import op
 from marshmallow import ValidationError
 
 import gmis.db
-from gmis.surveys import periods
-from gmis.surveys.definition import PeriodSchema
+from gmis.surveys.engine import periods
+from gmis.surveys.engine.definition import PeriodSchema
 
 revision = '0009'
 down_revision = '0008'

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from gmis.db import session, utcnow
 from gmis.models import AuditEvent, FacilityType, FireDepartment, Role
-from gmis.surveys import latest, periods
+from gmis.surveys.engine import periods
+from gmis.surveys.store import latest
 from tests.fixtures.surveys import HOSPITAL_DAY
 from tests.fixtures.web import client_of
 from tests.fixtures.web import page_text as text

@@ -26,8 +26,8 @@ from gmis.models import (
     SosStatus,
     SurveyResponse,
 )
-from gmis.surveys import periods
-from gmis.surveys.versions import version_in_force
+from gmis.surveys.engine import periods
+from gmis.surveys.store.versions import version_in_force
 from tests.blueprints.test_list_queries import queries_of
 from tests.fixtures.factories import facility_code
 from tests.fixtures.surveys import HOSPITAL_DAY
@@ -231,7 +231,7 @@ def test_reminding_non_responders_asks_first_then_sends_once_and_is_audited(
 
 def test_a_second_server_pressing_at_the_same_moment_sends_nothing(
         app, tokyo, hospital_daily, make_user):
-    from gmis import reminders
+    from gmis.surveys import reminders
 
     prefecture = make_user(Role.prefecture)
     session.commit()

@@ -13,7 +13,7 @@ import pytest
 from gmis.db import session, utcnow
 from gmis.japan_time import TOKYO, to_tokyo
 from gmis.models import FacilityType, Role
-from gmis.surveys import periods
+from gmis.surveys.engine import periods
 from tests.fixtures.surveys import HOSPITAL_DAY
 from tests.fixtures.web import client_of
 from tests.fixtures.web import page_text as text

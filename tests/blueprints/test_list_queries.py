@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from gmis.db import session, utcnow
 from gmis.models import Role, SosRequest, SosRequestItem, SosStatus
-from gmis.surveys import periods
+from gmis.surveys.engine import periods
 from tests.fixtures.surveys import HOSPITAL_DAY
 from tests.fixtures.web import client_of, counted_queries
 

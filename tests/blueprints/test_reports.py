@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from gmis.db import session, utcnow
 from gmis.models import City, FacilityType, Role
-from gmis.surveys import periods
+from gmis.surveys.engine import periods
 from tests.fixtures.surveys import HOSPITAL_DAY, SURVEY_DEFS, form_inputs
 from tests.fixtures.web import client_of
 from tests.fixtures.web import page_text as text

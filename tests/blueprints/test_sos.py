@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from gmis.db import session, utcnow
 from gmis.models import OutboxMessage, Role, SosRequest, SosStatus
-from gmis.surveys import periods
+from gmis.surveys.engine import periods
 from tests.fixtures.surveys import HOSPITAL_DAY, supplies_week
 from tests.fixtures.web import client_of
 from tests.fixtures.web import page_text as text

@@ -22,9 +22,10 @@ from gmis.models import (
     SurveyVersion,
     VersionStatus,
 )
-from gmis.surveys import periods, versions
+from gmis.surveys.engine import periods
 from gmis.surveys.runtime import field_types
-from gmis.surveys.versions import version_in_force
+from gmis.surveys.store import versions
+from gmis.surveys.store.versions import version_in_force
 from tests.fixtures.web import client_of, csrf_token, post_form, sign_in
 from tests.fixtures.web import page_text as text
 

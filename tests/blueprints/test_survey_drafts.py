@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from gmis.db import session
 from gmis.models import LatestResponse, ResponseEvent, ResponseStatus, Role, SurveyResponse
-from gmis.surveys import periods
+from gmis.surveys.engine import periods
 from tests.blueprints import test_survey_fill
 from tests.blueprints.test_survey_fill import (
     Filler,

@@ -20,7 +20,7 @@ from gmis.models import (
     Role,
     SurveyResponse,
 )
-from gmis.surveys import periods
+from gmis.surveys.engine import periods
 
 OXYGEN = """
 schema_version: 1

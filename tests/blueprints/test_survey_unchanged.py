@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from gmis.db import session, utcnow
 from gmis.models import ResponseChange, ResponseEvent, ResponseStatus, Role, SurveyResponse
-from gmis.surveys import periods
+from gmis.surveys.engine import periods
 from tests.fixtures.surveys import HOSPITAL_DAY, supplies_week
 from tests.fixtures.web import counted_queries, page_text
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from gmis.db import utcnow
-from gmis.surveys import periods
+from gmis.surveys.engine import periods
 from tests.browser.test_survey_form import settled, sign_in
 from tests.fixtures.surveys import HOSPITAL_DAY
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from gmis.db import utcnow
-from gmis.surveys import periods
+from gmis.surveys.engine import periods
 from tests.browser.conftest import ARTIFACTS, PHONE
 from tests.browser.test_survey_form import settled, sign_in
 

@@ -18,11 +18,11 @@ import sys
 
 from gmis import create_app
 from gmis.blueprints.survey_admin.operations import preview
-from gmis.surveys import versions
 from gmis.surveys.cli import parse_bytes
-from gmis.surveys.errors import DefinitionError
-from gmis.surveys.expressions import ExpressionSyntaxError, Unknown, compile_expression
-from gmis.surveys.validation import evaluate
+from gmis.surveys.engine.errors import DefinitionError
+from gmis.surveys.engine.expressions import ExpressionSyntaxError, Unknown, compile_expression
+from gmis.surveys.engine.validation import evaluate
+from gmis.surveys.store import versions
 
 VARIABLES = {"a": 1, "b": 2.5, "s": "text", "rows": [{"stock": 1}, {"stock": None}],
              "table": {"masks": {"stock": 3}}, "flags": ["x", "y"], "n": None,

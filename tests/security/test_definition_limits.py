@@ -12,11 +12,12 @@ import pytest
 import yaml
 
 from gmis.models import Role
-from gmis.surveys import limits, versions
 from gmis.surveys.cli import parse_bytes
-from gmis.surveys.definition import parse_text
-from gmis.surveys.errors import DefinitionError
-from gmis.surveys.registry import build_registry
+from gmis.surveys.engine import limits
+from gmis.surveys.engine.definition import parse_text
+from gmis.surveys.engine.errors import DefinitionError
+from gmis.surveys.engine.registry import build_registry
+from gmis.surveys.store import versions
 from tests.blueprints.test_survey_admin import OUTPATIENT, upload
 from tests.fixtures.web import page_text
 

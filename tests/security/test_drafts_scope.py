@@ -13,8 +13,9 @@ import sqlalchemy as sa
 
 from gmis.db import session, utcnow
 from gmis.models import City, Role, SurveyResponse
-from gmis.surveys import periods, versions
+from gmis.surveys.engine import periods
 from gmis.surveys.runtime import field_types
+from gmis.surveys.store import versions
 from tests.fixtures.surveys import submit_answers
 from tests.fixtures.web import client_of, post_form
 from tests.fixtures.web import page_text as text

@@ -14,12 +14,13 @@ import yaml
 
 from gmis.db import session
 from gmis.models import Role
-from gmis.surveys import limits, versions
-from gmis.surveys.builder import compile_survey
-from gmis.surveys.definition import load_definition
-from gmis.surveys.errors import DefinitionError
-from gmis.surveys.expressions import ExpressionSyntaxError, Unknown, compile_expression
-from gmis.surveys.registry import build_registry
+from gmis.surveys.engine import limits
+from gmis.surveys.engine.builder import compile_survey
+from gmis.surveys.engine.definition import load_definition
+from gmis.surveys.engine.errors import DefinitionError
+from gmis.surveys.engine.expressions import ExpressionSyntaxError, Unknown, compile_expression
+from gmis.surveys.engine.registry import build_registry
+from gmis.surveys.store import versions
 from tests.blueprints.test_survey_admin import upload, uploaded_version
 from tests.fixtures.web import page_text
 
@@ -76,7 +77,7 @@ def test_validating_a_definition_with_50000_terms_answers_instead_of_crashing(tm
     script = ("import sys\n"
               "from pathlib import Path\n"
               "from gmis.surveys.cli import ImportRefused, read_definitions\n"
-              "from gmis.surveys.registry import build_registry\n"
+              "from gmis.surveys.engine.registry import build_registry\n"
               "try:\n"
               "    read_definitions(Path(sys.argv[1]), build_registry())\n"
               "except ImportRefused as refused:\n"
@@ -278,7 +279,7 @@ class PanicException(BaseException):
 
 
 def test_a_panic_in_the_library_is_a_message_not_a_crash(monkeypatch):
-    import gmis.surveys.expressions as expressions
+    import gmis.surveys.engine.expressions as expressions
 
     expression = compile_expression("a > 1")
 

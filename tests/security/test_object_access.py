@@ -50,8 +50,9 @@ from gmis.models import (
     User,
     VersionStatus,
 )
-from gmis.surveys import periods, versions
+from gmis.surveys.engine import periods
 from gmis.surveys.runtime import field_types
+from gmis.surveys.store import versions
 from tests.fixtures.factories import PASSWORD, facility_code
 from tests.fixtures.surveys import SURVEY_DEFS
 from tests.fixtures.web import sign_in

@@ -10,7 +10,7 @@ import io
 import pytest
 
 from gmis.db import session
-from gmis.surveys import periods
+from gmis.surveys.engine import periods
 from tests.blueprints.test_survey_fill import Filler, response_of, today, wrapper
 from tests.fixtures.web import csrf_token, page_text, post_form
 

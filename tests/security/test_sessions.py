@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from gmis.accounts.sessions import TOUCH_INTERVAL
 from gmis.db import session, utcnow
 from gmis.models import UserSession
-from gmis.surveys import periods
+from gmis.surveys.engine import periods
 from tests.blueprints.test_survey_fill import Filler, today, wrapper
 from tests.fixtures.web import page_text, post_form, sign_in
 

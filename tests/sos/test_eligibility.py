@@ -9,7 +9,7 @@ from gmis.db import utcnow
 from gmis.models import FacilityDesignation, FacilityType
 from gmis.sos.eligibility import check
 from gmis.sos.rules import rules
-from gmis.surveys import periods
+from gmis.surveys.engine import periods
 from tests.fixtures.surveys import CLINIC_DAY, HOSPITAL_DAY, supplies_week
 
 #: A hospital day that meets none of the daily conditions.

@@ -3,7 +3,7 @@
 import pytest
 
 from gmis.sos.rules import parse_rules, rules
-from gmis.surveys.errors import DefinitionError
+from gmis.surveys.engine.errors import DefinitionError
 
 
 def test_the_shipped_rules_load_with_the_items_of_the_source():

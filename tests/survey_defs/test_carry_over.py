@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from gmis.surveys.unchanged import MIXED, UNCHANGED, unchanged_answers
-from gmis.surveys.validation import evaluate, evaluate_form, prefill
+from gmis.surveys.engine.validation import evaluate, evaluate_form, prefill
+from gmis.surveys.store.unchanged import MIXED, UNCHANGED, unchanged_answers
 from tests.fixtures.surveys import (
     CLINIC_DAY,
     HOSPITAL_DAY,

@@ -7,8 +7,9 @@ import pytest
 
 from gmis.japan_time import TOKYO
 from gmis.models import Facility, FacilityDesignation, FacilityType
-from gmis.surveys import eligibility, periods
-from gmis.surveys.validation import REQUIRED_MESSAGE, evaluate_form
+from gmis.surveys.engine import periods
+from gmis.surveys.engine.validation import REQUIRED_MESSAGE, evaluate_form
+from gmis.surveys.store import eligibility
 from tests.fixtures.surveys import compile_builtin, form_inputs
 
 #: An ordinary day of a designated clinic: a dozen fever patients, ten of them tested.

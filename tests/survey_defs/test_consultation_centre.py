@@ -8,8 +8,9 @@ import pytest
 
 from gmis.japan_time import TOKYO
 from gmis.models import Facility, FacilityType
-from gmis.surveys import eligibility, periods
-from gmis.surveys.validation import REQUIRED_MESSAGE, evaluate_form
+from gmis.surveys.engine import periods
+from gmis.surveys.engine.validation import REQUIRED_MESSAGE, evaluate_form
+from gmis.surveys.store import eligibility
 from tests.fixtures.surveys import compile_builtin, form_inputs
 
 #: An ordinary day of a prefecture with a few centres and a general helpline.

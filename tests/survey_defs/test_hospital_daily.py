@@ -3,7 +3,7 @@ may leave out, and the checks between its figures."""
 
 import pytest
 
-from gmis.surveys.validation import REQUIRED_MESSAGE, evaluate_form
+from gmis.surveys.engine.validation import REQUIRED_MESSAGE, evaluate_form
 from tests.fixtures.surveys import compile_builtin, form_inputs
 
 #: An ordinary day of a 120-bed hospital with a few COVID patients.

@@ -9,11 +9,12 @@ import pytest
 
 from gmis.japan_time import TOKYO
 from gmis.models import Facility, FacilityType
-from gmis.surveys import eligibility, periods
-from gmis.surveys.builder import compile_survey
-from gmis.surveys.definition import parse_definition
-from gmis.surveys.registry import build_registry
-from gmis.surveys.validation import REQUIRED_MESSAGE, evaluate_form
+from gmis.surveys.engine import periods
+from gmis.surveys.engine.builder import compile_survey
+from gmis.surveys.engine.definition import parse_definition
+from gmis.surveys.engine.registry import build_registry
+from gmis.surveys.engine.validation import REQUIRED_MESSAGE, evaluate_form
+from gmis.surveys.store import eligibility
 from tests.fixtures.surveys import cell_inputs, form_inputs
 
 DEFINITION = Path(__file__).resolve().parents[2] / "gmis/survey_defs/prefecture_supplies.yaml"

@@ -7,8 +7,9 @@ import pytest
 
 from gmis.japan_time import TOKYO
 from gmis.models import Facility, FacilityType
-from gmis.surveys import eligibility, periods
-from gmis.surveys.validation import REQUIRED_MESSAGE, evaluate_form
+from gmis.surveys.engine import periods
+from gmis.surveys.engine.validation import REQUIRED_MESSAGE, evaluate_form
+from gmis.surveys.store import eligibility
 from tests.fixtures.surveys import cell_inputs, compile_builtin, form_inputs
 
 ROWS = {"surgical_mask": "サージカルマスク", "n95_mask": "N95マスク・DS2マスク",

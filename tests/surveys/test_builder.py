@@ -2,10 +2,10 @@
 
 import pytest
 
-from gmis.surveys.builder import compile_survey
-from gmis.surveys.definition import parse_definition
-from gmis.surveys.errors import DefinitionError
-from gmis.surveys.registry import build_registry
+from gmis.surveys.engine.builder import compile_survey
+from gmis.surveys.engine.definition import parse_definition
+from gmis.surveys.engine.errors import DefinitionError
+from gmis.surveys.engine.registry import build_registry
 
 TEMPLATE = """
 schema_version: 1

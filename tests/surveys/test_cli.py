@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from gmis.db import session
 from gmis.models import Survey, SurveyVersion, VersionStatus
-from gmis.surveys.versions import version_in_force
+from gmis.surveys.store.versions import version_in_force
 
 WARDS = """
 schema_version: 1

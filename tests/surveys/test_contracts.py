@@ -14,12 +14,13 @@ from gmis.db import session
 from gmis.models import Role, Survey, SurveyVersion
 from gmis.sos.contract import of_rules
 from gmis.sos.rules import RULES_FILE, parse_rules
-from gmis.surveys import contracts, versions
-from gmis.surveys.contracts import Contract, FieldNeed
-from gmis.surveys.definition import load_definition
-from gmis.surveys.fields import BUILTIN_TYPES
-from gmis.surveys.latest import stored_answer
+from gmis.surveys.engine import contracts
+from gmis.surveys.engine.contracts import Contract, FieldNeed
+from gmis.surveys.engine.definition import load_definition
+from gmis.surveys.engine.fields import BUILTIN_TYPES
 from gmis.surveys.runtime import field_types
+from gmis.surveys.store import versions
+from gmis.surveys.store.latest import stored_answer
 from tests.blueprints.test_survey_admin import ask_to_publish, tomorrow, upload
 from tests.fixtures.surveys import SURVEY_DEFS
 

@@ -4,11 +4,11 @@ import re
 
 import pytest
 
-from gmis.surveys.builder import compile_survey
-from gmis.surveys.definition import parse_definition
-from gmis.surveys.errors import DefinitionError
-from gmis.surveys.registry import build_registry
-from gmis.surveys.source_map import SourceMap, located
+from gmis.surveys.engine.builder import compile_survey
+from gmis.surveys.engine.definition import parse_definition
+from gmis.surveys.engine.errors import DefinitionError
+from gmis.surveys.engine.registry import build_registry
+from gmis.surveys.engine.source_map import SourceMap, located
 
 MINIMAL = """
 schema_version: 1
@@ -155,8 +155,8 @@ def test_a_recursive_alias_does_not_hang_the_search_for_a_line():
 def compiled_problems(field: str) -> list[str]:
     """The problems of MINIMAL with its one field replaced by ``field`` (a YAML mapping),
     as loading and compiling report them (the types check the value)."""
-    from gmis.surveys.builder import compile_survey
-    from gmis.surveys.registry import build_registry
+    from gmis.surveys.engine.builder import compile_survey
+    from gmis.surveys.engine.registry import build_registry
 
     text = MINIMAL.replace("{key: vacant, type: integer, label: 空床数}", field)
     with pytest.raises(DefinitionError) as caught:
@@ -207,8 +207,8 @@ def test_an_unchanged_value_must_be_an_answer_of_the_field(field, expected):
     ("{key: tests, type: integer, label: 検査数}", None),
 ])
 def test_a_valid_unchanged_value_is_kept_as_written(field, value):
-    from gmis.surveys.builder import compile_survey
-    from gmis.surveys.registry import build_registry
+    from gmis.surveys.engine.builder import compile_survey
+    from gmis.surveys.engine.registry import build_registry
 
     text = MINIMAL.replace("{key: vacant, type: integer, label: 空床数}", field)
     survey = compile_survey(parse_definition(text, "survey.yaml"), build_registry())

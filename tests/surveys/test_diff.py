@@ -2,8 +2,8 @@
 
 import pytest
 
-from gmis.surveys.definition import parse_definition
-from gmis.surveys.diff import Change, diff_definitions
+from gmis.surveys.engine.definition import parse_definition
+from gmis.surveys.engine.diff import Change, diff_definitions
 
 BASE = """
 schema_version: 1

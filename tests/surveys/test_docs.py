@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gmis.surveys import versions
 from gmis.surveys.cli import ImportRefused, read_definitions
-from gmis.surveys.definition import FieldDef, FieldSchema
+from gmis.surveys.engine.definition import FieldDef, FieldSchema
+from gmis.surveys.store import versions
 
 ROOT = Path(__file__).parents[2]
 DOC = ROOT / "docs" / "survey-definitions.md"

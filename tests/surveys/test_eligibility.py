@@ -15,8 +15,8 @@ from gmis.models import (
     Role,
     SurveyResponse,
 )
-from gmis.surveys import eligibility
-from gmis.surveys.definition import load_definition
+from gmis.surveys.engine.definition import load_definition
+from gmis.surveys.store import eligibility
 
 
 def definition(**respondents):
@@ -97,8 +97,8 @@ def test_expressions_see_the_respondent(make_facility, make_user):
 def test_each_role_reads_the_responses_of_its_own_scope(make_user, make_facility):
     from datetime import date
 
-    from gmis.surveys import versions
     from gmis.surveys.runtime import field_types
+    from gmis.surveys.store import versions
 
     data = {"schema_version": 1, "key": "scope", "title": "範囲", "period": {"kind": "ad_hoc"},
             "sections": [{"key": "s", "title": "S",

@@ -10,12 +10,12 @@ from flask import Flask
 from werkzeug.datastructures import MultiDict
 
 from gmis.surveys import runtime
-from gmis.surveys.builder import compile_survey
-from gmis.surveys.definition import parse_definition
-from gmis.surveys.fields import BUILTIN_TYPES
-from gmis.surveys.fields.base import BUILTIN_TEMPLATE_FOLDER
-from gmis.surveys.registry import build_registry
-from gmis.surveys.validation import evaluate_form, input_name
+from gmis.surveys.engine.builder import compile_survey
+from gmis.surveys.engine.definition import parse_definition
+from gmis.surveys.engine.fields import BUILTIN_TYPES
+from gmis.surveys.engine.fields.base import BUILTIN_TEMPLATE_FOLDER
+from gmis.surveys.engine.registry import build_registry
+from gmis.surveys.engine.validation import evaluate_form, input_name
 
 TEMPLATES = Path(__file__).parents[2] / "gmis" / "templates" / "fields"
 

@@ -10,13 +10,18 @@ from decimal import Decimal
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from gmis.surveys.builder import compile_survey
-from gmis.surveys.definition import Choice, FieldDef, parse_definition
-from gmis.surveys.errors import DefinitionError
-from gmis.surveys.fields import BUILTIN_TYPES, dates
-from gmis.surveys.fields.base import UNREADABLE
-from gmis.surveys.registry import build_registry
-from gmis.surveys.validation import FORM_ERRORS, REQUIRED_MESSAGE, evaluate_form, stored_values
+from gmis.surveys.engine.builder import compile_survey
+from gmis.surveys.engine.definition import Choice, FieldDef, parse_definition
+from gmis.surveys.engine.errors import DefinitionError
+from gmis.surveys.engine.fields import BUILTIN_TYPES, dates
+from gmis.surveys.engine.fields.base import UNREADABLE
+from gmis.surveys.engine.registry import build_registry
+from gmis.surveys.engine.validation import (
+    FORM_ERRORS,
+    REQUIRED_MESSAGE,
+    evaluate_form,
+    stored_values,
+)
 
 TYPES = {t.name: t for t in BUILTIN_TYPES}
 TODAY = datetime.date(2026, 11, 21)

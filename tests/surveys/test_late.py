@@ -9,10 +9,11 @@ import pytest
 
 from gmis.japan_time import TOKYO
 from gmis.models import ResponseStatus
-from gmis.surveys import eligibility, periods, responses, versions
-from gmis.surveys.definition import PeriodDef
-from gmis.surveys.periods import is_late, period_for
+from gmis.surveys.engine import periods
+from gmis.surveys.engine.definition import PeriodDef
+from gmis.surveys.engine.periods import is_late, period_for
 from gmis.surveys.runtime import field_types
+from gmis.surveys.store import eligibility, responses, versions
 
 
 def jst(*parts: int) -> datetime:

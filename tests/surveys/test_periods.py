@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from gmis.surveys.definition import PeriodDef
-from gmis.surveys.periods import (
+from gmis.surveys.engine.definition import PeriodDef
+from gmis.surveys.engine.periods import (
     answerable,
     answerable_periods,
     due_at,

@@ -7,11 +7,11 @@ import textwrap
 
 import pytest
 
-from gmis.surveys.builder import compile_survey
-from gmis.surveys.definition import parse_definition
-from gmis.surveys.errors import DefinitionError
-from gmis.surveys.registry import FieldTypeClash, build_registry
-from gmis.surveys.validation import evaluate_form
+from gmis.surveys.engine.builder import compile_survey
+from gmis.surveys.engine.definition import parse_definition
+from gmis.surveys.engine.errors import DefinitionError
+from gmis.surveys.engine.registry import FieldTypeClash, build_registry
+from gmis.surveys.engine.validation import evaluate_form
 
 STAR_RATING = '''
 """A plugin field type: 1 to 5 stars."""
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from marshmallow import Schema, fields, validate
 
-from gmis.surveys.registry import FieldType, Parsed
+from gmis.surveys.engine.registry import FieldType, Parsed
 
 
 class StarOptions(Schema):
@@ -48,7 +48,7 @@ class StarRating(FieldType):
 '''
 
 IMPOSTOR = '''
-from gmis.surveys.registry import FieldType
+from gmis.surveys.engine.registry import FieldType
 
 
 class Impostor(FieldType):
@@ -75,12 +75,12 @@ def install(tmp_path, monkeypatch, package: str, source: str, entry_point: str) 
 
 #: Where a plugin imports FieldType and Parsed from: their module, and the registry, where
 #: plugins written before they moved found them.
-IMPORT_PATHS = ["gmis.surveys.fields.base", "gmis.surveys.registry"]
+IMPORT_PATHS = ["gmis.surveys.engine.fields.base", "gmis.surveys.engine.registry"]
 
 
 @pytest.fixture(params=IMPORT_PATHS)
 def star_rating(tmp_path, monkeypatch, request):
-    source = STAR_RATING.replace("from gmis.surveys.registry import",
+    source = STAR_RATING.replace("from gmis.surveys.engine.registry import",
                                  f"from {request.param} import")
     install(tmp_path, monkeypatch, "gmis_test_plugin", source,
             "star_rating = gmis_test_plugin:StarRating")
@@ -145,7 +145,7 @@ def test_a_plugin_taking_a_built_in_name_stops_the_registry(impostor):
         build_registry()
     message = str(caught.value)
     assert "'integer' is defined twice" in message
-    assert "gmis.surveys.fields.numbers.IntegerField" in message
+    assert "gmis.surveys.engine.fields.numbers.IntegerField" in message
     assert "gmis_test_clash.Impostor" in message
     assert "gmis_test_clash" in message.split("by entry point", 1)[1]
 

@@ -16,9 +16,10 @@ from gmis.models import (
     ResponseStatus,
     SurveyResponse,
 )
-from gmis.surveys import eligibility, periods, responses, versions
-from gmis.surveys.responses import Conflict, Refused
+from gmis.surveys.engine import periods
 from gmis.surveys.runtime import field_types
+from gmis.surveys.store import eligibility, responses, versions
+from gmis.surveys.store.responses import Conflict, Refused
 from tests.fixtures.surveys import form_inputs
 
 BEDS = {
@@ -242,7 +243,7 @@ def test_what_cannot_be_opened(survey, hospital, make_user):
 
 def test_the_latest_response_follows_submissions_but_not_backfilled_days(survey, hospital):
     from gmis.models import LatestResponse
-    from gmis.surveys import latest
+    from gmis.surveys.store import latest
 
     bed_count = survey()
 

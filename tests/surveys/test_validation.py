@@ -2,10 +2,10 @@
 
 import pytest
 
-from gmis.surveys.builder import compile_survey
-from gmis.surveys.definition import parse_definition
-from gmis.surveys.registry import build_registry
-from gmis.surveys.validation import (
+from gmis.surveys.engine.builder import compile_survey
+from gmis.surveys.engine.definition import parse_definition
+from gmis.surveys.engine.registry import build_registry
+from gmis.surveys.engine.validation import (
     FORM_ERRORS,
     REQUIRED_MESSAGE,
     evaluate_form,

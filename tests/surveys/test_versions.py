@@ -9,10 +9,10 @@ import yaml
 
 from gmis.db import session
 from gmis.models import AuditEvent, VersionStatus
-from gmis.surveys import versions
-from gmis.surveys.definition import parse_definition
-from gmis.surveys.errors import DefinitionError
+from gmis.surveys.engine.definition import parse_definition
+from gmis.surveys.engine.errors import DefinitionError
 from gmis.surveys.runtime import field_types
+from gmis.surveys.store import versions
 
 BEDS = """
 schema_version: 1

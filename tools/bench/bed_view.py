@@ -7,7 +7,7 @@ Floor: GET /healthz through the same test client (one request, one query).
 from __future__ import annotations
 
 from gmis.db import session
-from gmis.surveys import latest
+from gmis.surveys.store import latest
 from tools.bench.timing import median_seconds, report
 
 

@@ -28,9 +28,11 @@ from gmis.db import session, utcnow
 from gmis.demo import activity as demo_activity
 from gmis.japan_time import TOKYO
 from gmis.models import City, FacilityType, SecondaryArea, SurveyVersion
-from gmis.surveys import periods, runtime, versions
-from gmis.surveys.builder import CompiledSurvey
-from gmis.surveys.validation import evaluate_form
+from gmis.surveys import runtime
+from gmis.surveys.engine import periods
+from gmis.surveys.engine.builder import CompiledSurvey
+from gmis.surveys.engine.validation import evaluate_form
+from gmis.surveys.store import versions
 from gmis.text import with_check_digit
 
 #: The built-in definitions shipped with the product (the benchmarks live outside it).

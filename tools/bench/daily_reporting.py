@@ -39,7 +39,7 @@ from gmis.csv_export import CsvWriter, Encoding
 from gmis.db import session, utcnow
 from gmis.demo import activity as demo_activity
 from gmis.models import FacilityType, ResponseStatus, Role, SurveyResponse, User, UserSession
-from gmis.surveys import periods
+from gmis.surveys.engine import periods
 from tools.bench import bed_view, csv_rows, daily_data, floor_app, http_load, postgres
 from tools.bench.daily_data import DailySurvey, FacilityRow
 from tools.bench.timing import median_seconds, report, report_value

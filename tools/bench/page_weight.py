@@ -19,8 +19,9 @@ from gmis.accounts.passwords import hash_password
 from gmis.db import session, utcnow
 from gmis.demo.activity import typed_day
 from gmis.models import Facility, FacilityType, Role, User
-from gmis.surveys import eligibility, periods, responses, versions
+from gmis.surveys.engine import periods
 from gmis.surveys.runtime import field_types
+from gmis.surveys.store import eligibility, responses, versions
 from gmis.text import with_check_digit
 from tools.bench.browser import (
     CHROMIUM,

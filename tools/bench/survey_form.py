@@ -10,9 +10,9 @@ from __future__ import annotations
 import itertools
 
 from gmis import create_app
-from gmis.surveys.builder import compile_survey
-from gmis.surveys.definition import load_definition
-from gmis.surveys.validation import evaluate_form, input_name
+from gmis.surveys.engine.builder import compile_survey
+from gmis.surveys.engine.definition import load_definition
+from gmis.surveys.engine.validation import evaluate_form, input_name
 from tools.bench.timing import median_seconds, report
 
 FIELD_COUNT = 500

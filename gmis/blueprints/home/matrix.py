@@ -19,9 +19,11 @@ from gmis.models import (
     User,
     aggregator_members,
 )
-from gmis.surveys import eligibility, periods, runtime
-from gmis.surveys.builder import CompiledSurvey
-from gmis.surveys.versions import version_in_force
+from gmis.surveys import runtime
+from gmis.surveys.engine import periods
+from gmis.surveys.engine.builder import CompiledSurvey
+from gmis.surveys.store import eligibility
+from gmis.surveys.store.versions import version_in_force
 
 #: How each state of a cell reads: (label, icon). The icon repeats the label for the eye;
 #: the label is always written, so nothing depends on colour.

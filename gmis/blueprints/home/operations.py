@@ -38,8 +38,9 @@ from gmis.models import (
     SurveyResponse,
     User,
 )
-from gmis.reminders import scope_key
-from gmis.surveys import eligibility, periods
+from gmis.surveys.engine import periods
+from gmis.surveys.reminders import scope_key
+from gmis.surveys.store import eligibility
 
 #: Days of the response-rate chart, today included.
 TREND_DAYS = 14

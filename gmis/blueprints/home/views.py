@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from gmis import access, reminders
+from gmis import access
 from gmis.access import Permission, allow
 from gmis.blueprints.home import matrix, operations
 from gmis.blueprints.reports.operations import overseen
@@ -12,7 +12,9 @@ from gmis.blueprints.surveys.operations import answered_surveys
 from gmis.db import session, utcnow
 from gmis.filters import FilterError
 from gmis.models import ApplicationStatus, Facility, FacilityType, RegistrationApplication, Role
-from gmis.surveys import eligibility, periods
+from gmis.surveys import reminders
+from gmis.surveys.engine import periods
+from gmis.surveys.store import eligibility
 from gmis.web import render_error
 
 bp = Blueprint("home", __name__)

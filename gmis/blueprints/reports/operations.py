@@ -33,10 +33,12 @@ from gmis.models import (
     SurveyVersion,
     User,
 )
-from gmis.surveys import eligibility, periods, runtime
-from gmis.surveys.builder import CompiledSurvey
-from gmis.surveys.export import AnswerColumns
-from gmis.surveys.versions import version_in_force
+from gmis.surveys import runtime
+from gmis.surveys.engine import periods
+from gmis.surveys.engine.builder import CompiledSurvey
+from gmis.surveys.engine.export import AnswerColumns
+from gmis.surveys.store import eligibility
+from gmis.surveys.store.versions import version_in_force
 
 #: The longest range of a list or an export, in days: a year of daily answers.
 MAX_RANGE_DAYS = 366

@@ -17,7 +17,7 @@ from gmis.facilities.operations import area_choices, prefecture_choices
 from gmis.filters import FilterError, parse_day
 from gmis.models import FacilityType, ResponseStatus
 from gmis.pagination import Page, page_number
-from gmis.surveys import periods
+from gmis.surveys.engine import periods
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 

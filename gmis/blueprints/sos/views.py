@@ -20,7 +20,7 @@ from gmis.sos import exports, operations
 from gmis.sos.business_days import handling_notice
 from gmis.sos.operations import Changes, SosRefused
 from gmis.sos.rules import rules
-from gmis.surveys import eligibility
+from gmis.surveys.store import eligibility
 
 
 def _form_page(form, facility, sos_request: SosRequest | None, status: int = 200,

@@ -21,15 +21,16 @@ from werkzeug.datastructures import FileStorage
 from gmis import access
 from gmis.db import session, utcnow
 from gmis.models import Role, Survey, SurveyResponse, SurveyVersion, User, VersionStatus
-from gmis.surveys import periods, versions
-from gmis.surveys.builder import CompiledField, CompiledSurvey
 from gmis.surveys.cli import parse_bytes
-from gmis.surveys.definition import SectionDef
-from gmis.surveys.diff import DefinitionDiff, diff_definitions
-from gmis.surveys.errors import DefinitionError
+from gmis.surveys.engine import periods
+from gmis.surveys.engine.builder import CompiledField, CompiledSurvey
+from gmis.surveys.engine.definition import SectionDef
+from gmis.surveys.engine.diff import DefinitionDiff, diff_definitions
+from gmis.surveys.engine.errors import DefinitionError
+from gmis.surveys.engine.source_map import located
+from gmis.surveys.engine.validation import defaults, evaluate
 from gmis.surveys.runtime import compiled, field_types
-from gmis.surveys.source_map import located
-from gmis.surveys.validation import defaults, evaluate
+from gmis.surveys.store import versions
 
 #: The largest definition accepted, as a file or pasted.
 MAX_BYTES = 1024 * 1024

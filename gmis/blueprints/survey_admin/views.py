@@ -11,7 +11,7 @@ from gmis.blueprints.survey_admin import operations
 from gmis.blueprints.survey_admin.forms import PublishForm, UploadForm, WithdrawForm
 from gmis.db import session
 from gmis.models import VersionStatus
-from gmis.surveys.errors import DefinitionError
+from gmis.surveys.engine.errors import DefinitionError
 from gmis.surveys.runtime import compiled
 from gmis.web import render_error
 

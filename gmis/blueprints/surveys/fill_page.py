@@ -10,11 +10,12 @@ from typing import Any
 from flask import abort
 
 from gmis.blueprints.surveys.operations import FillPage
-from gmis.surveys import periods, responses
-from gmis.surveys.builder import CompiledField, CompiledSurvey
-from gmis.surveys.responses import Answers
-from gmis.surveys.unchanged import previous_answers
-from gmis.surveys.validation import FORM_ERRORS
+from gmis.surveys.engine import periods
+from gmis.surveys.engine.builder import CompiledField, CompiledSurvey
+from gmis.surveys.engine.validation import FORM_ERRORS
+from gmis.surveys.store import responses
+from gmis.surveys.store.responses import Answers
+from gmis.surveys.store.unchanged import previous_answers
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """Forms of the survey pages. The fill form itself is built from the survey's definition
-(``gmis.surveys.validation.read_form``); these are the fixed ones around it."""
+(``gmis.surveys.engine.validation.read_form``); these are the fixed ones around it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from gmis.surveys.responses import RETURN_COMMENT_MAX
+from gmis.surveys.store.responses import RETURN_COMMENT_MAX
 
 
 class ReturnForm(FlaskForm):

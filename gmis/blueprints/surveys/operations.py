@@ -16,13 +16,15 @@ from gmis.access import Permission
 from gmis.accounts.operations import addresses_of
 from gmis.db import session, utcnow
 from gmis.models import ANSWERED_STATUSES, ResponseStatus, Role, Survey, SurveyResponse, User
-from gmis.surveys import eligibility, periods, responses, runtime
-from gmis.surveys.builder import CompiledSurvey
-from gmis.surveys.definition import PERIOD_KINDS
-from gmis.surveys.eligibility import Respondent
-from gmis.surveys.responses import Refused, Target
-from gmis.surveys.validation import evaluate
-from gmis.surveys.versions import first_starts, version_in_force
+from gmis.surveys import runtime
+from gmis.surveys.engine import periods
+from gmis.surveys.engine.builder import CompiledSurvey
+from gmis.surveys.engine.definition import PERIOD_KINDS
+from gmis.surveys.engine.validation import evaluate
+from gmis.surveys.store import eligibility, responses
+from gmis.surveys.store.eligibility import Respondent
+from gmis.surveys.store.responses import Refused, Target
+from gmis.surveys.store.versions import first_starts, version_in_force
 
 # --- who answers, for what -------------------------------------------------------------
 

@@ -13,9 +13,10 @@ from gmis.blueprints.surveys import fill_page, operations
 from gmis.blueprints.surveys.forms import AcceptForm, FillAction, ReturnForm
 from gmis.db import session
 from gmis.models import ResponseStatus, Role
-from gmis.surveys import eligibility, responses, runtime
-from gmis.surveys.responses import Conflict, Refused
-from gmis.surveys.unchanged import SOURCE_LABELS, action_label, unchanged_day
+from gmis.surveys import runtime
+from gmis.surveys.store import eligibility, responses
+from gmis.surveys.store.responses import Conflict, Refused
+from gmis.surveys.store.unchanged import SOURCE_LABELS, action_label, unchanged_day
 from gmis.web import render_error
 
 bp = Blueprint("surveys", __name__)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from gmis.japan_time import TOKYO
-from gmis.surveys.definition import WEEKDAYS, PeriodDef
+from gmis.surveys.engine.definition import WEEKDAYS, PeriodDef
 
 WEEKDAY_LABELS = "月火水木金土日"
 

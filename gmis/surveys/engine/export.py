@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gmis.surveys.builder import CompiledSurvey
-from gmis.surveys.validation import stored_values
+from gmis.surveys.engine.builder import CompiledSurvey
+from gmis.surveys.engine.validation import stored_values
 
 ColumnId = tuple[str, str]
 

@@ -18,16 +18,16 @@ from datetime import date
 from typing import Any
 
 from gmis.models import ANSWERED_STATUSES, ResponseStatus, SurveyResponse
-from gmis.surveys.builder import CompiledField, CompiledSurvey
-from gmis.surveys.periods import Period
-from gmis.surveys.responses import Answers, Refused, Target, display
-from gmis.surveys.validation import (
+from gmis.surveys.engine.builder import CompiledField, CompiledSurvey
+from gmis.surveys.engine.periods import Period
+from gmis.surveys.engine.validation import (
     FORM_ERRORS,
     defaults,
     evaluate,
     prefill,
     unchanged_values,
 )
+from gmis.surveys.store.responses import Answers, Refused, Target, display
 
 CARRIED, UNCHANGED, MIXED, DEFAULT, COMPUTED = (
     "carried", "unchanged", "mixed", "default", "computed")

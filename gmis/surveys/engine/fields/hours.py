@@ -6,8 +6,8 @@ import re
 
 from marshmallow import Schema, fields
 
-from gmis.surveys.fields.base import BuiltinField, Parsed, form_text, whole_number
-from gmis.surveys.fields.dates import TimeUnreadable, read_time
+from gmis.surveys.engine.fields.base import BuiltinField, Parsed, form_text, whole_number
+from gmis.surveys.engine.fields.dates import TimeUnreadable, read_time
 
 #: (key, short label, name in messages).
 DAYS = (

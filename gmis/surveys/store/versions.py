@@ -20,11 +20,11 @@ import sqlalchemy as sa
 from gmis import audit
 from gmis.db import session, utcnow
 from gmis.models import Survey, SurveyVersion, User, VersionStatus
-from gmis.surveys import contracts, limits
-from gmis.surveys.builder import CompiledSurvey, compile_survey
-from gmis.surveys.definition import SurveyDefinition, load_definition
-from gmis.surveys.errors import DefinitionError, Problem
-from gmis.surveys.registry import FieldTypeRegistry
+from gmis.surveys.engine import contracts, limits
+from gmis.surveys.engine.builder import CompiledSurvey, compile_survey
+from gmis.surveys.engine.definition import SurveyDefinition, load_definition
+from gmis.surveys.engine.errors import DefinitionError, Problem
+from gmis.surveys.engine.registry import FieldTypeRegistry
 
 #: The attributes of a locked field that a prefecture version must keep as they are, with
 #: the names people who write definitions see.
@@ -137,7 +137,7 @@ def locked_field_problems(base: SurveyDefinition, extension: SurveyDefinition) -
 
 def contract_problems(definition: SurveyDefinition,
                       registry: FieldTypeRegistry | None = None) -> list[Problem]:
-    """What ``definition`` breaks of the features' contracts (``gmis.surveys.contracts``):
+    """What ``definition`` breaks of the features' contracts (``gmis.surveys.engine.contracts``):
     a field a feature reads that is missing or of a type it cannot read."""
     field_types, paths = {}, {}
     for s, section in enumerate(definition.sections):

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from gmis.japan_time import TOKYO
-from gmis.surveys.fields.base import BuiltinField, Parsed, form_text
+from gmis.surveys.engine.fields.base import BuiltinField, Parsed, form_text
 from gmis.text import normalise
 
 WEEKDAY_LABELS = "月火水木金土日"

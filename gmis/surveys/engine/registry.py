@@ -1,6 +1,6 @@
 """Field types as plugins: a registry keyed by name.
 
-Built-in types are listed explicitly in ``gmis.surveys.fields.BUILTIN_TYPES``; other packages
+Built-in types are listed explicitly in ``gmis.surveys.engine.fields.BUILTIN_TYPES``; other packages
 add theirs through the ``gmis.field_types`` entry point (``name = "pkg.module:Class"``). Two
 types with one name fail at start-up, naming both.
 """
@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from gmis.surveys.fields import BUILTIN_TYPES
+from gmis.surveys.engine.fields import BUILTIN_TYPES
 
 # FieldType and Parsed live with the field types (``fields/base.py``), so that no type module
 # imports the registry; they are still importable from here, where plugins have found them.
-from gmis.surveys.fields.base import FieldType, Parsed
+from gmis.surveys.engine.fields.base import FieldType, Parsed
 
 __all__ = ["ENTRY_POINT_GROUP", "FieldType", "FieldTypeClash", "FieldTypeRegistry", "Parsed",
            "build_registry"]

@@ -7,7 +7,7 @@ import unicodedata
 
 from marshmallow import Schema, fields
 
-from gmis.surveys.fields.base import BuiltinField, Parsed, form_text, whole_number
+from gmis.surveys.engine.fields.base import BuiltinField, Parsed, form_text, whole_number
 from gmis.text import normalise
 
 _LENGTH_HINT = "文字数の上限は options.max_length で指定してください。"

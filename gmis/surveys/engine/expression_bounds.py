@@ -6,7 +6,7 @@ long lists nested in one another take seconds. So the source is first split into
 CEL's lexical grammar (string literals of every kind, numbers, names, operators; a ``)``
 inside a string is text, not a bracket) and measured: length, tokens, terms, nesting of
 brackets and conditionals, nesting of comprehensions, sizes of list and map literals and an
-estimate of the evaluation cost. Anything over a limit of ``gmis.surveys.limits`` is
+estimate of the evaluation cost. Anything over a limit of ``gmis.surveys.engine.limits`` is
 refused with a Japanese message naming the limit. This does not evaluate or fully parse
 anything: the CEL library stays the only parser of what the expression means.
 """
@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from gmis.surveys import limits
+from gmis.surveys.engine import limits
 
 #: Comprehension macros: ``list.all(x, predicate)`` and the like bind ``x`` in their body.
 COMPREHENSIONS = frozenset({"all", "exists", "exists_one", "map", "filter"})

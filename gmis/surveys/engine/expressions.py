@@ -20,7 +20,7 @@ from typing import Any
 
 import cel
 
-from gmis.surveys.expression_bounds import ExpressionRefused, measure
+from gmis.surveys.engine.expression_bounds import ExpressionRefused, measure
 
 #: Names available to every expression besides the field keys.
 CONTEXT_NAMES = frozenset({"respondent"})

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from gmis.db import session
 from gmis.models import City, Facility, FacilityDesignation, Role, User, aggregator_members
-from gmis.surveys.definition import SurveyDefinition
+from gmis.surveys.engine.definition import SurveyDefinition
 
 NOT_ASKED = "この調査の回答対象ではありません。"
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gmis.surveys.definition import (
+from gmis.surveys.engine.definition import (
     Choice,
     FieldDef,
     RuleDef,

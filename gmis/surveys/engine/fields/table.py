@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from gmis.surveys.fields.base import BuiltinField, Parsed, text_length
-from gmis.surveys.fields.subfields import SubFieldSchema, bind_all, key_field
+from gmis.surveys.engine.fields.base import BuiltinField, Parsed, text_length
+from gmis.surveys.engine.fields.subfields import SubFieldSchema, bind_all, key_field
 
 COLUMN_TYPES = ("integer", "decimal", "text", "single_choice")
 #: Listing every missing cell of a large table would bury the form; name a few.

@@ -24,10 +24,10 @@ from marshmallow import (
     validates_schema,
 )
 
-from gmis.surveys import limits
-from gmis.surveys.document import DocumentRefused, read_document, reader_reason
-from gmis.surveys.errors import DefinitionError, Problem
-from gmis.surveys.source_map import located
+from gmis.surveys.engine import limits
+from gmis.surveys.engine.document import DocumentRefused, read_document, reader_reason
+from gmis.surveys.engine.errors import DefinitionError, Problem
+from gmis.surveys.engine.source_map import located
 
 SCHEMA_VERSION = 1
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, ClassVar
 
-from gmis.surveys.fields.base import BuiltinField, Parsed, form_text
+from gmis.surveys.engine.fields.base import BuiltinField, Parsed, form_text
 from gmis.text import normalise
 
 _SEPARATORS = re.compile(r"[,\s]")

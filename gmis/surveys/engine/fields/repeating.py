@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from gmis.surveys.fields.base import BuiltinField, Parsed, whole_number
-from gmis.surveys.fields.subfields import SCALAR_TYPES, SubFieldSchema, bind_all
+from gmis.surveys.engine.fields.base import BuiltinField, Parsed, whole_number
+from gmis.surveys.engine.fields.subfields import SCALAR_TYPES, SubFieldSchema, bind_all
 
 ITEM_TYPES = tuple(SCALAR_TYPES)
 #: Entry numbers beyond this in a submitted form are not read (a form never has them).

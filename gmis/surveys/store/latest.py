@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from gmis.db import session
 from gmis.models import ANSWERED_STATUSES, LatestResponse, ResponseStatus, SurveyResponse
-from gmis.surveys.fields.base import FieldType
+from gmis.surveys.engine.fields.base import FieldType
 
 #: The statuses of a response whose figures count as reported: answered, or returned for
 #: a correction (its figures stand until corrected).

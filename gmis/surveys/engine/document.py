@@ -20,7 +20,7 @@ import yaml
 from yaml.events import CollectionStartEvent
 from yaml.nodes import MappingNode
 
-from gmis.surveys import limits
+from gmis.surveys.engine import limits
 
 
 class DocumentRefused(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from gmis.surveys.fields.base import BuiltinField, Parsed, form_list, form_text, text_length
+from gmis.surveys.engine.fields.base import BuiltinField, Parsed, form_list, form_text, text_length
 from gmis.text import normalise
 
 NOT_A_CHOICE = "選択肢の中から選んでください。"

@@ -33,9 +33,11 @@ from gmis.models import (
     SurveyResponse,
     User,
 )
-from gmis.surveys import eligibility, periods, runtime
-from gmis.surveys.builder import CompiledSurvey
-from gmis.surveys.versions import version_in_force
+from gmis.surveys import runtime
+from gmis.surveys.engine import periods
+from gmis.surveys.engine.builder import CompiledSurvey
+from gmis.surveys.store import eligibility
+from gmis.surveys.store.versions import version_in_force
 
 
 @dataclass(frozen=True)

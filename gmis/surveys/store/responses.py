@@ -29,11 +29,10 @@ from gmis.models import (
     SurveyVersion,
     User,
 )
-from gmis.surveys import eligibility, latest, runtime
-from gmis.surveys.builder import CompiledSurvey
-from gmis.surveys.eligibility import Respondent
-from gmis.surveys.periods import Period, answerable, is_late, today
-from gmis.surveys.validation import (
+from gmis.surveys import runtime
+from gmis.surveys.engine.builder import CompiledSurvey
+from gmis.surveys.engine.periods import Period, answerable, is_late, today
+from gmis.surveys.engine.validation import (
     INPUT_TOO_LONG,
     Evaluation,
     KeptInputs,
@@ -44,7 +43,9 @@ from gmis.surveys.validation import (
     read_form,
     too_long,
 )
-from gmis.surveys.versions import version_for_period
+from gmis.surveys.store import eligibility, latest
+from gmis.surveys.store.eligibility import Respondent
+from gmis.surveys.store.versions import version_for_period
 
 EVENT_LABELS = {
     "created": "作成(一時保存)",

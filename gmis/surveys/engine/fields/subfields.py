@@ -12,24 +12,24 @@ from dataclasses import dataclass
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
-from gmis.surveys.definition import (
+from gmis.surveys.engine.definition import (
     KEY_MESSAGE,
     KEY_PATTERN,
     ChoiceSchema,
     FieldDef,
     schema_problems,
 )
-from gmis.surveys.fields.base import FieldType, text_length
-from gmis.surveys.fields.choices import MultipleChoiceField, SingleChoiceField, YesNoField
-from gmis.surveys.fields.contact import (
+from gmis.surveys.engine.fields.base import FieldType, text_length
+from gmis.surveys.engine.fields.choices import MultipleChoiceField, SingleChoiceField, YesNoField
+from gmis.surveys.engine.fields.contact import (
     EmailField,
     FacilityCodeField,
     PhoneField,
     PostalCodeField,
 )
-from gmis.surveys.fields.dates import DateField, TimeField
-from gmis.surveys.fields.numbers import DecimalField, IntegerField
-from gmis.surveys.fields.text import LongTextField, TextField
+from gmis.surveys.engine.fields.dates import DateField, TimeField
+from gmis.surveys.engine.fields.numbers import DecimalField, IntegerField
+from gmis.surveys.engine.fields.text import LongTextField, TextField
 
 #: The built-in types a table column or a repeating group's item may have: those whose
 #: value is one answer (no tables in tables).

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gmis.surveys.builder import CompiledSurvey
-from gmis.surveys.expressions import Unknown
+from gmis.surveys.engine.builder import CompiledSurvey
+from gmis.surveys.engine.expressions import Unknown
 
 REQUIRED_MESSAGE = "入力してください。"
 #: Errors of rules that name no field are shown at the top of the form.

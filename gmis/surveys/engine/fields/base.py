@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, validate
 
-from gmis.surveys import limits
-from gmis.surveys.definition import FieldDef
+from gmis.surveys.engine import limits
+from gmis.surveys.engine.definition import FieldDef
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class FieldType:
     template_folder: ClassVar[Path | None] = None
     #: How the stored JSON value reads as an SQL value: "integer" or "string" (None: not a
     #: single value a query can read). A query over answers (the bed view's sums and sorts)
-    #: asks the type instead of spelling a JSON accessor (``gmis.surveys.latest``).
+    #: asks the type instead of spelling a JSON accessor (``gmis.surveys.store.latest``).
     stored_as: ClassVar[str | None] = None
 
     def __init__(self, definition: FieldDef, options: dict | None = None):
@@ -150,7 +150,7 @@ class FieldType:
 #: The folder of the built-in types' ``fields/<name>/`` templates: the application's own
 #: template folder, where the product's design keeps them. The built-ins declare it as a plugin
 #: declares its package's folder, so that one loader finds both (``gmis.surveys.runtime``).
-BUILTIN_TEMPLATE_FOLDER = Path(__file__).resolve().parents[2] / "templates"
+BUILTIN_TEMPLATE_FOLDER = Path(__file__).resolve().parents[3] / "templates"
 
 #: Errors ``from_json`` raises for a stored or default value it cannot read.
 UNREADABLE = (TypeError, ValueError, KeyError, AttributeError, ArithmeticError)

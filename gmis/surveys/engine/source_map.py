@@ -13,8 +13,8 @@ from dataclasses import replace
 
 import yaml
 
-from gmis.surveys.document import too_large
-from gmis.surveys.errors import DefinitionError
+from gmis.surveys.engine.document import too_large
+from gmis.surveys.engine.errors import DefinitionError
 
 #: More nodes than any real definition has: an alias bomb stops being walked here (the
 #: loader refuses it with its own message).

@@ -12,18 +12,18 @@ from functools import cached_property
 
 from marshmallow import ValidationError
 
-from gmis.surveys import limits
-from gmis.surveys.definition import FieldDef, RuleDef, SectionDef, SurveyDefinition
-from gmis.surveys.errors import DefinitionError, Problem
-from gmis.surveys.expressions import (
+from gmis.surveys.engine import limits
+from gmis.surveys.engine.definition import FieldDef, RuleDef, SectionDef, SurveyDefinition
+from gmis.surveys.engine.errors import DefinitionError, Problem
+from gmis.surveys.engine.expressions import (
     CONTEXT_NAMES,
     RESPONDENT_MEMBERS,
     Expression,
     ExpressionSyntaxError,
     compile_expression,
 )
-from gmis.surveys.fields.base import FieldType
-from gmis.surveys.registry import FieldTypeRegistry
+from gmis.surveys.engine.fields.base import FieldType
+from gmis.surveys.engine.registry import FieldTypeRegistry
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def _options(registry: FieldTypeRegistry, definition: FieldDef, path: str,
     try:
         options = field_type.load_options(definition.options)
     except ValidationError as error:
-        from gmis.surveys.definition import schema_problems
+        from gmis.surveys.engine.definition import schema_problems
 
         problems.extend(schema_problems(error.messages, f"{path}.options")
                         if "options" not in error.messages

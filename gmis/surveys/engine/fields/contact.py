@@ -8,7 +8,7 @@ import re
 from email_validator import EmailNotValidError, validate_email
 
 from gmis.postal import lookup
-from gmis.surveys.fields.base import BuiltinField, Parsed, form_text
+from gmis.surveys.engine.fields.base import BuiltinField, Parsed, form_text
 from gmis.text import (
     digits_only,
     facility_code_error,
