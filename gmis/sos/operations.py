@@ -38,7 +38,7 @@ from gmis.sos.business_days import handling_date
 from gmis.sos.rules import Rules
 from gmis.surveys.store.eligibility import member_facility
 
-#: Refused when a request that can no longer change is sent again.
+#: The refusal of a change to an accepted request (受付完了), by the form or its detail page.
 NOT_EDITABLE = "受付完了の要請は変更できません。"
 
 
