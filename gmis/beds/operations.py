@@ -5,9 +5,10 @@ The figures come from ``latest_responses`` (one row per hospital), so a whole pr
 or all ~8,000 hospitals of the country, is one indexed join: filtered, sorted and counted by
 the database, and paged.
 
-Nothing here knows it is served over HTTP: what is not there is raised as ``NoBedSurvey`` or
-``NoSuchHospital`` and another prefecture asked for as ``OutOfScope``, which the blueprint
-turns into error pages; the stale-days setting is passed in.
+Nothing here knows it is served over HTTP: what cannot be shown is raised as
+``gmis.refusals.Refused``, which the app's error handler answers (a bed survey not imported
+or a hospital out of scope: not found; another prefecture asked for: forbidden, and noted in
+the audit log); the stale-days setting is passed in.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from gmis.models import (
     SurveyVersion,
     User,
 )
+from gmis.refusals import Refused, forbidden, not_found
 from gmis.surveys import runtime
 from gmis.surveys.engine import periods
 from gmis.surveys.engine.export import AnswerColumns
@@ -60,24 +62,16 @@ SERVICE_LABELS = {"normal": "通常", "limited": "制限あり", "suspended": "�
 SEARCH_MAX = 100
 
 
-class OutOfScope(Exception):
-    """Another prefecture's beds asked for by a user who may see only their own."""
-
-
-class NoBedSurvey(LookupError):
-    """The hospital daily survey has not been imported: there is no bed view to show."""
-
-
-class NoSuchHospital(LookupError):
-    """The hospital asked for is not one the user may see: answered as one that does not
-    exist."""
+#: What a user who may see only their own prefecture's beds is told when asking for another's.
+OUT_OF_SCOPE = "ほかの都道府県の病床情報は表示できません。"
 
 
 def bed_survey() -> Survey:
-    """The hospital daily survey the figures come from (NoBedSurvey when not imported)."""
+    """The hospital daily survey the figures come from; refused as not found when it has not
+    been imported (there is no bed view to show)."""
     survey = session.scalars(sa.select(Survey).where(Survey.key == SURVEY_KEY)).first()
     if survey is None:
-        raise NoBedSurvey(SURVEY_KEY)
+        raise not_found()
     return survey
 
 
@@ -105,10 +99,10 @@ class BedFilter:
     @classmethod
     def of(cls, args, user: User) -> BedFilter:
         """The filters of the query string. Another prefecture than one's own is refused
-        (OutOfScope) for everybody but national users."""
+        (``out_of_scope``) for everybody but national users."""
         code = (args.get("pref") or "").strip()
         if code and not access.nationwide(user) and code != user.home_prefecture_code:
-            raise OutOfScope(code)
+            raise out_of_scope(user, code)
         found = cls(prefecture_code=code if len(code) == 2 and code.isdigit() else "",
                     area_code=(args.get("area") or "").strip(),
                     text=(args.get("q") or "").strip()[:SEARCH_MAX])
@@ -211,13 +205,17 @@ def area_summary(user: User, survey: Survey, filters: BedFilter, stale_days: int
             for row in result]
 
 
-def refuse(user: User, prefecture_code: str) -> None:
-    """Record an attempt to read another prefecture's beds (the view answers 403)."""
+def out_of_scope(user: User, prefecture_code: str) -> Refused:
+    """The refusal of another prefecture's beds to ``user``, once the attempt is recorded in
+    the audit log (committed here: a refused request commits nothing after it)."""
     audit.record("beds.refused", user=user, prefecture=prefecture_code)
     session.commit()
+    return forbidden(OUT_OF_SCOPE)
 
 
 def hospital_in_scope(user: User, facility_id: int) -> Facility:
+    """The hospital ``facility_id`` if ``user`` may see it; refused as not found otherwise:
+    another prefecture's hospital looks exactly like one that does not exist."""
     facility = session.scalars(access.facilities(user).where(
         Facility.id == facility_id, Facility.facility_type == FacilityType.hospital)).first()
     if facility is None:
@@ -225,7 +223,7 @@ def hospital_in_scope(user: User, facility_id: int) -> Facility:
         if exists is not None:  # someone else's hospital, not a typo: noted
             audit.record("beds.refused", user=user, facility=facility_id)
             session.commit()
-        raise NoSuchHospital(facility_id)
+        raise not_found()
     return facility
 
 

@@ -3,7 +3,8 @@ change its master fields with optimistic concurrency.
 
 No Flask here, so the command line, the demo and the benchmarks use the same functions as
 the pages: a query string arrives as a mapping, a facility to show as a query that the
-blueprint runs through the access policy, and a lost edit race as ``EditConflict``."""
+blueprint runs through the access policy, and a lost edit race as ``EditConflict`` (a
+``gmis.refusals.Refused`` that carries what differs)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from gmis.models import (
     aggregator_members,
 )
 from gmis.pagination import Page
+from gmis.refusals import Kind, Refused
 
 PAGE_SIZE = 50
 QUERY_MAX = 100
@@ -197,11 +199,16 @@ def areas_of_prefecture(prefecture_code: str) -> list[SecondaryArea]:
 
 # --- editing -------------------------------------------------------------------------------
 
-class EditConflict(Exception):
-    """Somebody else saved the facility after the form was shown."""
+class EditConflict(Refused):
+    """Somebody else saved the facility after the form was shown: a conflict, which carries
+    more than its message. The edit page shows the facility as it is now and what differs
+    from what was typed, so that the user can review and save again."""
 
     def __init__(self, facility: Facility, differences: list[tuple[str, str, str]]):
-        super().__init__("facility changed since the form was shown")
+        super().__init__(
+            "この画面を開いた後に、ほかの方がこの医療機関の情報を更新しました。"
+            "入力内容はまだ保存されていません。現在の登録内容を確認し、"
+            "必要であればもう一度「保存する」を押してください。", Kind.CONFLICT)
         self.facility = facility
         #: (field label, value now stored, value the user typed) for each field that differs.
         self.differences = differences

@@ -4,8 +4,10 @@ the lists. Each changes data, records an event and an audit entry, and flushes; 
 commits.
 
 Nothing here knows it is served over HTTP, so the demo, the benchmarks and the CLI call the
-same functions: what cannot be done is raised as ``SosRefused`` (or ``NoSuchFacility``),
-and the blueprint turns it into an error page."""
+same functions: what cannot be done is raised as ``gmis.refusals.Refused`` (a request
+changed meanwhile or in a state that does not allow it: a conflict; a facility the user may
+not request for: not found). The request form shows it with what was typed; anywhere else
+the app's error page answers it."""
 
 from __future__ import annotations
 
@@ -30,35 +32,27 @@ from gmis.models import (
     SosStatus,
     User,
 )
+from gmis.refusals import conflict, not_found
 from gmis.sos import eligibility
 from gmis.sos.business_days import handling_date
 from gmis.sos.rules import Rules
 from gmis.surveys.store.eligibility import member_facility
 
-
-class SosRefused(Exception):
-    """What cannot be done to a request now; ``str()`` is the Japanese reason."""
-
-    def __init__(self, message: str, status: int = 409):
-        super().__init__(message)
-        self.status = status
-
-
-class NoSuchFacility(LookupError):
-    """The facility asked for is neither the user's own nor an active member of its
-    aggregator: answered exactly as a facility that does not exist."""
+#: The refusal of a change to an accepted request (受付完了), by the form or its detail page.
+NOT_EDITABLE = "受付完了の要請は変更できません。"
 
 
 def requesting_facility(user: User, facility_arg: str | None) -> Facility:
-    """The facility ``user`` requests for: its own, or an aggregator's member (raises
-    NoSuchFacility otherwise)."""
+    """The facility ``user`` requests for: its own, or an aggregator's member. Any other is
+    refused as not found: another aggregator's member looks exactly like a facility that does
+    not exist."""
     if user.role == Role.aggregator:
         facility = member_facility(user, int(facility_arg)) if (facility_arg or "").isdigit() \
             else None
     else:
         facility = user.facility
     if facility is None or not facility.is_active:
-        raise NoSuchFacility(facility_arg)
+        raise not_found()
     return facility
 
 
@@ -127,7 +121,7 @@ def _take(request: SosRequest, rules: Rules, changes: Changes) -> bool:
 def save(request: SosRequest | None, facility: Facility, user: User, rules: Rules,
          changes: Changes, revision: int | None, creation_token: str = "") -> SosRequest:
     """Create or change a request; a changed request goes back to 未申請 (it is checked
-    again when applied). Raises SosRefused for an accepted request or a change based on an
+    again when applied). Refused (a conflict) for an accepted request or a change based on an
     old view of it."""
     now = utcnow()
     if request is None:
@@ -152,16 +146,16 @@ def save(request: SosRequest | None, facility: Facility, user: User, rules: Rule
                 raise
             existing = find_created(facility, user, creation_token)
             if existing is None:
-                raise SosRefused("同じ画面から別の方が同時に要請を作成しました。"
-                                 "入力内容は残っています。もう一度保存してください。") from None
+                raise conflict("同じ画面から別の方が同時に要請を作成しました。"
+                               "入力内容は残っています。もう一度保存してください。") from None
             return existing  # the same form sent twice: the first made it
         audit.record("sos.saved", request)
         return request
     if not request.status.editable:
-        raise SosRefused("受付完了の要請は変更できません。")
+        raise conflict(NOT_EDITABLE)
     if revision is not None and revision != request.revision:
-        raise SosRefused("この画面を開いた後に、ほかの方がこの要請を変更しました。"
-                         "入力内容は残っています。画面の内容を確かめてから、もう一度保存してください。")
+        raise conflict("この画面を開いた後に、ほかの方がこの要請を変更しました。"
+                       "入力内容は残っています。画面の内容を確かめてから、もう一度保存してください。")
     if _take(request, rules, changes):
         request.status = SosStatus.draft
         request.updated_at, request.updated_by_id = now, user.id
@@ -177,7 +171,7 @@ def apply(request: SosRequest, user: User, rules: Rules, now: datetime | None = 
     refused; a double click therefore applies once."""
     now = now or utcnow()
     if request.status in (SosStatus.reviewing, SosStatus.accepted):
-        raise SosRefused("この要請はすでに申請済みです。")
+        raise conflict("この要請はすでに申請済みです。")
     result = eligibility.check(rules, request.facility, [i.item_key for i in request.items], now)
     request.check_failures = [f.__dict__ for f in result.failures]
     request.updated_at, request.updated_by_id = now, user.id
@@ -205,7 +199,7 @@ def _notify(request: SosRequest, template: str, **context) -> None:
 
 def accept(request: SosRequest, reviewer: User) -> None:
     if request.status != SosStatus.reviewing:
-        raise SosRefused("都道府県・国確認中の要請だけを受付完了にできます。")
+        raise conflict("都道府県・国確認中の要請だけを受付完了にできます。")
     request.status = SosStatus.accepted
     request.reviewed_at, request.reviewed_by_id = utcnow(), reviewer.id
     _event(request, reviewer, "accepted")
@@ -216,7 +210,7 @@ def accept(request: SosRequest, reviewer: User) -> None:
 
 def return_request(request: SosRequest, reviewer: User, comment: str) -> None:
     if request.status != SosStatus.reviewing:
-        raise SosRefused("都道府県・国確認中の要請だけを差し戻せます。")
+        raise conflict("都道府県・国確認中の要請だけを差し戻せます。")
     request.status = SosStatus.returned
     request.return_comment = comment
     request.reviewed_at, request.reviewed_by_id = utcnow(), reviewer.id

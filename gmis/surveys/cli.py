@@ -61,7 +61,10 @@ class DefinitionFile:
 
 
 class ImportRefused(Exception):
-    """Something is wrong with at least one file; nothing was imported."""
+    """Something is wrong with at least one file; nothing was imported.
+
+    Not a ``gmis.refusals.Refused``: it carries every problem of every file, one line each
+    (``lines``), which the commands print one by one before they exit."""
 
     def __init__(self, lines: list[str]):
         self.lines = lines

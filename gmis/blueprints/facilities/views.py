@@ -72,11 +72,8 @@ def edit(facility_id: int):
         form.updated_at.data = conflict.facility.updated_at.isoformat()
         return render_template(
             "facilities/edit.html", facility=conflict.facility, form=form,
-            conflict=conflict.differences,
-            error="この画面を開いた後に、ほかの方がこの医療機関の情報を更新しました。"
-                  "入力内容はまだ保存されていません。現在の登録内容を確認し、"
-                  "必要であればもう一度「保存する」を押してください。",
-        ), 409
+            conflict=conflict.differences, error=conflict.message,
+        ), conflict.status
     session.commit()
     if changes:
         flash("医療機関の情報を更新しました。", "success")
