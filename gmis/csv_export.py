@@ -300,9 +300,9 @@ def csv_response(export: Export, encoding: Encoding = Encoding.CP932, *, audit_a
 
     The view's database session ends when the view returns (``teardown_request``), before
     the body streams; while streaming, ``session`` is a new session for the same request.
-    So ``export.rows`` must be lazy, a generator that runs its queries when iterated, and must not
-    use ORM objects or results the view loaded (their session is closed by then): select
-    them inside the generator. If the client goes away mid-download the generator is
+    So ``export.rows`` must be lazy, a generator that runs its queries when iterated, and
+    must not use ORM objects or results the view loaded (their session is closed by then):
+    select them inside the generator. If the client goes away mid-download the generator is
     closed and nothing more is recorded; the export event already says who asked for what.
     """
     filename = export.filename

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
 
 if TYPE_CHECKING:
     from gmis.models import User
@@ -26,6 +26,7 @@ class FilterError(ValueError):
         self.messages = list(messages)
 
 
+@runtime_checkable
 class ListFilter(Protocol):
     """What the filters of a list page offer the view that reads them."""
 
