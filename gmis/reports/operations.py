@@ -59,6 +59,9 @@ class Overseen:
 
 
 def overseen(user: User, survey_key: str, day: date) -> Overseen:
+    """The survey ``survey_key`` as ``user`` oversees it on ``day``. A survey that does not
+    exist is no page at all (not found); a day without a version in force is the date typed
+    in the form, refused as a ``FilterError``."""
     survey = session.scalars(sa.select(Survey).where(Survey.key == survey_key)).first()
     if survey is None:
         raise not_found()
