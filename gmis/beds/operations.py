@@ -13,6 +13,7 @@ the audit log); the stale-days setting is passed in.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -88,6 +89,9 @@ def _answer(key: str):
 
 @dataclass
 class BedFilter:
+    """The hospitals of the bed view (a ``gmis.filters.ListFilter``): by prefecture,
+    secondary area and text, and the column they are sorted by."""
+
     prefecture_code: str = ""
     area_code: str = ""
     text: str = ""
@@ -97,7 +101,7 @@ class BedFilter:
     notice: str = ""
 
     @classmethod
-    def of(cls, args, user: User) -> BedFilter:
+    def from_args(cls, args: Mapping[str, str], user: User) -> BedFilter:
         """The filters of the query string. Another prefecture than one's own is refused
         (``out_of_scope``) for everybody but national users."""
         code = (args.get("pref") or "").strip()
@@ -114,6 +118,12 @@ class BedFilter:
         if not found.area_code.isdigit():
             found.area_code = ""
         return found
+
+    def args(self) -> dict[str, str]:
+        sort = f"-{self.sort}" if self.descending else self.sort
+        args = {"pref": self.prefecture_code, "area": self.area_code, "q": self.text,
+                "sort": "" if sort == "area" else sort}
+        return {key: value for key, value in args.items() if value}
 
     def sort_arg(self, key: str) -> str:
         """The sort argument of a column heading: its key, or the reverse when sorted by it."""

@@ -11,6 +11,7 @@ the app's error page answers it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -21,6 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from gmis import access, audit, mail
 from gmis.accounts.operations import addresses_of
 from gmis.db import session, utcnow
+from gmis.filters import FilterError, parse_day
 from gmis.models import (
     Facility,
     Prefecture,
@@ -36,6 +38,7 @@ from gmis.refusals import conflict, not_found
 from gmis.sos import eligibility
 from gmis.sos.business_days import handling_date
 from gmis.sos.rules import Rules
+from gmis.sos.rules import rules as rules_in_force
 from gmis.surveys.store.eligibility import member_facility
 
 #: The refusal of a change to an accepted request (受付完了), by the form or its detail page.
@@ -230,12 +233,41 @@ def facility_requests(facility: Facility) -> list[SosRequest]:
 
 @dataclass
 class QueueFilter:
+    """The requests of the review queue (a ``gmis.filters.ListFilter``): those awaiting
+    review unless another status (or all, ``None``) is asked for, by handling date, item,
+    secondary area and, for the national office, prefecture."""
+
     status: SosStatus | None = SosStatus.reviewing
     start: date | None = None
     end: date | None = None
     item: str = ""
     area_code: str = ""
     prefecture_code: str = ""
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], user: User) -> QueueFilter:
+        """Unknown values mean "all"; handling dates that cannot be read, or that end
+        before they start, are refused."""
+        status = args.get("status", SosStatus.reviewing.value)
+        item = args.get("item", "")
+        area = args.get("area", "")
+        code = args.get("pref", "") if access.nationwide(user) else ""
+        start = parse_day(args.get("from"), "対応日(開始)")
+        end = parse_day(args.get("to"), "対応日(終了)")
+        if start and end and end < start:
+            raise FilterError("対応日(終了)は対応日(開始)以降にしてください。")
+        return cls(
+            status=SosStatus(status) if status in SosStatus.__members__ else None,
+            start=start, end=end, item=item if rules_in_force().item(item) else "",
+            area_code=area if area.isdigit() else "",
+            prefecture_code=code if len(code) == 2 and code.isdigit() else "")
+
+    def args(self) -> dict[str, str]:
+        args = {"status": self.status.value if self.status is not None else "all",
+                "from": self.start.isoformat() if self.start else "",
+                "to": self.end.isoformat() if self.end else "",
+                "item": self.item, "area": self.area_code, "pref": self.prefecture_code}
+        return {key: value for key, value in args.items() if value}
 
     def clauses(self) -> list:
         clauses = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from gmis.facilities import operations
+from gmis.filters import FilterError
 from gmis.models import FacilityType, Role
 from tests.fixtures.imports import PACKAGE, imports_of, modules_in
 
@@ -77,13 +78,13 @@ def tokyo_office(make_user):
 def test_a_search_runs_without_a_request_from_a_plain_mapping(tokyo_office, make_facility):
     wanted = make_facility(name="新宿中央病院", name_kana="シンジュクチュウオウビョウイン")
     make_facility(name="みどり薬局", facility_type=FacilityType.pharmacy)
-    search = operations.parse_search({"q": "しんじゅく", "type": "hospital"}, tokyo_office)
-    assert search.errors == []
+    search = operations.Search.from_args({"q": "しんじゅく", "type": "hospital"}, tokyo_office)
     page = operations.search_facilities(tokyo_office, search)
     assert [facility.id for facility in page.items] == [wanted.id]
 
 
 def test_a_bad_filter_is_explained_in_japanese_without_a_request(tokyo_office):
-    search = operations.parse_search({"type": "hotel", "page": "0"}, tokyo_office)
-    assert search.errors == ["施設種別の指定が正しくありません。一覧から選んでください。",
-                             "ページ番号が正しくありません。"]
+    with pytest.raises(FilterError) as refused:
+        operations.Search.from_args({"type": "hotel", "page": "0"}, tokyo_office)
+    assert refused.value.messages == ["施設種別の指定が正しくありません。一覧から選んでください。",
+                                      "ページ番号が正しくありません。"]

@@ -43,7 +43,7 @@ def _context(filters: BedFilter) -> dict:
 @allow(Permission.view_beds)
 def index():
     user = _user()
-    filters = BedFilter.of(request.args, user)
+    filters = BedFilter.from_args(request.args, user)
     survey = operations.bed_survey()
     summary = operations.area_summary(user, survey, filters, _stale_days())
     listing = Page.of(operations.table_query(user, survey, filters), page_number(),
@@ -73,7 +73,7 @@ def detail(facility_id: int):
 @allow(Permission.view_beds)
 def full():
     user = _user()
-    filters = BedFilter.of(request.args, user)
+    filters = BedFilter.from_args(request.args, user)
     survey = operations.bed_survey()
     listing = Page.of(operations.table_query(user, survey, filters), page_number(),
                       per_page=50, rows=True)
@@ -96,18 +96,18 @@ def _export(filters: BedFilter, full_items: bool):
     columns = operations.answer_columns(
         survey, operations.version_ids(statement),
         filters.prefecture_code or user.home_prefecture_code) if full_items else None
-    return csv_response(exports.filename(full_items), exports.header(columns),
-                        exports.rows(statement, columns, operations.stale_before(_stale_days())),
-                        encoding, audit_action="beds.exported", audit_details=dict(request.args))
+    export = exports.bed_export(statement, columns, operations.stale_before(_stale_days()))
+    return csv_response(export, encoding, audit_action="beds.exported",
+                        audit_details=dict(request.args))
 
 
 @bp.get("/export.csv")
 @allow(Permission.view_beds)
 def export():
-    return _export(BedFilter.of(request.args, _user()), full_items=False)
+    return _export(BedFilter.from_args(request.args, _user()), full_items=False)
 
 
 @bp.get("/full/export.csv")
 @allow(Permission.view_beds)
 def full_export():
-    return _export(BedFilter.of(request.args, _user()), full_items=True)
+    return _export(BedFilter.from_args(request.args, _user()), full_items=True)

@@ -9,6 +9,7 @@ from gmis.blueprints.facilities import bp
 from gmis.blueprints.facilities.forms import FacilityForm
 from gmis.db import session
 from gmis.facilities import operations
+from gmis.filters import FilterError
 from gmis.models import DESIGNATIONS, Facility, FacilityType
 
 
@@ -22,16 +23,30 @@ def facility_in_scope(facility_id: int) -> Facility:
 @allow(Permission.view_facilities)
 def index():
     user = current_user._get_current_object()
-    search = operations.parse_search(request.args, user)
-    result = operations.search_facilities(user, search) if not search.errors else None
-    status = 400 if search.errors else 200
+    prefectures = operations.prefecture_choices(user)
+    search = result = error = None
+    try:
+        search = operations.Search.from_args(request.args, user)
+    except FilterError as refused:
+        error = refused
+    if search is not None:
+        result = operations.search_facilities(user, search)
+        prefecture_code = search.prefecture_code
+    else:
+        # The form keeps what was typed: the areas of the prefecture it names, if that is
+        # one the user may choose.
+        typed = request.args.get("pref", "")
+        prefecture_code = typed if typed in {p.code for p in prefectures} else ""
+    status = 400 if error else 200
     context = dict(
         search=search,
         result=result,
+        error=error,
+        args=request.args,
         facility_types=list(FacilityType),
         designations=DESIGNATIONS,
-        prefectures=operations.prefecture_choices(user),
-        areas=operations.area_choices(user, search.prefecture_code),
+        prefectures=prefectures,
+        areas=operations.area_choices(user, prefecture_code),
     )
     # A history restore after a cache miss needs the whole page, not the fragment.
     if request.htmx and not request.htmx.history_restore_request:
