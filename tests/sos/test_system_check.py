@@ -7,8 +7,8 @@ import pytest
 
 from gmis.db import utcnow
 from gmis.models import FacilityDesignation, FacilityType
-from gmis.sos.eligibility import check
 from gmis.sos.rules import rules
+from gmis.sos.system_check import check
 from gmis.surveys.engine import periods
 from tests.fixtures.surveys import CLINIC_DAY, HOSPITAL_DAY, supplies_week
 
