@@ -34,7 +34,6 @@ from gmis.facilities.operations import text_condition
 from gmis.models import (
     Facility,
     FacilityType,
-    LatestResponse,
     Prefecture,
     SecondaryArea,
     Survey,
@@ -47,7 +46,7 @@ from gmis.surveys import runtime
 from gmis.surveys.engine import periods
 from gmis.surveys.engine.export import AnswerColumns
 from gmis.surveys.engine.fields import BUILTIN_TYPES
-from gmis.surveys.store.latest import stored_answer
+from gmis.surveys.store import latest
 from gmis.surveys.store.versions import version_in_force
 
 #: The figures of the table: (sort key, field key of the hospital daily survey, heading);
@@ -84,7 +83,7 @@ _NEEDS = {need.key: need for need in CONTRACT.fields}
 def _answer(key: str):
     """The latest answer to ``key`` as the database reads it, by the type the contract
     accepts for it."""
-    return stored_answer(key, _TYPES[_NEEDS[key].types[0]])
+    return latest.stored_answer(key, _TYPES[_NEEDS[key].types[0]])
 
 
 @dataclass
@@ -163,12 +162,10 @@ def base_query(user: User, survey: Survey, filters: BedFilter) -> sa.Select:
                   *[_answer(field).label(field) for field, _ in SERVICES])
         .select_from(Facility)
         .join(Prefecture, Prefecture.code == Facility.prefecture_code)
-        .outerjoin(SecondaryArea, SecondaryArea.id == Facility.secondary_area_id)
-        .outerjoin(LatestResponse, sa.and_(LatestResponse.survey_id == survey.id,
-                                           LatestResponse.facility_id == Facility.id))
-        .outerjoin(SurveyResponse, SurveyResponse.id == LatestResponse.response_id)
-        .where(access.facility_scope(user), Facility.facility_type == FacilityType.hospital,
-               Facility.is_active.is_(True)))
+        .outerjoin(SecondaryArea, SecondaryArea.id == Facility.secondary_area_id))
+    query = latest.outerjoin_latest(query, survey).where(
+        access.facility_scope(user), Facility.facility_type == FacilityType.hospital,
+        Facility.is_active.is_(True))
     if filters.prefecture_code:
         query = query.where(Facility.prefecture_code == filters.prefecture_code)
     if filters.area_code:
@@ -237,24 +234,16 @@ def hospital_in_scope(user: User, facility_id: int) -> Facility:
     return facility
 
 
-def latest_response(survey: Survey, facility: Facility) -> SurveyResponse | None:
-    return session.scalars(
-        sa.select(SurveyResponse).join(LatestResponse,
-                                       LatestResponse.response_id == SurveyResponse.id)
-        .where(LatestResponse.survey_id == survey.id,
-               LatestResponse.facility_id == facility.id)).first()
-
-
 def recent_responses(survey: Survey, facility: Facility, days: int = 7) -> list[SurveyResponse]:
     """The hospital's reports of the last ``days`` days, newest first (trend on the detail)."""
-    latest = latest_response(survey, facility)
-    if latest is None:
+    newest = latest.response_of(survey, facility)
+    if newest is None:
         return []
     return list(session.scalars(
         sa.select(SurveyResponse)
         .where(SurveyResponse.survey_id == survey.id,
                SurveyResponse.facility_id == facility.id,
-               SurveyResponse.period_start > latest.period_start - timedelta(days=days),
+               SurveyResponse.period_start > newest.period_start - timedelta(days=days),
                SurveyResponse.submitted_at.is_not(None))
         .order_by(SurveyResponse.period_start.desc())))
 

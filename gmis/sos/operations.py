@@ -35,7 +35,7 @@ from gmis.models import (
     User,
 )
 from gmis.refusals import conflict, not_found
-from gmis.sos import eligibility
+from gmis.sos import system_check
 from gmis.sos.business_days import handling_date
 from gmis.sos.rules import Rules
 from gmis.sos.rules import rules as rules_in_force
@@ -175,7 +175,7 @@ def apply(request: SosRequest, user: User, rules: Rules, now: datetime | None = 
     now = now or utcnow()
     if request.status in (SosStatus.reviewing, SosStatus.accepted):
         raise conflict("この要請はすでに申請済みです。")
-    result = eligibility.check(rules, request.facility, [i.item_key for i in request.items], now)
+    result = system_check.check(rules, request.facility, [i.item_key for i in request.items], now)
     request.check_failures = [f.__dict__ for f in result.failures]
     request.updated_at, request.updated_by_id = now, user.id
     if result.ok:

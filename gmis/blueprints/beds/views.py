@@ -16,6 +16,7 @@ from gmis.csv_export import Encoding, UnsupportedEncodingError, csv_response
 from gmis.facilities.operations import area_choices, prefecture_choices
 from gmis.pagination import Page, page_number
 from gmis.surveys import runtime
+from gmis.surveys.store import latest
 from gmis.web import render_error
 
 PER_PAGE = 100
@@ -60,7 +61,7 @@ def detail(facility_id: int):
     user = _user()
     facility = operations.hospital_in_scope(user, facility_id)
     survey = operations.bed_survey()
-    response = operations.latest_response(survey, facility)
+    response = latest.response_of(survey, facility)
     sections = answers_view(runtime.compiled(response.version), response) if response else []
     return render_template("beds/detail.html", facility=facility, response=response,
                            sections=sections, figures=FIGURES, services=SERVICES,
