@@ -8,11 +8,11 @@ from gmis import access
 from gmis.access import Permission, allow
 from gmis.blueprints.home import matrix, operations
 from gmis.blueprints.reports.operations import overseen
-from gmis.blueprints.surveys.operations import answered_surveys
 from gmis.db import session, utcnow
 from gmis.filters import FilterError
 from gmis.models import ApplicationStatus, Facility, FacilityType, RegistrationApplication, Role
 from gmis.surveys import reminders
+from gmis.surveys.answering import answered_surveys
 from gmis.surveys.engine import periods
 from gmis.surveys.store import eligibility
 from gmis.web import render_error

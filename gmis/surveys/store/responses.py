@@ -29,6 +29,7 @@ from gmis.models import (
     SurveyVersion,
     User,
 )
+from gmis.refusals import conflict, forbidden, invalid, not_found
 from gmis.surveys import runtime
 from gmis.surveys.engine.builder import CompiledSurvey
 from gmis.surveys.engine.periods import Period, answerable, is_late, today
@@ -56,14 +57,6 @@ EVENT_LABELS = {
     "accepted": "受理",
 }
 RETURN_COMMENT_MAX = 2000
-
-
-class Refused(Exception):
-    """The respondent may not answer (or change) this; ``str()`` is the Japanese reason."""
-
-    def __init__(self, message: str, status: int = 403):
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -161,20 +154,20 @@ def open_target(survey: Survey, respondent: Respondent, period: Period,
     version = response.version if response is not None else version_for_period(
         survey, respondent.prefecture_code, period, today(now or utcnow()))
     if version is None:
-        raise Refused("この期間に回答できる調査の版がありません。", 404)
+        raise not_found("この期間に回答できる調査の版がありません。")
     target = Target(survey, period, respondent, version, response)
     definition = target.compiled.definition
     if definition.period.kind != period.kind:
-        raise Refused("この調査の報告期間ではありません。URLをご確認ください。", 404)
+        raise not_found("この調査の報告期間ではありません。URLをご確認ください。")
     reason = eligibility.refusal(definition, respondent)
     if reason:
-        raise Refused(reason)
+        raise forbidden(reason)
     # A returned response is answered again whenever the reviewer asks for it; an accepted
     # one is only shown.
     if target.status not in (ResponseStatus.returned, ResponseStatus.accepted):
         reason = answerable(definition.period, period, now or utcnow())
         if reason:
-            raise Refused(reason)
+            raise forbidden(reason)
     return target
 
 
@@ -323,7 +316,7 @@ def _save(target: Target, answers: Answers, user: User, revision: int | None,
     pending = answers.pending or None
     if response is not None:
         if response.status == ResponseStatus.accepted:
-            raise Refused("受理済みの回答は変更できません。", 409)
+            raise conflict("受理済みの回答は変更できません。")
         if new != base and revision != response.revision:
             raise Conflict(response, _differences(compiled, base, new))
         if not submit and target.correcting:
@@ -495,13 +488,13 @@ def return_response(response: SurveyResponse, user: User, comment: str) -> bool:
     returned with this comment (a repeated click)."""
     comment = comment.strip()
     if not comment:
-        raise Refused("差戻しの理由を入力してください。", 422)
+        raise invalid("差戻しの理由を入力してください。")
     if len(comment) > RETURN_COMMENT_MAX:
-        raise Refused(f"差戻しの理由は{RETURN_COMMENT_MAX}文字以内で入力してください。", 422)
+        raise invalid(f"差戻しの理由は{RETURN_COMMENT_MAX}文字以内で入力してください。")
     if response.status == ResponseStatus.returned and response.return_comment == comment:
         return False
     if response.status != ResponseStatus.submitted:
-        raise Refused(f"「{response.status.label}」の回答は差し戻せません。", 409)
+        raise conflict(f"「{response.status.label}」の回答は差し戻せません。")
     _transition(response, user, ResponseStatus.returned, "returned", comment)
     response.return_comment = comment
     return True
@@ -512,7 +505,7 @@ def accept(response: SurveyResponse, user: User) -> bool:
     if response.status == ResponseStatus.accepted:
         return False
     if response.status != ResponseStatus.submitted:
-        raise Refused(f"「{response.status.label}」の回答は受理できません。", 409)
+        raise conflict(f"「{response.status.label}」の回答は受理できません。")
     _transition(response, user, ResponseStatus.accepted, "accepted")
     return True
 
