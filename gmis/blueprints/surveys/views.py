@@ -24,10 +24,10 @@ from gmis.blueprints.surveys import fill_page
 from gmis.blueprints.surveys.forms import AcceptForm, FillAction, ReturnForm
 from gmis.db import session
 from gmis.models import ResponseStatus, Role
-from gmis.refusals import Refused
 from gmis.surveys import answering, runtime
 from gmis.surveys.store import eligibility, responses, submission
 from gmis.surveys.store.responses import Conflict
+from gmis.surveys.store.submission import Action, Result
 from gmis.surveys.store.unchanged import SOURCE_LABELS, action_label, unchanged_day
 from gmis.web import render_error
 
@@ -93,47 +93,42 @@ def fill(survey_key: str, period_key: str):
         section = page.section(request.args.get("section"))
         return _render(page, responses.evaluate_stored(page.target), section)
 
-    action = FillAction.of(request.form)
+    fill_action = FillAction.of(request.form)
     section = page.posted_section(request.form)
-    if action.kind == "goto" and action.section not in {s.key for s in page.compiled.sections}:
+    if fill_action.section is not None and fill_action.section not in {
+            s.key for s in page.compiled.sections}:
         abort(400)
-    if action.kind == "discard":
-        if responses.discard_correction(page.target, user):
+    correcting = page.correcting
+    outcome = submission.submit(page.target, request.form, fill_action.action, user=user)
+    answers = outcome.answers
+    if outcome.result is Result.CONFLICT:
+        return _render(page, answers, page.section(section), 409, conflict=outcome.conflict)
+    if outcome.result is Result.REFUSED:
+        return _render(page, answers, page.section(section), outcome.refused.status,
+                       notice=outcome.refused.message)
+    if outcome.result is Result.DISCARDED:
+        if outcome.changed:
             session.commit()
             flash("修正を取り消しました。提出済みの内容のままです。", "success")
         return _see_other(page.url(section=section) if section else page.url())
-    submit = action.kind == "submit"
-    correcting = page.correcting
-    # Every section is in the form, so the form holds every field.
-    answers = responses.read_answers(page.target, request.form, None, partial=not submit)
-    revision = submission.revision_of(request.form)
-    try:
-        if submit and not answers.evaluation.ok:
-            # Refused, but nothing typed is lost: the draft (or correction) keeps it.
-            responses.save(page.target, answers, user=user, revision=revision)
-            session.commit()
-            summary = fill_page.error_summary(page.compiled, answers)
-            return _render(page, answers, fill_page.first_error_section(page, summary, section),
-                           422, summary=summary)
-        saved = responses.save(page.target, answers, user=user, revision=revision,
-                               submit=submit)
-    except Conflict as conflict:
-        return _render(page, answers, page.section(section), 409, conflict=conflict)
-    except Refused as error:
-        return _render(page, answers, page.section(section), error.status, notice=str(error))
+    saved = outcome.saved
     response_id = saved.response.id if saved.response is not None else None
     session.commit()  # expires the objects: what is needed after it was read before
-    if submit:
+    if outcome.result is Result.NOT_SUBMITTED:
+        summary = fill_page.error_summary(page.compiled, answers)
+        return _render(page, answers, fill_page.first_error_section(page, summary, section),
+                       422, summary=summary)
+    if outcome.result is Result.SUBMITTED:
         flash(("修正した内容を提出しました。" if correcting else "提出しました。")
-              if saved.changed else "この内容で提出済みです。", "success")
+              if outcome.changed else "この内容で提出済みです。", "success")
         return _see_other(url_for("surveys.response", response_id=response_id))
-    if answers.invalid:
+    if outcome.type_errors:
         # Kept as typed, but worth saying before the person moves on.
         return _render(page, answers, section, 422,
                        summary=fill_page.error_summary(page.compiled, answers),
                        notice="一時保存しました。誤りのある項目は入力のまま保存しています"
                               "(提出する前に直してください)。")
-    following = action.section if action.kind == "goto" else section
+    following = fill_action.section or section
     return _see_other(page.url(section=following) if following else page.url())
 
 
@@ -151,19 +146,18 @@ def validate(survey_key: str, period_key: str):
 def autosave(survey_key: str, period_key: str):
     user = _user()
     page = fill_page.open_page(user, survey_key, period_key, request.args.get("facility"))
-    answers = responses.read_answers(page.target, request.form, None)
-    context = dict(page=page, answers=answers, response=page.target.response)
-    try:
-        saved = responses.save(page.target, answers, user=user,
-                               revision=submission.revision_of(request.form))
-    except Conflict as conflict:
-        return render_template("surveys/_autosave.html", conflict=conflict, **context), 409
-    except Refused as error:
-        return render_template("surveys/_autosave.html", refused=str(error), **context), \
-            error.status
+    response = page.target.response
+    outcome = submission.submit(page.target, request.form, Action.SAVE, user=user)
+    context = dict(page=page, answers=outcome.answers, response=response)
+    if outcome.result is Result.CONFLICT:
+        return render_template("surveys/_autosave.html", conflict=outcome.conflict,
+                               **context), 409
+    if outcome.result is Result.REFUSED:
+        return render_template("surveys/_autosave.html", refused=outcome.refused.message,
+                               **context), outcome.refused.status
     session.commit()
-    context["response"] = saved.response
-    return render_template("surveys/_autosave.html", saved=saved, **context)
+    context["response"] = outcome.saved.response
+    return render_template("surveys/_autosave.html", saved=outcome.saved, **context)
 
 
 @bp.get("/responses/<int:response_id>")

@@ -38,6 +38,7 @@ from gmis.surveys.engine.validation import (
     Evaluation,
     KeptInputs,
     defaults,
+    derived,
     evaluate,
     field_inputs,
     prefill,
@@ -194,14 +195,31 @@ class Answers:
     typed: dict[str, Any]
     #: Inputs that could not be read, as typed.
     raw: dict[str, Any]
-    #: Fields whose input is not a valid value of its type (unreadable, out of range...).
-    invalid: set[str]
+    #: Type errors of what was typed (unreadable, out of range...), by field, shown or not:
+    #: such an input is never stored, and a draft keeps it as typed (``pending``).
+    type_errors: dict[str, list[str]]
     #: Every field's value as evaluated: stored answers, then the typed ones.
     values: dict[str, Any]
     #: ``respondent`` of the expressions.
     context: dict[str, Any]
     #: What a draft keeps of the invalid fields: their inputs as sent (``field_inputs``).
     pending: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def invalid(self) -> set[str]:
+        """Fields whose input is not a valid value of its type."""
+        return set(self.type_errors)
+
+    @property
+    def rule_errors(self) -> dict[str, list[str]]:
+        """What the definition says of the shown fields: required ones left empty, and its
+        rules (the messages of ``evaluation`` that are not type errors)."""
+        found = {}
+        for key, messages in self.evaluation.errors.items():
+            own = [m for m in messages if m not in self.type_errors.get(key, ())]
+            if own:
+                found[key] = own
+        return found
 
     def control_value(self, compiled: CompiledSurvey, key: str) -> Any:
         """What the control of ``key`` shows."""
@@ -215,31 +233,29 @@ class Answers:
 
 def read_answers(target: Target, form, shown: set[str] | None, *,
                  partial: bool = True) -> Answers:
-    """Evaluate the stored answers with the ``shown`` fields (None: all) read from ``form``.
-    The draft's pending inputs of fields not shown are read again as they were typed, so
-    that they come back with their messages."""
+    """Evaluate the stored answers with the ``shown`` fields (None: all) read from ``form``:
+    each value is checked once, by its type as it is read or by ``evaluate``. The draft's
+    pending inputs of fields not shown are read again as they were typed, so that they come
+    back with their messages."""
     compiled = target.compiled
     if shown is not None:
         kept = {key: inputs for key, inputs in target.pending_inputs.items() if key not in shown}
         if kept:
             form, shown = KeptInputs(kept, form), shown | kept.keys()
-    typed, raw, parse_errors = read_form(compiled, form, shown)
+    read = read_form(compiled, form, shown)
     # A whole form carries every field: what was stored (or would pre-fill) is not needed.
     stored = stored_answers(compiled, target.answers) if shown is not None else {}
-    values = {**stored, **typed}
+    values = {**stored, **read.values}
     context = target.respondent.expression_context() if compiled.uses_respondent else {}
-    evaluation = evaluate(compiled, values, respondent=context, parse_errors=parse_errors,
-                          raw=raw, partial=partial)
-    invalid = set(parse_errors) | {
-        key for key, value in typed.items()
-        if not compiled.fields[key].type.is_empty(value)
-        and compiled.fields[key].type.validate(value)}
-    pending = {key: field_inputs(form, key, compiled.fields[key].type) for key in sorted(invalid)
-               if key in evaluation.visible}
+    evaluation = evaluate(compiled, values, respondent=context, read=read, partial=partial)
+    type_errors = {key: list(messages) for key, messages in read.errors.items()}
+    pending = {key: field_inputs(form, key, compiled.fields[key].type)
+               for key in sorted(type_errors) if key in evaluation.visible}
     for key, inputs in pending.items():
         if too_long(form, inputs):
             evaluation.add(key, INPUT_TOO_LONG)
-    return Answers(evaluation, typed, raw, invalid, values, context,
+            type_errors[key].append(INPUT_TOO_LONG)
+    return Answers(evaluation, read.values, read.raw, type_errors, values, context,
                    {key: inputs for key, inputs in pending.items() if inputs})
 
 
@@ -268,7 +284,8 @@ def _to_store(compiled: CompiledSurvey, answers: Answers, previous: dict) -> dic
         kept = stored_answers(compiled, {key: value for key, value in previous.items()
                                          if key in answers.invalid})
         values = {**answers.values, **{key: kept.get(key) for key in answers.invalid}}
-        evaluation = evaluate(compiled, values, respondent=answers.context, partial=True)
+        # Checked already: only what follows from the earlier values is needed.
+        evaluation = derived(compiled, values, respondent=answers.context)
     stored = {}
     for key, compiled_field in compiled.fields.items():
         value = evaluation.values.get(key)

@@ -140,7 +140,7 @@ def unchanged_day(target: Target) -> UnchangedDay:
     values, sources = unchanged_answers(compiled, previous.answers)
     context = target.respondent.expression_context() if compiled.uses_respondent else {}
     evaluation = evaluate(compiled, values, respondent=context, partial=False)
-    answers = Answers(evaluation, typed=values, raw={}, invalid=set(), values=values,
+    answers = Answers(evaluation, typed=values, raw={}, type_errors={}, values=values,
                       context=context)
     stored = evaluation.answers(compiled)
     draft = target.response.answers if target.response is not None else None
