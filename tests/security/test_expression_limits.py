@@ -232,7 +232,7 @@ def test_a_definition_reading_respondent_type_previews_and_fills(make_user, sign
 
 
 def date_in_japan():
-    from gmis.blueprints.survey_admin.operations import today_in_japan
+    from gmis.surveys.publishing import today_in_japan
 
     return today_in_japan()
 

@@ -11,11 +11,11 @@ from gmis.access import Permission, allow
 from gmis.beds import exports, operations
 from gmis.beds.operations import FIGURES, SERVICE_LABELS, SERVICES, BedFilter
 from gmis.blueprints.beds import bp
-from gmis.blueprints.surveys.operations import answers_view
 from gmis.csv_export import Encoding, UnsupportedEncodingError, csv_response
 from gmis.facilities.operations import area_choices, prefecture_choices
 from gmis.pagination import Page, page_number
 from gmis.surveys import runtime
+from gmis.surveys.answering import answers_view
 from gmis.surveys.store import latest
 from gmis.web import render_error
 

@@ -7,7 +7,6 @@ from flask_login import current_user
 from gmis import access
 from gmis.access import Permission, allow
 from gmis.blueprints.home import bp
-from gmis.blueprints.surveys.operations import answered_surveys
 from gmis.db import session, utcnow
 from gmis.filters import FilterError
 from gmis.models import ApplicationStatus, Facility, FacilityType, RegistrationApplication, Role
@@ -15,6 +14,7 @@ from gmis.refusals import conflict
 from gmis.reports import matrix, overview
 from gmis.reports.operations import overseen
 from gmis.surveys import reminders
+from gmis.surveys.answering import answered_surveys
 from gmis.surveys.engine import periods
 from gmis.surveys.store import eligibility
 
