@@ -5,14 +5,6 @@ from __future__ import annotations
 
 from gmis.accounts import issuing
 from gmis.models import Role
-from tests.fixtures.imports import PACKAGE, imports_of
-
-
-def test_the_issuing_use_cases_import_neither_flask_nor_the_web_adapter():
-    offending = [module for module, _ in imports_of(PACKAGE / "accounts" / "issuing.py")
-                 if module.split(".")[0] in ("flask", "flask_login", "flask_wtf", "werkzeug")
-                 or module.startswith("gmis.blueprints")]
-    assert offending == []
 
 
 def test_a_prefecture_resolves_a_facility_code_within_its_scope_only(make_user, make_facility):
