@@ -19,11 +19,10 @@ from gmis.models import (
     User,
     aggregator_members,
 )
-from gmis.surveys import runtime
+from gmis.surveys.answering import surveys_in_force
 from gmis.surveys.engine import periods
 from gmis.surveys.engine.builder import CompiledSurvey
 from gmis.surveys.store import eligibility
-from gmis.surveys.store.versions import version_in_force
 
 #: How each state of a cell reads: (label, icon). The icon repeats the label for the eye;
 #: the label is always written, so nothing depends on colour.
@@ -86,13 +85,7 @@ def _due_columns(user: User, now: datetime) -> list[MatrixColumn]:
     current period when that can be answered now."""
     today = periods.today(now)
     columns = []
-    for survey in session.scalars(sa.select(Survey).order_by(Survey.title, Survey.id)):
-        version = version_in_force(survey, user.home_prefecture_code, today)
-        if version is None:
-            continue
-        compiled = runtime.usable(version)
-        if compiled is None:
-            continue
+    for survey, compiled in surveys_in_force(user.home_prefecture_code, today):
         definition = compiled.definition
         if "facility" not in definition.respondents.roles or \
                 not definition.respondents.aggregators_on_behalf:

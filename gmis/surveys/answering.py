@@ -9,6 +9,7 @@ done is raised as ``gmis.refusals.Refused``. What the fill form sends is saved t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -141,6 +142,16 @@ class ListedSurvey:
     more: bool = False
 
 
+def surveys_in_force(prefecture_code: str, day: date) -> Iterator[tuple[Survey, CompiledSurvey]]:
+    """Every survey with a version in force on ``day`` in the prefecture, compiled, by title;
+    a version that no longer compiles is left out (``runtime.usable``)."""
+    for survey in session.scalars(sa.select(Survey).order_by(Survey.title, Survey.id)):
+        version = version_in_force(survey, prefecture_code, day)
+        compiled = runtime.usable(version) if version is not None else None
+        if compiled is not None:
+            yield survey, compiled
+
+
 def answered_surveys(respondent: Respondent, now: datetime | None = None) -> list[ListedSurvey]:
     """The surveys in force today that ``respondent`` answers, with the periods open now
     (the current one and those still open for backfilling) and their responses."""
@@ -148,13 +159,7 @@ def answered_surveys(respondent: Respondent, now: datetime | None = None) -> lis
     today = periods.today(now)
     listed = []
     starts = first_starts(respondent.prefecture_code)
-    for survey in session.scalars(sa.select(Survey).order_by(Survey.title, Survey.id)):
-        version = version_in_force(survey, respondent.prefecture_code, today)
-        if version is None:
-            continue
-        compiled = runtime.usable(version)
-        if compiled is None:
-            continue
+    for survey, compiled in surveys_in_force(respondent.prefecture_code, today):
         definition = compiled.definition
         if not eligibility.answers(definition, respondent):
             continue
