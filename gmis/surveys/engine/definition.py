@@ -40,17 +40,41 @@ RESPONDENT_ROLES = ("facility", "prefecture", "city")
 FACILITY_TYPES = ("hospital", "clinic", "dental_clinic", "pharmacy", "outpatient_centre")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-_key = fields.String(required=True, validate=validate.Regexp(KEY_PATTERN, error=KEY_MESSAGE))
-_text = fields.String(load_default="", validate=validate.Length(
-    max=limits.MAX_TEXT_LENGTH, error=f"{limits.MAX_TEXT_LENGTH:,}文字以内で書いてください。"))
+PERIOD_KIND_LABELS = {"daily": "日次", "weekly": "週次", "fiscal_year": "年度", "ad_hoc": "随時"}
+RESPONDENT_ROLE_LABELS = {"facility": "医療機関等", "prefecture": "都道府県",
+                          "city": "保健所設置市・特別区"}
+FACILITY_TYPE_LABELS = {"hospital": "病院", "clinic": "診療所", "dental_clinic": "歯科診療所",
+                        "pharmacy": "薬局", "outpatient_centre": "地域外来・検査センター"}
+WEEKDAY_LABELS = {day: f"{name}曜日" for day, name in zip(WEEKDAYS, "月火水木金土日", strict=True)}
+
+# Each schema field's metadata gives the survey builder the setting's Japanese label and
+# help (``gmis.surveys.engine.settings``): the builder has no form code of its own.
+
+def _key(label: str = "キー") -> fields.String:
+    return fields.String(required=True, validate=validate.Regexp(KEY_PATTERN, error=KEY_MESSAGE),
+                         metadata={"label": label, "help": "英小文字・数字・_ で書きます。"
+                                   "回答の保存やCSV、式で使われる名前です。"})
+
+
+def _text(label: str, help_text: str = "", kind: str = "text") -> fields.String:
+    return fields.String(load_default="", validate=validate.Length(
+        max=limits.MAX_TEXT_LENGTH, error=f"{limits.MAX_TEXT_LENGTH:,}文字以内で書いてください。"),
+        metadata={"label": label, "help": help_text, "kind": kind})
+
+
+def _expression(label: str, help_text: str) -> fields.String:
+    return fields.String(load_default=None,
+                         metadata={"label": label, "help": help_text, "kind": "expression"})
 
 
 def _at_most(count: int, what: str) -> validate.Length:
     return validate.Length(max=count, error=f"{what}は{count:,}個までです。")
-_time = fields.String(validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$",
-                                               error="時刻は HH:MM (24時間制)で書いてください。"))
-_month_day = fields.String(validate=validate.Regexp(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",
-                                                    error="日付は MM-DD で書いてください。"))
+
+
+_TIME = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$",
+                        error="時刻は HH:MM (24時間制)で書いてください。")
+_MONTH_DAY = validate.Regexp(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",
+                             error="日付は MM-DD で書いてください。")
 
 
 @dataclass(frozen=True)
@@ -156,8 +180,10 @@ class _Strict(Schema):
 
 
 class ChoiceSchema(_Strict):
-    value = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    label = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    value = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                          metadata={"label": "値", "help": "保存される値(英数字)。"})
+    label = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                          metadata={"label": "表示"})
 
     @post_load
     def make(self, data, **kwargs):
@@ -165,25 +191,32 @@ class ChoiceSchema(_Strict):
 
 
 class FieldSchema(_Strict):
-    key = _key
+    key = _key("項目キー")
     type = fields.String(required=True, validate=validate.Length(
-        max=63, error="項目の種類の名前が長すぎます。"))
-    label = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    help = _text
-    unit = _text
-    required = fields.Boolean(load_default=False)
-    required_if = fields.String(load_default=None)
-    visible_if = fields.String(load_default=None)
-    min = fields.Raw(load_default=None)
-    max = fields.Raw(load_default=None)
+        max=63, error="項目の種類の名前が長すぎます。"), metadata={"label": "種類",
+                                                         "kind": "field_type"})
+    label = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                          metadata={"label": "項目名"})
+    help = _text("説明", "項目名の下に表示します。", kind="long_text")
+    unit = _text("単位", "例: 床、人、枚")
+    required = fields.Boolean(load_default=False, metadata={"label": "必須"})
+    required_if = _expression("必須条件", "この式が true のとき必須になります。")
+    visible_if = _expression("表示条件", "この式が true のときだけ表示します。")
+    min = fields.Raw(load_default=None, metadata={"label": "最小値"})
+    max = fields.Raw(load_default=None, metadata={"label": "最大値"})
     choices = fields.List(fields.Nested(ChoiceSchema), load_default=list,
-                          validate=_at_most(limits.MAX_CHOICES, "選択肢"))
-    default = fields.Raw(load_default=None)
-    prefill = fields.Boolean(load_default=False)
-    unchanged_value = fields.Raw(load_default=None)
-    compute = fields.String(load_default=None)
-    locked = fields.Boolean(load_default=False)
-    options = fields.Dict(keys=fields.String(), load_default=dict)
+                          validate=_at_most(limits.MAX_CHOICES, "選択肢"),
+                          metadata={"label": "選択肢"})
+    default = fields.Raw(load_default=None, metadata={"label": "初期値"})
+    prefill = fields.Boolean(load_default=False, metadata={
+        "label": "前回の回答を引き継ぐ", "help": "病床数など、変わるまで続く数に付けます。"})
+    unchanged_value = fields.Raw(load_default=None, metadata={
+        "label": "変化なしの日の値", "help": "「前日から変更なし」で回答したときの値(例: 0)。"})
+    compute = _expression("計算式", "入力せず、この式で計算する項目になります。")
+    locked = fields.Boolean(load_default=False, metadata={
+        "label": "固定項目", "help": "都道府県の版で変更・削除できなくします。"})
+    options = fields.Dict(keys=fields.String(), load_default=dict,
+                          metadata={"label": "種類ごとの設定", "kind": "options"})
 
     @validates_schema
     def check(self, data, **kwargs):
@@ -202,10 +235,12 @@ class FieldSchema(_Strict):
 
 
 class SectionSchema(_Strict):
-    key = _key
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = _text
+    key = _key("セクションキー")
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                          metadata={"label": "セクション名"})
+    description = _text("説明", kind="long_text")
     fields = fields.List(fields.Nested(FieldSchema), required=True,
+                         metadata={"builder": "structure"},
                          validate=[validate.Length(min=1, error="項目が1つもありません。"),
                                    _at_most(limits.MAX_FIELDS_PER_SECTION,
                                             "1つのセクションの項目")])
@@ -216,11 +251,15 @@ class SectionSchema(_Strict):
 
 
 class RuleSchema(_Strict):
-    key = _key
-    expression = fields.String(required=True)
-    message = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    key = _key("ルールキー")
+    expression = fields.String(required=True, metadata={
+        "label": "条件式", "help": "回答がこの式を満たさないとき、メッセージを表示します。",
+        "kind": "expression"})
+    message = fields.String(required=True, validate=validate.Length(min=1, max=500),
+                            metadata={"label": "メッセージ"})
     fields = fields.List(fields.String(), load_default=list,
-                         validate=_at_most(limits.MAX_FIELDS, "項目キー"))
+                         validate=_at_most(limits.MAX_FIELDS, "項目キー"),
+                         metadata={"label": "メッセージを表示する項目"})
 
     @post_load
     def make(self, data, **kwargs):
@@ -229,14 +268,24 @@ class RuleSchema(_Strict):
 
 class RespondentsSchema(_Strict):
     roles = fields.List(fields.String(validate=validate.OneOf(RESPONDENT_ROLES)),
-                        load_default=lambda: ["facility"])
+                        load_default=lambda: ["facility"], metadata={
+                            "label": "回答する組織", "kind": "choices",
+                            "choices": RESPONDENT_ROLE_LABELS})
     facility_types = fields.List(fields.String(validate=validate.OneOf(FACILITY_TYPES)),
-                                 load_default=list)
+                                 load_default=list, metadata={
+                                     "label": "回答する施設の種別", "kind": "choices",
+                                     "choices": FACILITY_TYPE_LABELS,
+                                     "help": "何も選ばなければ、すべての種別です。"})
     designations = fields.List(fields.String(validate=validate.Length(max=100)),
-                               load_default=list, validate=_at_most(100, "指定"))
+                               load_default=list, validate=_at_most(100, "指定"), metadata={
+                                   "label": "指定を受けた施設のみ",
+                                   "help": "1行に1つ。空欄なら指定を問いません。"})
     prefectures = fields.List(fields.String(validate=validate.Regexp(r"^(0[1-9]|[1-3]\d|4[0-7])$")),
-                              load_default=list)
-    aggregators_on_behalf = fields.Boolean(load_default=False)
+                              load_default=list, metadata={
+                                  "label": "対象の都道府県(コード)",
+                                  "help": "1行に1つ(例: 13)。空欄なら全国です。"})
+    aggregators_on_behalf = fields.Boolean(load_default=False, metadata={
+        "label": "とりまとめ団体が代わりに回答できる"})
 
     @post_load
     def make(self, data, **kwargs):
@@ -245,12 +294,20 @@ class RespondentsSchema(_Strict):
 
 
 class PeriodSchema(_Strict):
-    kind = fields.String(required=True, validate=validate.OneOf(PERIOD_KINDS))
-    due_time = _time
-    due_weekday = fields.String(validate=validate.OneOf(WEEKDAYS))
-    window_start = _month_day
-    window_end = _month_day
-    backfill_periods = fields.Integer(load_default=0, validate=validate.Range(min=0, max=366))
+    kind = fields.String(required=True, validate=validate.OneOf(PERIOD_KINDS), metadata={
+        "label": "周期", "choices": PERIOD_KIND_LABELS})
+    due_time = fields.String(validate=_TIME, metadata={
+        "label": "締切時刻", "help": "日本時間、HH:MM(例: 13:00)。"})
+    due_weekday = fields.String(validate=validate.OneOf(WEEKDAYS), metadata={
+        "label": "締切の曜日(週次)", "choices": WEEKDAY_LABELS})
+    window_start = fields.String(validate=_MONTH_DAY, metadata={
+        "label": "報告期間の開始(年度)", "help": "MM-DD(例: 01-01)。"})
+    window_end = fields.String(validate=_MONTH_DAY, metadata={
+        "label": "報告期間の終了(年度)", "help": "MM-DD(例: 03-31)。"})
+    backfill_periods = fields.Integer(load_default=0, validate=validate.Range(min=0, max=366),
+                                      metadata={"label": "さかのぼって回答できる期間の数",
+                                                "help": "メンテナンスの後などに、過去の日・週を"
+                                                        "回答できるようにします。"})
 
     @validates_schema
     def check(self, data, **kwargs):
@@ -266,16 +323,21 @@ class PeriodSchema(_Strict):
 
 class SurveyDefinitionSchema(_Strict):
     schema_version = fields.Integer(required=True, validate=validate.Equal(
-        SCHEMA_VERSION, error=f"schema_version は {SCHEMA_VERSION} です。"))
-    key = _key
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = _text
-    respondents = fields.Nested(RespondentsSchema, load_default=lambda: RespondentsDef())
-    period = fields.Nested(PeriodSchema, required=True)
+        SCHEMA_VERSION, error=f"schema_version は {SCHEMA_VERSION} です。"),
+        metadata={"builder": "hidden"})
+    key = _key("調査キー")
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                          metadata={"label": "調査名"})
+    description = _text("説明", "回答画面の最初に表示します。", kind="long_text")
+    respondents = fields.Nested(RespondentsSchema, load_default=lambda: RespondentsDef(),
+                                metadata={"label": "回答者"})
+    period = fields.Nested(PeriodSchema, required=True, metadata={"label": "周期と締切"})
     sections = fields.List(fields.Nested(SectionSchema), required=True,
+                           metadata={"builder": "structure"},
                            validate=[validate.Length(min=1, error="セクションが1つもありません。"),
                                      _at_most(limits.MAX_SECTIONS, "セクション")])
     rules = fields.List(fields.Nested(RuleSchema), load_default=list,
+                        metadata={"builder": "structure"},
                         validate=_at_most(limits.MAX_RULES, "ルール"))
 
     @validates_schema
