@@ -52,7 +52,7 @@ def test_the_palette_groups_types_by_category():
 def test_kinds_come_from_the_schema():
     period = {s.name: s for s in settings_of(PeriodSchema)}
     assert period["kind"].kind == "choice"
-    assert ("weekly", "週次") in period["kind"].choices
+    assert ("weekly", "毎週(月曜始まり)") in period["kind"].choices
     assert period["backfill_periods"].kind == "integer"
     assert (period["backfill_periods"].low, period["backfill_periods"].high) == (0, 366)
     field = {s.name: s for s in settings_of(FieldSchema)}

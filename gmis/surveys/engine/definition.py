@@ -40,11 +40,13 @@ RESPONDENT_ROLES = ("facility", "prefecture", "city")
 FACILITY_TYPES = ("hospital", "clinic", "dental_clinic", "pharmacy", "outpatient_centre")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-PERIOD_KIND_LABELS = {"daily": "日次", "weekly": "週次", "fiscal_year": "年度", "ad_hoc": "随時"}
+#: The Japanese names of the format's fixed values, for the builder's forms and the diff.
+PERIOD_KIND_LABELS = {"daily": "毎日", "weekly": "毎週(月曜始まり)",
+                      "fiscal_year": "年度(4月〜3月)", "ad_hoc": "随時"}
 RESPONDENT_ROLE_LABELS = {"facility": "医療機関等", "prefecture": "都道府県",
                           "city": "保健所設置市・特別区"}
 FACILITY_TYPE_LABELS = {"hospital": "病院", "clinic": "診療所", "dental_clinic": "歯科診療所",
-                        "pharmacy": "薬局", "outpatient_centre": "地域外来・検査センター"}
+                        "pharmacy": "薬局", "outpatient_centre": "外来・検査センター"}
 WEEKDAY_LABELS = {day: f"{name}曜日" for day, name in zip(WEEKDAYS, "月火水木金土日", strict=True)}
 
 # Each schema field's metadata gives the survey builder the setting's Japanese label and
