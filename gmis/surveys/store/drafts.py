@@ -71,6 +71,14 @@ def draft_for(user: User, draft_id: int, *, for_update: bool = False) -> SurveyD
     return draft
 
 
+def versions_to_start_from(user: User) -> list[SurveyVersion]:
+    """The versions ``user`` may look at, newest first per survey: any may be copied; their
+    own scope's may be revised, a published national one extended by a prefecture."""
+    return list(session.scalars(
+        sa.select(SurveyVersion).where(access.survey_version_scope(user))
+        .order_by(SurveyVersion.survey_id, SurveyVersion.number.desc())))
+
+
 # --- starting ------------------------------------------------------------------------------
 
 def start_blank(user: User, key: str, title: str, period_kind: str) -> SurveyDraft:
@@ -108,14 +116,19 @@ def start_extension(user: User, national: SurveyVersion) -> SurveyDraft:
                   f"全国版(版{national.number})の拡張を開始")
 
 
-def start_from_file(user: User, text: str, source: str) -> SurveyDraft:
-    """A draft holding the definition of an uploaded file (read with the format's bounds).
-    A file that is not a definition at all is a DefinitionError; one with mistakes in it
-    becomes a draft, whose problems are then listed as any draft's are."""
+def document_from_file(text: str, source: str) -> Document:
+    """The definition of an uploaded file, read with the format's bounds, as a draft's
+    document. A file that is not a definition at all is a DefinitionError; one with
+    mistakes in it is a document all the same, whose problems are listed as any draft's."""
     document = versions.plain_data(parse_text(text, source), source)
     if not isinstance(document.get("key"), str):
         raise DefinitionError(source, [Problem("key", "調査のキー(key)がありません。")])
-    return _start(user, DraftOrigin.upload, document, None, f"ファイル「{source}」を読み込み")
+    return document
+
+
+def start_from_file(user: User, text: str, source: str) -> SurveyDraft:
+    return _start(user, DraftOrigin.upload, document_from_file(text, source), None,
+                  f"ファイル「{source}」を読み込み")
 
 
 def _start(user: User, origin: DraftOrigin, document: Document,

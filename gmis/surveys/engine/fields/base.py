@@ -52,6 +52,9 @@ class FieldType:
     #: Which of the definition's ``min``, ``max`` and ``choices`` this type gives a meaning
     #: to: the builder offers those settings, and a built-in type refuses the others.
     uses: ClassVar[frozenset[str]] = frozenset()
+    #: What a field of this type added in the survey builder starts with, so that it is a
+    #: valid field from the first click (a choice needs choices, a table rows and columns).
+    starting_settings: ClassVar[dict] = {}
     #: Schema of ``FieldDef.options`` for this type; None: the type takes no options. The
     #: survey builder renders its settings form from it: each schema field's ``metadata``
     #: gives its Japanese ``label``, a ``help`` line and, for a fixed set of values, the

@@ -42,6 +42,8 @@ class SingleChoiceField(_Choices):
     label = "単一選択"
     description = "選択肢から1つを選ぶ(ラジオボタンまたはドロップダウン)。"
     category = "選択"
+    starting_settings = {"choices": [{"value": "choice_1", "label": "選択肢1"},
+                                     {"value": "choice_2", "label": "選択肢2"}]}
     #: The chosen value, as stored.
     stored_as = "string"
     uses = frozenset({"choices"})
@@ -79,6 +81,8 @@ class MultipleChoiceField(_Choices):
     label = "複数選択"
     description = "選択肢から当てはまるものをすべて選ぶ(チェックボックス)。"
     category = "選択"
+    starting_settings = {"choices": [{"value": "choice_1", "label": "選択肢1"},
+                                     {"value": "choice_2", "label": "選択肢2"}]}
     uses = frozenset({"choices", "min", "max"})
 
     def check_settings(self) -> list[tuple[str, str]]:

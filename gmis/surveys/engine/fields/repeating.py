@@ -47,6 +47,8 @@ class RepeatingGroupField(BuiltinField):
     label = "繰り返し"
     description = "同じ項目の組を必要な数だけ入力する(転院搬送した患者など)。"
     category = "表・繰り返し"
+    starting_settings = {"options": {"fields": [{"key": "item_1", "label": "項目1",
+                                                 "type": "text"}]}}
     grouped = True
     options_schema = RepeatingGroupOptions
 

@@ -48,6 +48,9 @@ class TableField(BuiltinField):
     label = "表"
     description = "行(物資など)×列(在庫数など)のマス目に入力する表。"
     category = "表・繰り返し"
+    starting_settings = {"options": {
+        "rows": [{"key": "row_1", "label": "行1"}],
+        "columns": [{"key": "column_1", "label": "列1", "type": "integer", "min": 0}]}}
     grouped = True
     options_schema = TableOptions
 

@@ -1,0 +1,288 @@
+"""調査ビルダー on the web: starting a draft, changing it click by click (each change stored
+at once), refusals with the draft kept, two people on one draft, undo, trying logic, the
+preview, the file round trip and sending a draft to publishing."""
+
+import io
+import re
+
+import pytest
+import yaml
+
+from gmis.db import session
+from gmis.models import Role, SurveyDraft, SurveyVersion, VersionStatus
+from gmis.surveys.engine import authoring
+from gmis.surveys.runtime import field_types
+from gmis.surveys.store import versions
+from tests.fixtures.web import client_of, csrf_token, post_form
+from tests.fixtures.web import page_text as text
+
+BUILDER = "/admin/surveys/builder"
+
+
+@pytest.fixture
+def national(app, make_user):
+    user = make_user(Role.national)
+    session.commit()
+    return client_of(app, user)
+
+
+def start(client, key="bed_check", title="病床確認", period="daily"):
+    response = post_form(client, f"{BUILDER}/new", {"key": key, "title": title,
+                                                    "period": period}, page=BUILDER)
+    assert response.status_code == 303, text(response.get_data(as_text=True))
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def draft_of(draft_id) -> SurveyDraft:
+    session.expire_all()
+    return session.get(SurveyDraft, draft_id)
+
+
+def post(client, draft_id, path, data=None, htmx=True):
+    draft = draft_of(draft_id)
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.post(f"{BUILDER}/{draft_id}{path}", headers=headers, data={
+        "revision": draft.revision, "csrf_token": csrf_token(client, f"{BUILDER}/{draft_id}"),
+        **(data or {})})
+
+
+def labels(draft_id):
+    return [f["label"] for _, f in authoring.fields_of(draft_of(draft_id).document)]
+
+
+def test_a_new_survey_opens_in_the_editor(national):
+    draft_id = start(national)
+    page = national.get(f"{BUILDER}/{draft_id}").get_data(as_text=True)
+    assert "調査の設定" in page and "病床確認" in page
+    # The palette lists every registered type, with what it is for.
+    for field_type in field_types():
+        assert field_type.label in page and field_type.description in page
+    listed = text(national.get(BUILDER).get_data(as_text=True))
+    assert "病床確認" in listed and "新規作成" in listed
+
+
+def test_a_bad_start_keeps_what_was_typed(national):
+    response = post_form(national, f"{BUILDER}/new", {"key": "Bad Key", "title": "病床"},
+                         page=BUILDER)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "キーは英小文字で始まり" in page and 'value="Bad Key"' in page
+
+
+def test_fields_are_added_from_the_palette_and_changed(national):
+    draft_id = start(national)
+    response = post(national, draft_id, "/fields", {"type": "integer", "section": "section_1",
+                                                    "after": "field_1"})
+    assert response.status_code == 200
+    assert labels(draft_id) == ["項目1", "新しい整数の項目"]
+    key = [k for k in authoring.field_keys(draft_of(draft_id).document) if k != "field_1"][0]
+    response = post(national, draft_id, f"/fields/{key}", {
+        "field.key": "vacant_beds", "field.label": "空床数", "field.unit": "床",
+        "field.required": "1", "field.min": "0", "field.max": "9999",
+        "field.visible_if": "field_1 != null && field_1 > 0"})
+    assert response.status_code == 200, text(response.get_data(as_text=True))
+    field = draft_of(draft_id).document["sections"][0]["fields"][1]
+    assert field == {"key": "vacant_beds", "type": "integer", "label": "空床数", "unit": "床",
+                     "required": True, "min": 0, "max": 9999,
+                     "visible_if": "field_1 != null && field_1 > 0"}
+
+
+def test_a_table_is_edited_by_its_rows_and_columns(national):
+    draft_id = start(national)
+    post(national, draft_id, "/fields", {"type": "table", "section": "section_1"})
+    key = authoring.field_keys(draft_of(draft_id).document)[1]
+    page = national.get(f"{BUILDER}/{draft_id}?item=field:{key}").get_data(as_text=True)
+    assert "行の名前" in page and "列" in page
+    response = post(national, draft_id, f"/fields/{key}", {
+        "field.key": key, "field.label": "物資",
+        "options.rows.0.key": "n95", "options.rows.0.label": "N95マスク",
+        "options.columns.0.key": "stock", "options.columns.0.label": "在庫数",
+        "options.columns.0.type": "integer", "options.columns.0.min": "0"})
+    assert response.status_code == 200, text(response.get_data(as_text=True))
+    options = draft_of(draft_id).document["sections"][0]["fields"][1]["options"]
+    assert options == {"rows": [{"key": "n95", "label": "N95マスク"}],
+                       "columns": [{"key": "stock", "label": "在庫数", "type": "integer",
+                                    "min": 0}]}
+
+
+def test_a_bad_setting_is_refused_next_to_it_and_nothing_is_lost(national):
+    draft_id = start(national)
+    before = draft_of(draft_id).document
+    response = post(national, draft_id, "/fields/field_1", {
+        "field.key": "field_1", "field.label": "", "field.min": "十"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "入力に誤りがあるため、保存していません" in text(page)
+    assert 'value="十"' in page  # what was typed is shown again
+    assert draft_of(draft_id).document == before
+
+
+def test_deleting_a_field_others_read_is_refused_and_lists_them(national):
+    draft_id = start(national)
+    post(national, draft_id, "/fields", {"type": "integer", "section": "section_1"})
+    second = authoring.field_keys(draft_of(draft_id).document)[1]
+    post(national, draft_id, f"/fields/{second}", {"field.key": second, "field.label": "使用",
+                                                   "field.compute": "field_1 * 2"})
+    response = post(national, draft_id, "/fields/field_1/delete")
+    assert response.status_code == 422
+    assert "項目「使用」の計算式で使われているため、削除できません" in text(
+        response.get_data(as_text=True))
+    assert len(labels(draft_id)) == 2
+
+
+def test_renaming_a_key_rewrites_the_formulas_that_read_it(national):
+    draft_id = start(national)
+    post(national, draft_id, "/fields", {"type": "integer", "section": "section_1"})
+    second = authoring.field_keys(draft_of(draft_id).document)[1]
+    post(national, draft_id, f"/fields/{second}", {"field.key": second, "field.label": "倍",
+                                                   "field.compute": "field_1 * 2"})
+    post(national, draft_id, "/fields/field_1", {"field.key": "beds", "field.label": "病床"})
+    fields = draft_of(draft_id).document["sections"][0]["fields"]
+    assert fields[0]["key"] == "beds" and fields[1]["compute"] == "beds * 2"
+
+
+def test_moving_with_buttons_and_between_sections(national):
+    draft_id = start(national)
+    post(national, draft_id, "/fields", {"type": "text", "section": "section_1"})
+    post(national, draft_id, "/fields/field_1/move", {"direction": "down"})
+    assert labels(draft_id) == ["新しい文字(1行)の項目", "項目1"]
+    post(national, draft_id, "/sections", {"title": "二つ目"})
+    post(national, draft_id, "/fields/field_1/move", {"section": "section_2", "index": "0"})
+    sections = draft_of(draft_id).document["sections"]
+    assert [f["key"] for f in sections[1]["fields"]] == ["field_1"]
+
+
+def test_a_change_on_a_stale_page_is_a_conflict_not_an_overwrite(app, national, make_user):
+    draft_id = start(national)
+    colleague = client_of(app, make_user(Role.secretariat, name="事務局 花子"))
+    stale = draft_of(draft_id).revision
+    post(colleague, draft_id, "/fields", {"type": "integer", "section": "section_1"})
+    response = national.post(f"{BUILDER}/{draft_id}/fields/field_1", headers={"HX-Request": "1"},
+                             data={"revision": stale, "field.key": "field_1",
+                                   "field.label": "私の変更",
+                                   "csrf_token": csrf_token(national, BUILDER)})
+    assert response.status_code == 409
+    assert "事務局 花子さんが変更しました" in text(response.get_data(as_text=True))
+    assert labels(draft_id) == ["項目1", "新しい整数の項目"]
+
+
+def test_undo_and_redo(national):
+    draft_id = start(national)
+    post(national, draft_id, "/fields", {"type": "integer", "section": "section_1"})
+    response = post(national, draft_id, "/undo")
+    assert "「整数の項目を追加」を元に戻しました" in text(response.get_data(as_text=True))
+    assert labels(draft_id) == ["項目1"]
+    post(national, draft_id, "/redo")
+    assert len(labels(draft_id)) == 2
+
+
+def test_logic_is_tried_with_sample_answers(national):
+    draft_id = start(national)
+    post(national, draft_id, "/fields", {"type": "text", "section": "section_1"})
+    second = authoring.field_keys(draft_of(draft_id).document)[1]
+    post(national, draft_id, f"/fields/{second}", {
+        "field.key": second, "field.label": "理由", "field.visible_if": "field_1 > 10",
+        "field.required_if": "field_1 > 20"})
+    shown = post(national, draft_id, "/try", {"field": second, "f.field_1": "25"})
+    assert "表示する" in text(shown.get_data(as_text=True))
+    assert "必須" in text(shown.get_data(as_text=True))
+    hidden = post(national, draft_id, "/try", {"field": second, "f.field_1": "3"})
+    assert "表示しない" in text(hidden.get_data(as_text=True))
+
+
+def test_expressions_are_checked_as_typed_and_keys_offered(national):
+    draft_id = start(national)
+    unknown = post(national, draft_id, "/check", {"expression_input": "field.visible_if",
+                                                  "field.visible_if": "missing > 1"})
+    assert "知らない項目キー「missing」" in text(unknown.get_data(as_text=True))
+    broken = post(national, draft_id, "/check", {"expression_input": "field.visible_if",
+                                                 "field.visible_if": "field_1 > ("})
+    assert "括弧「(」が閉じていません" in text(broken.get_data(as_text=True))
+    offered = post(national, draft_id, "/check", {"expression_input": "field.visible_if",
+                                                  "field.visible_if": "fie"})
+    assert 'data-complete="field_1"' in offered.get_data(as_text=True)
+    too_long = post(national, draft_id, "/check", {"expression_input": "field.visible_if",
+                                                   "field.visible_if": "1 + " * 2000 + "1"})
+    assert too_long.status_code == 200 and "長すぎ" in text(too_long.get_data(as_text=True))
+
+
+def test_the_preview_checks_what_is_typed_and_stores_nothing(national):
+    draft_id = start(national)
+    post(national, draft_id, "/fields/field_1", {"field.key": "field_1", "field.label": "病床",
+                                                 "field.required": "1", "field.max": "10"})
+    page = national.get(f"{BUILDER}/{draft_id}/preview?width=phone")
+    assert page.status_code == 200 and 'name="f.field_1"' in page.get_data(as_text=True)
+    checked = post(national, draft_id, "/preview", {"f.field_1": "99"})
+    assert "10以下" in text(checked.get_data(as_text=True))
+    assert session.query(SurveyVersion).count() == 0
+
+
+def test_export_and_import_round_trip(national):
+    draft_id = start(national)
+    exported = national.get(f"{BUILDER}/{draft_id}/export")
+    assert exported.headers["Content-Type"].startswith("application/x-yaml")
+    document = yaml.safe_load(exported.get_data(as_text=True))
+    assert document == draft_of(draft_id).document
+    edited = exported.get_data(as_text=True).replace("項目1", "手で直した項目")
+    response = post(national, draft_id, "/import",
+                    {"file": (io.BytesIO(edited.encode()), "bed_check.yaml")})
+    assert response.status_code == 200
+    assert labels(draft_id) == ["手で直した項目"]
+    bad = post(national, draft_id, "/import", {"file": (io.BytesIO(b"- a\n- list\n"), "x.yaml")})
+    assert bad.status_code == 422 and "読み込めませんでした" in text(bad.get_data(as_text=True))
+
+
+def test_a_draft_with_problems_is_not_sent_and_a_good_one_is(national):
+    draft_id = start(national)
+    # A choice without its choices: kept as a draft, listed as a problem, not sent.
+    post(national, draft_id, "/fields/field_1/type", {"type": "single_choice"})
+    page = text(national.get(f"{BUILDER}/{draft_id}?item=problems").get_data(as_text=True))
+    assert "誤りが1件あります" in page
+    refused = post(national, draft_id, "/publish")
+    assert refused.status_code == 422
+    assert "誤りがあるため、公開の手続きに進めません" in text(refused.get_data(as_text=True))
+    draft_id = start(national, key="ready_survey", title="完成した調査")
+    response = post(national, draft_id, "/publish", htmx=False)
+    assert response.status_code == 303
+    version = session.query(SurveyVersion).one()
+    assert response.headers["Location"].endswith(f"/admin/surveys/versions/{version.id}")
+    assert version.status == VersionStatus.draft and version.survey.key == "ready_survey"
+
+
+def test_another_organisations_draft_is_not_found(app, national, make_user):
+    draft_id = start(national)
+    prefecture = client_of(app, make_user(Role.prefecture))
+    assert prefecture.get(f"{BUILDER}/{draft_id}").status_code == 404
+    facility = client_of(app, make_user(Role.facility))
+    assert facility.get(BUILDER).status_code == 403
+
+
+def test_a_prefecture_extends_a_national_survey_with_its_items_locked(app, make_user):
+    national_version = versions.import_definition(yaml.safe_load("""
+schema_version: 1
+key: beds
+title: 病床
+period: {kind: daily}
+sections:
+  - key: s
+    title: 病床
+    fields:
+      - {key: total, type: integer, label: 病床数, locked: true}
+"""), field_types(), source="beds.yaml").version
+    from datetime import date
+    versions.publish(national_version, date(2026, 4, 1))
+    prefecture = client_of(app, make_user(Role.prefecture, prefecture_code="13"))
+    response = post_form(prefecture, f"{BUILDER}/from-version",
+                         {"version": national_version.id, "how": "extension"}, page=BUILDER)
+    assert response.status_code == 303
+    draft_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    page = prefecture.get(f"{BUILDER}/{draft_id}?item=field:total").get_data(as_text=True)
+    assert "全国共通の固定項目です" in page
+    refused = post(prefecture, draft_id, "/fields/total", {"field.key": "total",
+                                                           "field.label": "変えた"})
+    assert refused.status_code == 422
+    assert "全国共通の固定項目のため、変更できません" in text(refused.get_data(as_text=True))
+    added = post(prefecture, draft_id, "/fields", {"type": "text", "section": "s",
+                                                   "after": "total"})
+    assert added.status_code == 200 and len(labels(draft_id)) == 2
+    assert re.search(r"版\d+", text(prefecture.get(BUILDER).get_data(as_text=True)))
