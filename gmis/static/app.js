@@ -227,3 +227,57 @@ window.addEventListener("beforeunload", function (event) {
     event.returnValue = "";
   }
 });
+
+// --- The survey builder (survey_builder/_editor.html) ------------------------------------
+// A settings form saves without redrawing the editor, so the revision the other forms
+// send must follow the one the server answered with.
+document.addEventListener("htmx:afterRequest", function (event) {
+  var builder = document.getElementById("builder");
+  var revision = event.detail.xhr && event.detail.xhr.getResponseHeader("X-Draft-Revision");
+  if (!builder || !revision) {
+    return;
+  }
+  builder.querySelectorAll("input[name=revision]").forEach(function (input) {
+    input.value = revision;
+  });
+});
+
+// Keyboard first: Alt+↑/↓ move the open item, Ctrl+Z / Ctrl+Shift+Z (Ctrl+Y) undo and redo
+// when no text is being edited.
+document.addEventListener("keydown", function (event) {
+  var builder = document.getElementById("builder");
+  if (!builder) {
+    return;
+  }
+  var name = null;
+  if (event.altKey && (event.key === "ArrowUp" || event.key === "ArrowDown")) {
+    name = event.key === "ArrowUp" ? "up" : "down";
+  } else if ((event.ctrlKey || event.metaKey) && !event.target.closest("input, textarea, select")) {
+    if (event.key.toLowerCase() === "z") {
+      name = event.shiftKey ? "redo" : "undo";
+    } else if (event.key.toLowerCase() === "y") {
+      name = "redo";
+    }
+  }
+  var button = name && builder.querySelector("[data-shortcut=" + name + "]");
+  if (button) {
+    event.preventDefault();
+    button.click();
+  }
+});
+
+// A field key offered while an expression is typed replaces the name being typed.
+document.addEventListener("click", function (event) {
+  var offered = event.target.closest("[data-complete]");
+  if (!offered) {
+    return;
+  }
+  var input = document.querySelector("textarea[name='" + offered.dataset.target + "']");
+  if (!input) {
+    return;
+  }
+  input.value = input.value.replace(/[a-z_][a-z0-9_]*$/, offered.dataset.complete);
+  input.focus();
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+  input.dispatchEvent(new Event("change", { bubbles: true }));
+});

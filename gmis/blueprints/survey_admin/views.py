@@ -13,6 +13,7 @@ from gmis.db import session
 from gmis.models import VersionStatus
 from gmis.surveys.engine.errors import DefinitionError
 from gmis.surveys.runtime import compiled
+from gmis.surveys.store import impacts
 from gmis.web import render_error
 
 bp = Blueprint("survey_admin", __name__, url_prefix="/admin/surveys")
@@ -100,13 +101,16 @@ def _version_page(version, form, error=None, status=200):
     try:
         survey = compiled(version)
         diff = operations.version_diff(version, against)
+        old = compiled(against).definition if against is not None else None
     except DefinitionError as broken:
         # A stored version that no longer compiles, e.g. a plugin field type uninstalled.
-        survey, diff, sections, broken_problems = None, None, [], broken.problems
+        survey, diff, sections, broken_problems, impact = None, None, [], broken.problems, None
     else:
         sections, broken_problems = operations.preview(survey, show_all), []
+        impact = impacts.impact_report(version, survey, against, old, diff) \
+            if version.status == VersionStatus.draft else None
     context = dict(
-        version=version, against=against, diff=diff, sections=sections,
+        version=version, against=against, diff=diff, sections=sections, impact=impact,
         broken_problems=broken_problems, show_all=show_all,
         hidden_count=operations.hidden_count(sections), form=form, error=error,
         may_publish=version.status == VersionStatus.draft and operations.may_publish(

@@ -169,6 +169,13 @@ def _editor(draft, item: str, status: int = 200, **context):
     response = make_response(render_template(template, **values), status)
     # Every form of the page sends the revision it was drawn for (app.js keeps them current).
     response.headers["X-Draft-Revision"] = str(draft.revision)
+    shown = values["kind"] + (f":{values['key']}" if values["key"] else "")
+    if request.headers.get("HX-Request") and (status >= 400 or shown != request.form.get(
+            "item", shown)):
+        # A settings form saves without redrawing what is being typed; a refusal (shown
+        # with what was typed) or a renamed item redraws the whole editor instead.
+        response.headers["HX-Retarget"] = "#builder"
+        response.headers["HX-Reswap"] = "outerHTML"
     return response
 
 
@@ -252,7 +259,9 @@ def section_settings(draft_id: int, key: str):
                                        "section").get("key", key)
         return document
 
-    return _apply(draft_id, edit, "セクションを変更", lambda: f"section:{renamed['key']}")
+    title = request.form.get("section.title", "").strip()[:40] or key
+    return _apply(draft_id, edit, f"セクション「{title}」を変更",
+                  lambda: f"section:{renamed['key']}")
 
 
 @bp.post("/<int:draft_id>/sections/<key>/move")
@@ -302,7 +311,8 @@ def field_settings(draft_id: int, key: str):
                                                          field_types(), locked)
         return document
 
-    return _apply(draft_id, edit, "項目を変更", lambda: f"field:{updated['key']}")
+    label = request.form.get("field.label", "").strip()[:40] or key
+    return _apply(draft_id, edit, f"項目「{label}」を変更", lambda: f"field:{updated['key']}")
 
 
 @bp.post("/<int:draft_id>/fields/<key>/type")
