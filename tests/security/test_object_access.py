@@ -35,6 +35,7 @@ from gmis.models import (
     Aggregator,
     ApplicationStatus,
     City,
+    DraftOrigin,
     Facility,
     FacilityType,
     FireDepartment,
@@ -45,12 +46,14 @@ from gmis.models import (
     SosRequest,
     SosRequestItem,
     SosStatus,
+    SurveyDraft,
+    SurveyDraftStep,
     SurveyResponse,
     SurveyVersion,
     User,
     VersionStatus,
 )
-from gmis.surveys.engine import periods
+from gmis.surveys.engine import authoring, periods
 from gmis.surveys.runtime import field_types
 from gmis.surveys.store import versions
 from tests.fixtures.factories import PASSWORD, facility_code
@@ -238,6 +241,7 @@ class World:
     applications: dict[int, str]  # id → prefecture
     accounts: dict[int, Viewer]
     versions: dict[int, Version]
+    drafts: dict[int, str | None]  # id → the owning prefecture (None: the national office)
     fire_departments: dict[int, str]  # id → prefecture
     city_ids: dict[str, int]
     aggregator_id: int
@@ -381,6 +385,18 @@ def _build() -> dict:
         applications[application.id] = code
     session.flush()
 
+    # Survey builder drafts: the national office's and each prefecture's own.
+    drafts = {}
+    for owner in (None, TOKYO, OSAKA):
+        draft = SurveyDraft(prefecture_code=owner, origin=DraftOrigin.blank,
+                            document=authoring.blank(f"draft_{owner or 'national'}", "下書き"),
+                            revision=1, step=1)
+        session.add(draft)
+        session.flush()
+        session.add(SurveyDraftStep(draft_id=draft.id, number=1, document=draft.document,
+                                    summary="作成"))
+        drafts[draft.id] = owner
+
     all_versions = {v.id: Version(f"{v.survey.key} {v.prefecture_code or '全国'} 版{v.number}",
                                   v.prefecture_code,
                                   v.status == VersionStatus.published)
@@ -391,7 +407,7 @@ def _build() -> dict:
         people={key: (viewer, users[key].id) for key, (viewer, _) in people.items()},
         answers=answers, supply_requests=supply_requests, applications=applications,
         accounts={users[key].id: viewer for key, (viewer, _) in people.items()},
-        versions=all_versions,
+        versions=all_versions, drafts=drafts,
         fire_departments={d.id: code for code, d in fire.items()},
         city_ids={name: c.id for name, c in cities.items()}, aggregator_id=aggregator.id,
         today=today, yesterday=yesterday)
@@ -769,6 +785,42 @@ def test_survey_versions(world):
                        lambda i=i: session.get(SurveyVersion, i).status
                        == VersionStatus.published):
                 seen[v.key].add(("publish", version.label))
+    compare(expected, seen)
+
+
+def builds_with(v: Viewer, owner: str | None) -> bool:
+    """A survey builder draft belongs to an organisation: the national office's to national
+    and the secretariat, a prefecture's to that prefecture."""
+    if owner is None:
+        return v.nationwide
+    return v.role == Role.prefecture and v.prefecture == owner
+
+
+def test_survey_builder_drafts(world):
+    expected, seen = {}, {}
+    for browser in world.everyone():
+        v, client = browser.viewer, browser.client
+        expected[v.key] = {*(("read", owner) for owner in world.drafts.values()
+                             if builds_with(v, owner)),
+                           *(("change", owner) for owner in world.drafts.values()
+                             if builds_with(v, owner))}
+        seen[v.key] = {("read", world.drafts[i]) for i in world.drafts
+                       if reached(client.get(f"/admin/surveys/builder/{i}"))
+                       or reached(client.get(f"/admin/surveys/builder/{i}/export"))
+                       or reached(client.get(f"/admin/surveys/builder/{i}/preview"))}
+        listing = client.get("/admin/surveys/builder")
+        if listing.status_code == 200:
+            seen[v.key] |= {("read", world.drafts[i]) for i in linked_ids(
+                listing.get_data(as_text=True), "/admin/surveys/builder/") if i in world.drafts}
+        for i, owner in world.drafts.items():
+            for path, data in (("/fields/field_1", {"field.key": "field_1",
+                                                    "field.label": "書き換え"}),
+                               ("/sections", {"title": "追加"}),
+                               ("/publish", {})):
+                if attempt(world, browser, f"/admin/surveys/builder/{i}{path}",
+                           {"revision": "1", **data},
+                           lambda i=i: session.get(SurveyDraft, i).revision != 1):
+                    seen[v.key].add(("change", owner))
     compare(expected, seen)
 
 
