@@ -15,8 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from marshmallow import ValidationError
-
 from gmis.surveys.engine import authoring
 from gmis.surveys.engine.authoring import Document, EditRefused
 from gmis.surveys.engine.builder import CompiledSurvey, compile_survey
@@ -47,6 +45,7 @@ from gmis.surveys.engine.validation import (
 
 #: The survey's own settings: everything but its sections and rules (the structure).
 SURVEY_SETTINGS = settings_of(SurveyDefinitionSchema)
+SURVEY_KEYS = tuple(s.name for s in SURVEY_SETTINGS)
 SECTION_SETTINGS = settings_of(SectionSchema)
 RULE_SETTINGS = settings_of(RuleSchema)
 #: A field's settings every type has; ``min``, ``max`` and ``choices`` only where the type
@@ -76,17 +75,18 @@ class SettingsRefused(Exception):
         self.data = data
 
 
-def _checked(schema, data: dict, partial: tuple[str, ...] = ()) -> None:
-    try:
-        schema().load(data, partial=partial)
-    except ValidationError as error:
+def _checked(schema, data: dict) -> None:
+    """``data`` checked by ``schema`` with the format's own messages (not loaded: only what
+    a form holds is checked, not the definition it belongs to)."""
+    messages = schema().validate(data)
+    if messages:
         problems: dict[str, list[str]] = {}
-        for problem in schema_problems(error.messages):
+        for problem in schema_problems(messages):
             name = problem.path.split(".", 1)[0].split("[", 1)[0]
             rest = problem.path[len(name):].lstrip(".")
             problems.setdefault(name or "_", []).append(
                 f"{rest}: {problem.message}" if rest else problem.message)
-        raise SettingsRefused(problems, data) from None
+        raise SettingsRefused(problems, data)
 
 
 # --- the survey's settings ---------------------------------------------------------------------
@@ -98,8 +98,7 @@ def survey_settings(document: Document, form: Mapping[str, Any],
     data = read_settings(SURVEY_SETTINGS, form, "survey")
     if locked and data.get("key") != document.get("key"):
         raise SettingsRefused({"key": ["都道府県の版では、調査キーは全国版と同じです。"]}, data)
-    _checked(SurveyDefinitionSchema, {**data, "schema_version": document.get("schema_version"),
-                                      "sections": [], "rules": []}, partial=("sections",))
+    _checked(lambda: SurveyDefinitionSchema(only=SURVEY_KEYS), data)
     kept = {k: v for k, v in document.items() if k in ("schema_version", "sections", "rules")}
     return authoring.canonical({**data, **kept})
 
@@ -129,12 +128,10 @@ def field_update(document: Document, key: str, form: Mapping[str, Any],
     checked = {**data, "type": item.get("type"), "options": options}
     _checked(FieldSchema, checked)
     if field_type is not None and field_type.options_schema is not None:
-        try:
-            field_type.options_schema().load(options)
-        except ValidationError as error:
-            raise SettingsRefused(
-                {"options": [str(p) for p in schema_problems(error.messages)]},
-                checked) from None
+        messages = field_type.options_schema().validate(options)
+        if messages:
+            raise SettingsRefused({"options": [str(p) for p in schema_problems(messages)]},
+                                  checked)
     new_key = data.pop("key", key)
     settings = {name: data.get(name) for name in
                 {s.name for s in field_settings(field_type)} - {"key"}}

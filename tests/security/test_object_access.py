@@ -22,7 +22,6 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
@@ -58,7 +57,7 @@ from gmis.surveys.runtime import field_types
 from gmis.surveys.store import versions
 from tests.fixtures.factories import PASSWORD, facility_code
 from tests.fixtures.surveys import SURVEY_DEFS
-from tests.fixtures.web import sign_in
+from tests.fixtures.web import form_fields, sign_in
 
 TOKYO, OSAKA = "13", "27"
 
@@ -824,56 +823,3 @@ def test_survey_builder_drafts(world):
     compare(expected, seen)
 
 
-# --- a form as a browser would send it ----------------------------------------------------------
-
-class _FormFields(HTMLParser):
-    """The fields of the first form whose action ends with ``action_end``, with the values
-    a browser would send unchanged."""
-
-    def __init__(self, action_end: str):
-        super().__init__()
-        self.action_end, self.inside, self.fields = action_end, False, {}
-        self._select: str | None = None
-        self._textarea: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form" and (a.get("action") or "").endswith(self.action_end):
-            self.inside = True
-        if not self.inside:
-            return
-        name = a.get("name")
-        if tag == "input" and name:
-            kind = a.get("type", "text")
-            if kind in ("checkbox", "radio"):
-                if "checked" in a:
-                    self.fields.setdefault(name, []).append(a.get("value", "on"))
-            elif kind not in ("submit", "button"):
-                self.fields[name] = a.get("value") or ""
-        elif tag == "select" and name:
-            self._select = name
-            self.fields.setdefault(name, "")
-        elif tag == "option" and self._select and "selected" in a:
-            self.fields[self._select] = a.get("value", "")
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self.fields[name] = ""
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.fields[self._textarea] += data
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.inside = False
-        elif tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-
-def form_fields(html: str, action_end: str) -> dict:
-    parser = _FormFields(action_end)
-    parser.feed(html)
-    assert parser.fields, f"no form ending in {action_end}"
-    return parser.fields
