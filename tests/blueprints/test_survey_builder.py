@@ -312,5 +312,7 @@ def test_every_built_in_definition_saved_unchanged_through_the_forms_is_the_same
         html = national.get(f"{BUILDER}/{draft_id}?item={item}").get_data(as_text=True)
         sent = national.post(f"{BUILDER}/{draft_id}{action}",
                              data=form_fields(html, f"{draft_id}{action}"))
-        assert sent.status_code == 303, (item, re.findall(r"errors[^>]*>(.*?)</ul>", sent.get_data(as_text=True), re.S))
+        refused = re.findall(r'class="errors"[^>]*>(.*?)</ul>', sent.get_data(as_text=True),
+                             re.S)
+        assert sent.status_code == 303, (item, refused)
         assert load_definition(draft_of(draft_id).document) == load_definition(original), item
