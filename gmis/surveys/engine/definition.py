@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -236,12 +237,36 @@ class FieldSchema(_Strict):
         return FieldDef(**{**data, "choices": tuple(data["choices"])})
 
 
+class _Remembered(fields.Nested):
+    """A nested schema whose loads are remembered by the JSON of what was loaded. Loading is
+    a pure function of it, and the survey builder checks the whole draft after every change:
+    the fields that did not change are not read again. Refusals are not remembered."""
+
+    KEPT = 20_000
+    _loaded: OrderedDict[str, Any] = OrderedDict()
+
+    def _deserialize(self, value, attr, data, partial=None, **kwargs):
+        if partial:
+            return super()._deserialize(value, attr, data, partial=partial, **kwargs)
+        try:
+            key = json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError):
+            return super()._deserialize(value, attr, data, partial=partial, **kwargs)
+        found = self._loaded.get(key)
+        if found is None:
+            found = super()._deserialize(value, attr, data, partial=partial, **kwargs)
+            self._loaded[key] = found
+            if len(self._loaded) > self.KEPT:
+                self._loaded.popitem(last=False)
+        return found
+
+
 class SectionSchema(_Strict):
     key = _key("セクションキー")
     title = fields.String(required=True, validate=validate.Length(min=1, max=200),
                           metadata={"label": "セクション名"})
     description = _text("説明", kind="long_text")
-    fields = fields.List(fields.Nested(FieldSchema), required=True,
+    fields = fields.List(_Remembered(FieldSchema), required=True,
                          metadata={"builder": "structure"},
                          validate=[validate.Length(min=1, error="項目が1つもありません。"),
                                    _at_most(limits.MAX_FIELDS_PER_SECTION,
