@@ -15,6 +15,7 @@ from gmis.surveys.engine import authoring
 from gmis.surveys.engine.definition import load_definition
 from gmis.surveys.runtime import field_types
 from gmis.surveys.store import versions
+from tests.fixtures.surveys import LOCKED_BEDS
 from tests.fixtures.web import client_of, csrf_token, form_fields, post_form
 from tests.fixtures.web import page_text as text
 
@@ -260,17 +261,9 @@ def test_another_organisations_draft_is_not_found(app, national, make_user):
 
 
 def test_a_prefecture_extends_a_national_survey_with_its_items_locked(app, make_user):
-    national_version = versions.import_definition(yaml.safe_load("""
-schema_version: 1
-key: beds
-title: 病床
-period: {kind: daily}
-sections:
-  - key: s
-    title: 病床
-    fields:
-      - {key: total, type: integer, label: 病床数, locked: true}
-"""), field_types(), source="beds.yaml").version
+    national_version = versions.import_definition(
+        yaml.safe_load(LOCKED_BEDS), field_types(),
+        source="beds.yaml").version
     from datetime import date
     versions.publish(national_version, date(2026, 4, 1))
     prefecture = client_of(app, make_user(Role.prefecture, prefecture_code="13"))
@@ -286,7 +279,7 @@ sections:
     assert "全国共通の固定項目のため、変更できません" in text(refused.get_data(as_text=True))
     added = post(prefecture, draft_id, "/fields", {"type": "text", "section": "s",
                                                    "after": "total"})
-    assert added.status_code == 200 and len(labels(draft_id)) == 2
+    assert added.status_code == 200 and len(labels(draft_id)) == 3
     assert re.search(r"版\d+", text(prefecture.get(BUILDER).get_data(as_text=True)))
 
 
