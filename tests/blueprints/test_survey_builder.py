@@ -309,3 +309,17 @@ def test_every_built_in_definition_saved_unchanged_through_the_forms_is_the_same
                              re.S)
         assert sent.status_code == 303, (item, refused)
         assert load_definition(draft_of(draft_id).document) == load_definition(original), item
+
+
+def test_a_version_page_opens_the_next_version_in_the_builder(national):
+    version = versions.import_definition(yaml.safe_load(LOCKED_BEDS), field_types(),
+                                         source="beds.yaml").version
+    session.commit()
+    page = national.get(f"/admin/surveys/versions/{version.id}").get_data(as_text=True)
+    assert "調査ビルダーでこの版をもとに新しい版を作る" in page
+    response = post_form(national, f"{BUILDER}/from-version",
+                         {"version": version.id, "how": "new_version"},
+                         page=f"/admin/surveys/versions/{version.id}")
+    assert response.status_code == 303
+    draft = draft_of(int(response.headers["Location"].rsplit("/", 1)[1]))
+    assert draft.document == version.definition and draft.based_on_id == version.id

@@ -13,7 +13,7 @@ from gmis.db import session
 from gmis.models import VersionStatus
 from gmis.surveys.engine.errors import DefinitionError
 from gmis.surveys.runtime import compiled
-from gmis.surveys.store import impacts
+from gmis.surveys.store import drafts, impacts
 from gmis.web import render_error
 
 bp = Blueprint("survey_admin", __name__, url_prefix="/admin/surveys")
@@ -111,6 +111,7 @@ def _version_page(version, form, error=None, status=200):
             if version.status == VersionStatus.draft else None
     context = dict(
         version=version, against=against, diff=diff, sections=sections, impact=impact,
+        builds=drafts.way_to_start(user, version),
         broken_problems=broken_problems, show_all=show_all,
         hidden_count=operations.hidden_count(sections), form=form, error=error,
         may_publish=version.status == VersionStatus.draft and operations.may_publish(

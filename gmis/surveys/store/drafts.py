@@ -81,6 +81,17 @@ def versions_to_start_from(user: User) -> list[SurveyVersion]:
 
 # --- starting ------------------------------------------------------------------------------
 
+def way_to_start(user: User, version: SurveyVersion) -> str | None:
+    """How ``user`` may start a draft from ``version`` on its page: the next version of
+    their own scope's survey, or a prefecture's extension of a published national one."""
+    if not access.can(user, Permission.manage_surveys):
+        return None
+    owner = access.survey_owner(user)
+    if owner is not None and version.prefecture_code is None:
+        return "extension" if version.status == VersionStatus.published else None
+    return "new_version" if version.prefecture_code == owner else None
+
+
 def start_blank(user: User, key: str, title: str, period_kind: str) -> SurveyDraft:
     document = authoring.blank(key, title, period_kind)
     _refuse_taken_key(user, key)
