@@ -281,3 +281,32 @@ document.addEventListener("click", function (event) {
   input.dispatchEvent(new Event("input", { bubbles: true }));
   input.dispatchEvent(new Event("change", { bubbles: true }));
 });
+
+// Drag and drop in the builder's outline (SortableJS, loaded by the editor page only): a
+// field dropped in a section is moved there by the same request as the move form. Not
+// while the outline is filtered by a search: the places would not be the survey's.
+function sortableOutline() {
+  var builder = document.getElementById("builder");
+  if (!builder || !window.Sortable || !window.htmx || document.getElementById("outline-q").value) {
+    return;
+  }
+  builder.querySelectorAll(".outline ul[data-section]").forEach(function (list) {
+    window.Sortable.create(list, {
+      group: "fields",
+      animation: 150,
+      onEnd: function (event) {
+        if (event.from === event.to && event.oldIndex === event.newIndex) {
+          return;
+        }
+        var revision = builder.querySelector("input[name=revision]");
+        window.htmx.ajax("POST", event.item.dataset.moveUrl, {
+          source: builder, target: "#builder", swap: "outerHTML",
+          values: {revision: revision ? revision.value : "", section: event.to.dataset.section,
+                   index: String(event.newIndex)}
+        });
+      }
+    });
+  });
+}
+window.addEventListener("load", sortableOutline);
+document.addEventListener("htmx:afterSettle", sortableOutline);
