@@ -177,3 +177,12 @@ def test_a_file_that_is_no_definition_is_refused(national_user):
         drafts.start_from_file(national_user, "- just\n- a list\n", "list.yaml")
     with pytest.raises(DefinitionError):
         drafts.start_from_file(national_user, "title: no key\n", "nokey.yaml")
+
+
+def test_a_draft_is_held_to_the_size_of_a_definition_file(national_user):
+    draft = drafts.start_blank(national_user, "huge", "大きすぎる", "daily")
+    rows = [{"key": f"row_{n}", "label": "行" * 200} for n in range(3000)]
+    with pytest.raises(EditRefused, match="定義が大きすぎます"):
+        drafts.change(draft, draft.revision, lambda d: authoring.update_field(
+            d, "field_1", {"options": {"rows": rows}}), "大きな変更", national_user)
+    assert draft.revision == 1

@@ -12,6 +12,7 @@ steps. Every change is stored at once, so there is nothing to forget to save.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -23,8 +24,9 @@ from gmis.db import session, utcnow
 from gmis.japan_time import to_tokyo
 from gmis.refusals import Refused, conflict, invalid, not_found
 from gmis.surveys.engine import authoring
-from gmis.surveys.engine.authoring import Document
+from gmis.surveys.engine.authoring import Document, EditRefused
 from gmis.surveys.engine.definition import load_definition, parse_text
+from gmis.surveys.engine.document import too_large
 from gmis.surveys.engine.errors import DefinitionError, Problem
 from gmis.surveys.engine.registry import FieldTypeRegistry
 from gmis.surveys.store import versions
@@ -177,7 +179,7 @@ def change(draft: SurveyDraft, revision: int, edit: Callable[[Document], Documen
     """Apply ``edit`` to the draft as shown at ``revision`` and keep it as the next step.
     ``EditRefused`` from the edit leaves everything as it was."""
     _check_revision(draft, revision)
-    document = edit(draft.document)
+    document = bounded(edit(draft.document))
     _advance(draft, user)
     session.execute(sa.delete(SurveyDraftStep).where(SurveyDraftStep.draft_id == draft.id,
                                                      SurveyDraftStep.number > draft.step))
@@ -189,6 +191,20 @@ def change(draft: SurveyDraft, revision: int, edit: Callable[[Document], Documen
         SurveyDraftStep.draft_id == draft.id,
         SurveyDraftStep.number <= draft.step - HISTORY_KEPT))
     return draft
+
+
+def bounded(document: Document) -> Document:
+    """``document`` if a definition file of it would be accepted: a draft grows one change at
+    a time, and is held to the limits of the file it becomes (size, values, depth)."""
+    size = len(json.dumps(document, ensure_ascii=False).encode())
+    message = too_large(size)
+    if message:
+        raise EditRefused(message.replace("このファイル", "変更後の下書き")
+                          + "項目や選択肢を減らしてください。")
+    try:
+        return versions.plain_data(document, "下書き")
+    except DefinitionError as error:
+        raise EditRefused(error.problems[0].message) from None
 
 
 def undo(draft: SurveyDraft, revision: int, user: User) -> str:
