@@ -24,6 +24,7 @@ from flask import Response, stream_with_context
 
 from gmis.audit import record
 from gmis.db import session
+from gmis.filters import FilterError
 from gmis.models import User
 from gmis.web import content_disposition
 
@@ -39,8 +40,9 @@ PLACES_KEPT = 3
 Cell = str | int | float | Decimal | date | None
 
 
-class UnsupportedEncodingError(ValueError):
-    """The encoding asked for is neither cp932 nor UTF-8; the message is for the user."""
+class UnsupportedEncodingError(FilterError):
+    """The encoding asked for is neither cp932 nor UTF-8: an argument of the export's query
+    that cannot be used, refused like any other filter."""
 
     def __init__(self, value: str):
         super().__init__("文字コードは cp932(Shift_JIS) または utf-8 を指定してください。")
@@ -272,11 +274,24 @@ class CsvWriter:
         return True
 
 
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Cell]],
-                 encoding: Encoding = Encoding.CP932, *, audit_action: str,
+@dataclass(frozen=True)
+class Export:
+    """A CSV file as a capability lays it out: its name, its header and its rows.
+
+    ``rows`` is lazy (a generator that runs its queries when iterated): the view returns
+    before the file is sent, and ``csv_response`` streams the rows after it.
+    """
+
+    filename: str
+    header: Sequence[str]
+    rows: Iterable[Sequence[Cell]]
+
+
+def csv_response(export: Export, encoding: Encoding = Encoding.CP932, *, audit_action: str,
                  audit_details: Mapping[str, Any] | None = None,
                  audit_object: object | None = None) -> Response:
-    """A streamed CSV download, recorded in the audit log before the first byte is sent.
+    """``export`` as a streamed download, recorded in the audit log before the first byte
+    is sent.
 
     The export event (who, ``audit_action``, ``audit_object``, the file name, the encoding
     and ``audit_details`` such as the filters, under "filters") is committed here: the body
@@ -285,20 +300,21 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[C
 
     The view's database session ends when the view returns (``teardown_request``), before
     the body streams; while streaming, ``session`` is a new session for the same request.
-    So ``rows`` must be lazy, a generator that runs its queries when iterated, and must not
-    use ORM objects or results the view loaded (their session is closed by then): select
-    them inside the generator. If the client goes away mid-download the generator is
+    So ``export.rows`` must be lazy, a generator that runs its queries when iterated, and
+    must not use ORM objects or results the view loaded (their session is closed by then):
+    select them inside the generator. If the client goes away mid-download the generator is
     closed and nothing more is recorded; the export event already says who asked for what.
     """
+    filename = export.filename
     event = record(audit_action, audit_object, filename=filename, encoding=str(encoding),
                    filters=dict(audit_details or {}))
     session.flush()
     event_id, user_id = event.id, event.user_id
     session.commit()
-    writer = CsvWriter(header, encoding)
+    writer = CsvWriter(export.header, encoding)
 
     def body() -> Iterator[bytes]:
-        yield from writer.chunks(rows)
+        yield from writer.chunks(export.rows)
         if writer.report:
             user = session.get(User, user_id) if user_id is not None else None
             record("export.replaced_characters", user=user, export_event_id=event_id,

@@ -19,6 +19,7 @@ from gmis.csv_export import (
     GETA,
     CsvWriter,
     Encoding,
+    Export,
     UnsupportedEncodingError,
     content_disposition,
     csv_response,
@@ -258,8 +259,9 @@ def download(app, user, facilities, encoding):
     with app.test_request_context("/facilities/export",
                                   environ_base={"REMOTE_ADDR": "192.0.2.10"}):
         login_user(session.get(User, user.id))  # loaded in the request's session, as in a view
-        response = csv_response("医療機関一覧_2024年度.csv", ["医療機関名", "病床数", "基準との差"],
-                                facility_rows(), encoding, audit_action="facility.exported",
+        export = Export("医療機関一覧_2024年度.csv", ["医療機関名", "病床数", "基準との差"],
+                        facility_rows())
+        response = csv_response(export, encoding, audit_action="facility.exported",
                                 audit_details={"prefecture_code": "13", "query": "病院"})
     return response
 

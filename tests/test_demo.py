@@ -238,8 +238,8 @@ def test_after_set_up_the_bed_view_shows_what_the_answer_status_counts(builtin_s
     """A fresh installation's bed view is full: every hospital that answered today shows
     today's figures, as after live submissions."""
     from gmis.beds import operations as beds
-    from gmis.blueprints.reports import operations as reports
     from gmis.db import utcnow
+    from gmis.reports import operations as reports
     from gmis.surveys.engine import periods
 
     today = periods.today(utcnow())

@@ -65,26 +65,6 @@ class AccountMail:
         return self.base_url.rstrip("/") + self.set_password_path(token)
 
 
-class SignInError(Exception):
-    def __init__(self, message: str, status: int):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-class AccountLocked(Exception):
-    """Too many wrong passwords in a row: the account refuses passwords for a while.
-    ``signed_out``: this attempt locked it, and every session of the user has ended."""
-
-    def __init__(self, signed_out: bool):
-        super().__init__("account locked")
-        self.signed_out = signed_out
-
-
-class TokenAlreadyUsed(Exception):
-    """Another request used the same set-password link first."""
-
-
 #: The one answer to every refused sign-in: an unknown ID, a wrong password, a locked
 #: account. Telling them apart would let anybody find out which IDs exist (and which are
 #: locked), so the page says for all of them that repeated failures lock sign-in.
@@ -92,6 +72,40 @@ WRONG_CREDENTIALS = (
     "ユーザIDまたはパスワードが正しくありません。"
     "続けて失敗すると、安全のため、しばらくの間ログインできなくなります。"
 )
+
+
+class SignInError(Exception):
+    """A refused sign-in, whatever the reason: ``WRONG_CREDENTIALS`` on the sign-in form.
+
+    Not a ``gmis.refusals.Refused``: none of its kinds is 401, the answer while who is asking
+    is not established, and it is never answered with the error page."""
+
+    status = 401
+
+    def __init__(self):
+        super().__init__(WRONG_CREDENTIALS)
+        self.message = WRONG_CREDENTIALS
+
+
+class AccountLocked(Exception):
+    """Too many wrong passwords in a row: the account refuses passwords for a while.
+    ``signed_out``: this attempt locked it, and every session of the user has ended.
+
+    Not a ``gmis.refusals.Refused``: the callers act on ``signed_out`` (sign the browser out
+    and go to the sign-in page, or show the form again with the reason) and each says the
+    lock in words of its own page."""
+
+    def __init__(self, signed_out: bool):
+        super().__init__("account locked")
+        self.signed_out = signed_out
+
+
+class TokenAlreadyUsed(Exception):
+    """Another request used the same set-password link first.
+
+    Not a ``gmis.refusals.Refused``: the page answers it exactly as it answers a link that
+    was used or expired before (the invalid-link page, 410), not with a message of its own."""
+
 
 #: Shown on the sign-in page after wrong current passwords locked the account.
 LOCKED_BY_PASSWORD_CHANGE = (
@@ -131,12 +145,12 @@ def authenticate(login_id: str, password: str, lockout: Lockout) -> User:
         # Unknown, inactive, without a password yet, or locked: the same time as a check.
         passwords.burn_equal_time(password)
         _record_refusal(login_id, claim)
-        raise SignInError(WRONG_CREDENTIALS, 401)
+        raise SignInError
     if not passwords.verify_password(claim.password_hash, password):
         if _locks_now(claim):
             _record_lock(claim.id)
         _record_refusal(login_id, claim)
-        raise SignInError(WRONG_CREDENTIALS, 401)
+        raise SignInError
     return session.get(User, claim.id)
 
 

@@ -9,14 +9,11 @@ from gmis.surveys.engine.contracts import Contract, FieldNeed
 FEATURE = "地域病床見える化"
 SURVEY_KEY = "hospital_daily"
 
-_INTEGER = dict(types=("integer",), type_label="整数")
-_CHOICE = dict(types=("single_choice",), type_label="単一選択")
-
-VACANT_BEDS = FieldNeed("vacant_beds", **_INTEGER)
-ACCEPTABLE_BEDS = FieldNeed("covid_acceptable_beds", **_INTEGER)
-INPATIENTS = FieldNeed("covid_inpatients", **_INTEGER)
-INPATIENT_STATUS = FieldNeed("inpatient_status", **_CHOICE)
-EMERGENCY_STATUS = FieldNeed("emergency_status", **_CHOICE)
+VACANT_BEDS = FieldNeed.of_types("vacant_beds", "integer")
+ACCEPTABLE_BEDS = FieldNeed.of_types("covid_acceptable_beds", "integer")
+INPATIENTS = FieldNeed.of_types("covid_inpatients", "integer")
+INPATIENT_STATUS = FieldNeed.of_types("inpatient_status", "single_choice")
+EMERGENCY_STATUS = FieldNeed.of_types("emergency_status", "single_choice")
 
 CONTRACT = Contract(FEATURE, SURVEY_KEY, (VACANT_BEDS, ACCEPTABLE_BEDS, INPATIENTS,
                                           INPATIENT_STATUS, EMERGENCY_STATUS))

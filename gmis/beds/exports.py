@@ -1,5 +1,6 @@
 """What the bed view looks like as CSV: the table's export (place, figures, report) and the
-full items (place, report, every field of the versions answered with)."""
+full items (place, report, every field of the versions answered with), each as an ``Export``
+the view streams."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from gmis.beds.operations import FIGURES, SERVICE_LABELS, SERVICES
+from gmis.csv_export import Export
 from gmis.db import session
 from gmis.japan_time import to_tokyo
 from gmis.surveys.engine.export import AnswerColumns
@@ -20,11 +22,14 @@ PLACE = ["都道府県", "二次医療圏", "医療機関名", "医療機関コ�
 REPORTED = ["対象日", "報告日時", "古い情報"]
 
 
-def filename(full_items: bool) -> str:
-    return FULL_FILENAME if full_items else TABLE_FILENAME
+def bed_export(statement: sa.Select, columns: AnswerColumns | None, stale: date) -> Export:
+    """The hospitals of ``statement`` (a bed table query) as the table's export, or with
+    ``columns`` as the full items; figures older than ``stale`` are marked 古い."""
+    return Export(FULL_FILENAME if columns is not None else TABLE_FILENAME, _header(columns),
+                  _rows(statement, columns, stale))
 
 
-def header(columns: AnswerColumns | None) -> list[str]:
+def _header(columns: AnswerColumns | None) -> list[str]:
     """The table's export: place, figures, report; the full items (``columns`` given):
     place, report, every field."""
     if columns is not None:
@@ -33,9 +38,8 @@ def header(columns: AnswerColumns | None) -> list[str]:
     return [*PLACE, *figures, *REPORTED]
 
 
-def rows(statement: sa.Select, columns: AnswerColumns | None, stale: date) -> Iterator[list]:
-    """The rows of ``statement`` (a bed table query), read 1,000 at a time so a national
-    export streams; figures older than ``stale`` are marked 古い."""
+def _rows(statement: sa.Select, columns: AnswerColumns | None, stale: date) -> Iterator[list]:
+    """The rows of ``statement``, read 1,000 at a time so a national export streams."""
     result = session.execute(statement.execution_options(yield_per=1000))
     for row in result:
         place = [row.prefecture, row.area or "", row.name, row.code or "", row.phone]

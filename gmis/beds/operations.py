@@ -5,13 +5,15 @@ The figures come from ``latest_responses`` (one row per hospital), so a whole pr
 or all ~8,000 hospitals of the country, is one indexed join: filtered, sorted and counted by
 the database, and paged.
 
-Nothing here knows it is served over HTTP: what is not there is raised as ``NoBedSurvey`` or
-``NoSuchHospital`` and another prefecture asked for as ``OutOfScope``, which the blueprint
-turns into error pages; the stale-days setting is passed in.
+Nothing here knows it is served over HTTP: what cannot be shown is raised as
+``gmis.refusals.Refused``, which the app's error handler answers (a bed survey not imported
+or a hospital out of scope: not found; another prefecture asked for: forbidden, and noted in
+the audit log); the stale-days setting is passed in.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -32,7 +34,6 @@ from gmis.facilities.operations import text_condition
 from gmis.models import (
     Facility,
     FacilityType,
-    LatestResponse,
     Prefecture,
     SecondaryArea,
     Survey,
@@ -40,11 +41,12 @@ from gmis.models import (
     SurveyVersion,
     User,
 )
+from gmis.refusals import Refused, forbidden, not_found
 from gmis.surveys import runtime
 from gmis.surveys.engine import periods
 from gmis.surveys.engine.export import AnswerColumns
 from gmis.surveys.engine.fields import BUILTIN_TYPES
-from gmis.surveys.store.latest import stored_answer
+from gmis.surveys.store import latest
 from gmis.surveys.store.versions import version_in_force
 
 #: The figures of the table: (sort key, field key of the hospital daily survey, heading);
@@ -60,24 +62,16 @@ SERVICE_LABELS = {"normal": "通常", "limited": "制限あり", "suspended": "�
 SEARCH_MAX = 100
 
 
-class OutOfScope(Exception):
-    """Another prefecture's beds asked for by a user who may see only their own."""
-
-
-class NoBedSurvey(LookupError):
-    """The hospital daily survey has not been imported: there is no bed view to show."""
-
-
-class NoSuchHospital(LookupError):
-    """The hospital asked for is not one the user may see: answered as one that does not
-    exist."""
+#: What a user who may see only their own prefecture's beds is told when asking for another's.
+OUT_OF_SCOPE = "ほかの都道府県の病床情報は表示できません。"
 
 
 def bed_survey() -> Survey:
-    """The hospital daily survey the figures come from (NoBedSurvey when not imported)."""
+    """The hospital daily survey the figures come from; refused as not found when it has not
+    been imported (there is no bed view to show)."""
     survey = session.scalars(sa.select(Survey).where(Survey.key == SURVEY_KEY)).first()
     if survey is None:
-        raise NoBedSurvey(SURVEY_KEY)
+        raise not_found()
     return survey
 
 
@@ -89,11 +83,14 @@ _NEEDS = {need.key: need for need in CONTRACT.fields}
 def _answer(key: str):
     """The latest answer to ``key`` as the database reads it, by the type the contract
     accepts for it."""
-    return stored_answer(key, _TYPES[_NEEDS[key].types[0]])
+    return latest.stored_answer(key, _TYPES[_NEEDS[key].types[0]])
 
 
 @dataclass
 class BedFilter:
+    """The hospitals of the bed view (a ``gmis.filters.ListFilter``): by prefecture,
+    secondary area and text, and the column they are sorted by."""
+
     prefecture_code: str = ""
     area_code: str = ""
     text: str = ""
@@ -103,12 +100,12 @@ class BedFilter:
     notice: str = ""
 
     @classmethod
-    def of(cls, args, user: User) -> BedFilter:
+    def from_args(cls, args: Mapping[str, str], user: User) -> BedFilter:
         """The filters of the query string. Another prefecture than one's own is refused
-        (OutOfScope) for everybody but national users."""
+        (``out_of_scope``) for everybody but national users."""
         code = (args.get("pref") or "").strip()
         if code and not access.nationwide(user) and code != user.home_prefecture_code:
-            raise OutOfScope(code)
+            raise out_of_scope(user, code)
         found = cls(prefecture_code=code if len(code) == 2 and code.isdigit() else "",
                     area_code=(args.get("area") or "").strip(),
                     text=(args.get("q") or "").strip()[:SEARCH_MAX])
@@ -120,6 +117,12 @@ class BedFilter:
         if not found.area_code.isdigit():
             found.area_code = ""
         return found
+
+    def args(self) -> dict[str, str]:
+        sort = f"-{self.sort}" if self.descending else self.sort
+        args = {"pref": self.prefecture_code, "area": self.area_code, "q": self.text,
+                "sort": "" if sort == "area" else sort}
+        return {key: value for key, value in args.items() if value}
 
     def sort_arg(self, key: str) -> str:
         """The sort argument of a column heading: its key, or the reverse when sorted by it."""
@@ -159,12 +162,10 @@ def base_query(user: User, survey: Survey, filters: BedFilter) -> sa.Select:
                   *[_answer(field).label(field) for field, _ in SERVICES])
         .select_from(Facility)
         .join(Prefecture, Prefecture.code == Facility.prefecture_code)
-        .outerjoin(SecondaryArea, SecondaryArea.id == Facility.secondary_area_id)
-        .outerjoin(LatestResponse, sa.and_(LatestResponse.survey_id == survey.id,
-                                           LatestResponse.facility_id == Facility.id))
-        .outerjoin(SurveyResponse, SurveyResponse.id == LatestResponse.response_id)
-        .where(access.facility_scope(user), Facility.facility_type == FacilityType.hospital,
-               Facility.is_active.is_(True)))
+        .outerjoin(SecondaryArea, SecondaryArea.id == Facility.secondary_area_id))
+    query = latest.outerjoin_latest(query, survey).where(
+        access.facility_scope(user), Facility.facility_type == FacilityType.hospital,
+        Facility.is_active.is_(True))
     if filters.prefecture_code:
         query = query.where(Facility.prefecture_code == filters.prefecture_code)
     if filters.area_code:
@@ -211,13 +212,17 @@ def area_summary(user: User, survey: Survey, filters: BedFilter, stale_days: int
             for row in result]
 
 
-def refuse(user: User, prefecture_code: str) -> None:
-    """Record an attempt to read another prefecture's beds (the view answers 403)."""
+def out_of_scope(user: User, prefecture_code: str) -> Refused:
+    """The refusal of another prefecture's beds to ``user``, once the attempt is recorded in
+    the audit log (committed here: a refused request commits nothing after it)."""
     audit.record("beds.refused", user=user, prefecture=prefecture_code)
     session.commit()
+    return forbidden(OUT_OF_SCOPE)
 
 
 def hospital_in_scope(user: User, facility_id: int) -> Facility:
+    """The hospital ``facility_id`` if ``user`` may see it; refused as not found otherwise:
+    another prefecture's hospital looks exactly like one that does not exist."""
     facility = session.scalars(access.facilities(user).where(
         Facility.id == facility_id, Facility.facility_type == FacilityType.hospital)).first()
     if facility is None:
@@ -225,28 +230,20 @@ def hospital_in_scope(user: User, facility_id: int) -> Facility:
         if exists is not None:  # someone else's hospital, not a typo: noted
             audit.record("beds.refused", user=user, facility=facility_id)
             session.commit()
-        raise NoSuchHospital(facility_id)
+        raise not_found()
     return facility
-
-
-def latest_response(survey: Survey, facility: Facility) -> SurveyResponse | None:
-    return session.scalars(
-        sa.select(SurveyResponse).join(LatestResponse,
-                                       LatestResponse.response_id == SurveyResponse.id)
-        .where(LatestResponse.survey_id == survey.id,
-               LatestResponse.facility_id == facility.id)).first()
 
 
 def recent_responses(survey: Survey, facility: Facility, days: int = 7) -> list[SurveyResponse]:
     """The hospital's reports of the last ``days`` days, newest first (trend on the detail)."""
-    latest = latest_response(survey, facility)
-    if latest is None:
+    newest = latest.response_of(survey, facility)
+    if newest is None:
         return []
     return list(session.scalars(
         sa.select(SurveyResponse)
         .where(SurveyResponse.survey_id == survey.id,
                SurveyResponse.facility_id == facility.id,
-               SurveyResponse.period_start > latest.period_start - timedelta(days=days),
+               SurveyResponse.period_start > newest.period_start - timedelta(days=days),
                SurveyResponse.submitted_at.is_not(None))
         .order_by(SurveyResponse.period_start.desc())))
 

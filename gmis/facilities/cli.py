@@ -11,7 +11,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from gmis.db import session
-from gmis.facilities.imports import ENCODING_NAMES, ENCODINGS, FileError, import_file
+from gmis.facilities.imports import ENCODING_NAMES, ENCODINGS, import_file
+from gmis.refusals import Refused
 
 facilities_cli = AppGroup("facilities", help="The facility master.")
 
@@ -35,7 +36,7 @@ def import_command(ctx: click.Context, file: Path, encoding: str, skip_errors: b
     try:
         report = import_file(file, encoding=encoding.lower(), skip_errors=skip_errors,
                              dry_run=dry_run, max_bytes=max_bytes())
-    except FileError as error:
+    except Refused as error:
         click.echo(f"エラー: {error}", err=True)
         click.echo("1件も取り込んでいません。", err=True)
         ctx.exit(2)

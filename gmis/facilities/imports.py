@@ -4,7 +4,10 @@ Reads a CSV carried over from an older system or saved by Excel, checks every ro
 same rules as the edit screen, and upserts the facilities by 医療機関コード in one
 transaction. The format is described in ``docs/facility-import.md``. The functions here do
 the work without Flask; ``flask --app wsgi facilities import FILE`` (``gmis.facilities.cli``)
-only reads the size limit from the configuration and prints the report.
+only reads the size limit from the configuration and prints the report. A file that cannot
+be read as a whole (too large, its encoding, its header) is refused as ``invalid`` with the
+reason in Japanese (``gmis.refusals``), and nothing is imported; a row's problems are listed
+in the report instead.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from gmis import audit
 from gmis.db import session, utcnow
 from gmis.facilities import rules
 from gmis.models import Facility, FacilityDesignation, Prefecture, SecondaryArea
+from gmis.refusals import invalid
 from gmis.text import digits_only, normalise
 
 ENCODINGS = ("auto", "utf-8", "cp932")
@@ -61,10 +65,6 @@ _FIELD_RULES = {
     "designations": rules.clean_designations,
 }
 _CHUNK = 1000
-
-
-class FileError(Exception):
-    """The file as a whole cannot be read (encoding, header); nothing is imported."""
 
 
 @dataclass(frozen=True)
@@ -115,11 +115,11 @@ def _position(data: bytes, error: UnicodeDecodeError) -> str:
 
 
 def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
-    """The text of the file and the encoding it was read with; ``FileError`` if unreadable."""
+    """The text of the file and the encoding it was read with; refused if unreadable."""
     if encoding not in ENCODINGS:
-        raise FileError(f"文字コード「{encoding}」には対応していません(auto・utf-8・cp932)。")
+        raise invalid(f"文字コード「{encoding}」には対応していません(auto・utf-8・cp932)。")
     if encoding == "cp932" and _looks_like_utf8(data):
-        raise FileError(
+        raise invalid(
             "文字コードに Shift_JIS(cp932) が指定されましたが、このファイルは UTF-8 で"
             "書かれています。--encoding utf-8(または auto)を指定してください。"
         )
@@ -132,12 +132,12 @@ def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
             positions[candidate] = _position(data, error)
     if encoding == "auto":
         detail = "、".join(f"{ENCODING_NAMES[c]}としては{p}" for c, p in positions.items())
-        raise FileError(
+        raise invalid(
             f"ファイルの文字コードを判別できません。{detail}に読み込めないバイトがあります。"
             "UTF-8 または Shift_JIS(cp932) で保存し直してください。"
         )
     name = ENCODING_NAMES[encoding]
-    raise FileError(
+    raise invalid(
         f"ファイルを{name}として読み込めません。{positions[encoding]}に{name}では読めない"
         "バイトがあります。文字コードを確認し、--encoding auto などを指定してください。"
     )
@@ -147,7 +147,7 @@ def check_size(size: int, limit: int | None) -> None:
     """Refuse a file over ``limit`` bytes: it would be held in memory whole, decoded and
     checked row by row. ``None`` is no limit (a caller that already holds the data)."""
     if limit is not None and size > limit:
-        raise FileError(
+        raise invalid(
             f"ファイルが大きすぎます({size / 1024 / 1024:.1f}MB)。取り込めるのは"
             f"{limit // (1024 * 1024)}MBまでです。ファイルを分けるか、"
             "GMIS_FACILITY_IMPORT_MAX_MB で上限を変更してください。"
@@ -171,9 +171,9 @@ def read_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     try:
         header = next(reader)
     except StopIteration:
-        raise FileError("ファイルが空です。1行目に見出し行が必要です。") from None
+        raise invalid("ファイルが空です。1行目に見出し行が必要です。") from None
     except csv.Error as error:
-        raise FileError(f"行 1: CSVとして読み込めません({error})。") from None
+        raise invalid(f"行 1: CSVとして読み込めません({error})。") from None
     columns = _columns(header)
     rows = []
     line = reader.line_num + 1
@@ -183,7 +183,7 @@ def read_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
         except StopIteration:
             break
         except csv.Error as error:
-            raise FileError(f"行 {line}: CSVとして読み込めません({error})。") from None
+            raise invalid(f"行 {line}: CSVとして読み込めません({error})。") from None
         if any(cell.strip() for cell in cells):
             rows.append((line, cells))
         line = reader.line_num + 1
@@ -207,7 +207,7 @@ def _columns(header: list[str]) -> list[str]:
         problems.append("「緯度」と「経度」の列は両方そろえてください")
     if problems:
         usable = "、".join(COLUMNS.values())
-        raise FileError("行 1(見出し行): " + "。".join(problems) + f"。使える列: {usable}")
+        raise invalid("行 1(見出し行): " + "。".join(problems) + f"。使える列: {usable}")
     return keys
 
 
@@ -373,7 +373,7 @@ def import_csv(data: bytes, file_name: str = "", *, encoding: str = "auto",
                max_bytes: int | None = None) -> ImportReport:
     """Check and import a facility CSV; the caller commits when ``report.imported``.
 
-    Raises ``FileError`` when the file cannot be read at all (or is over ``max_bytes``).
+    Refused when the file cannot be read at all (or is over ``max_bytes``).
     Rows with problems are listed in ``report.errors``; then nothing is written unless
     ``skip_errors`` is given.
     """

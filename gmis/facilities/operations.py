@@ -3,12 +3,13 @@ change its master fields with optimistic concurrency.
 
 No Flask here, so the command line, the demo and the benchmarks use the same functions as
 the pages: a query string arrives as a mapping, a facility to show as a query that the
-blueprint runs through the access policy, and a lost edit race as ``EditConflict``."""
+blueprint runs through the access policy, and a lost edit race as ``EditConflict`` (a
+``gmis.refusals.Refused`` that carries what differs)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from gmis import access, audit
 from gmis.access import nationwide
 from gmis.db import session, utcnow
 from gmis.facilities.rules import clean_text, to_katakana
+from gmis.filters import FilterError
 from gmis.models import (
     DESIGNATIONS,
     Aggregator,
@@ -30,18 +32,15 @@ from gmis.models import (
     aggregator_members,
 )
 from gmis.pagination import Page
+from gmis.refusals import Kind, Refused
 
 PAGE_SIZE = 50
 QUERY_MAX = 100
 
-#: Roles that search the whole country and so choose a prefecture first.
-class SearchError(ValueError):
-    """A search parameter that cannot be used; ``str(error)`` is the Japanese message."""
-
-
 @dataclass
 class Search:
-    """The filters of the facility list, as read from the query string."""
+    """The filters of the facility list (a ``gmis.filters.ListFilter``) and the page asked
+    for."""
 
     text: str = ""
     facility_type: FacilityType | None = None
@@ -49,10 +48,49 @@ class Search:
     area_code: str = ""
     designation: str = ""
     page: int = 1
-    errors: list[str] = field(default_factory=list)
 
-    def query_args(self, page: int = 1) -> dict:
-        """The query string of this search on ``page`` (for pagination links)."""
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], user: User) -> Search:
+        """Read the filters; every value that cannot be used is named in one ``FilterError``,
+        so the list says all that is wrong at once."""
+        search = cls(text=clean_text(args.get("q", ""))[:QUERY_MAX])
+        errors = []
+        type_value = args.get("type", "")
+        if type_value:
+            try:
+                search.facility_type = FacilityType(type_value)
+            except ValueError:
+                errors.append("施設種別の指定が正しくありません。一覧から選んでください。")
+        pref = args.get("pref", "")
+        if pref and nationwide(user):
+            if not (len(pref) == 2 and pref.isascii() and pref.isdigit()) or (
+                    session.get(Prefecture, pref) is None):
+                errors.append("都道府県の指定が正しくありません。一覧から選んでください。")
+            else:
+                search.prefecture_code = pref
+        area = args.get("area", "")
+        if area:
+            if area in {a.code for a in area_choices(user, search.prefecture_code)}:
+                search.area_code = area
+            else:
+                errors.append("二次医療圏の指定が正しくありません。一覧から選んでください。")
+        designation = args.get("designation", "")
+        if designation:
+            if designation in DESIGNATIONS:
+                search.designation = designation
+            else:
+                errors.append("指定の種類が正しくありません。一覧から選んでください。")
+        page = args.get("page", "1") or "1"
+        if page.isascii() and page.isdigit() and 1 <= int(page) <= 100_000:
+            search.page = int(page)
+        else:
+            errors.append("ページ番号が正しくありません。")
+        if errors:
+            raise FilterError(*errors)
+        return search
+
+    def args(self) -> dict[str, str]:
+        """The filters as query arguments, without the page: the pager adds its own."""
         args = {
             "q": self.text,
             "type": self.facility_type.value if self.facility_type else "",
@@ -60,46 +98,14 @@ class Search:
             "area": self.area_code,
             "designation": self.designation,
         }
-        args = {key: value for key, value in args.items() if value}
+        return {key: value for key, value in args.items() if value}
+
+    def query_args(self, page: int = 1) -> dict:
+        """The query string of this search on ``page`` (for pagination links)."""
+        args: dict = self.args()
         if page > 1:
             args["page"] = page
         return args
-
-
-def parse_search(args: Mapping[str, str], user: User) -> Search:
-    """Read the filters; unusable values are dropped and explained in ``search.errors``."""
-    search = Search(text=clean_text(args.get("q", ""))[:QUERY_MAX])
-    type_value = args.get("type", "")
-    if type_value:
-        try:
-            search.facility_type = FacilityType(type_value)
-        except ValueError:
-            search.errors.append("施設種別の指定が正しくありません。一覧から選んでください。")
-    pref = args.get("pref", "")
-    if pref and nationwide(user):
-        if not (len(pref) == 2 and pref.isascii() and pref.isdigit()) or (
-                session.get(Prefecture, pref) is None):
-            search.errors.append("都道府県の指定が正しくありません。一覧から選んでください。")
-        else:
-            search.prefecture_code = pref
-    area = args.get("area", "")
-    if area:
-        if area in {a.code for a in area_choices(user, search.prefecture_code)}:
-            search.area_code = area
-        else:
-            search.errors.append("二次医療圏の指定が正しくありません。一覧から選んでください。")
-    designation = args.get("designation", "")
-    if designation:
-        if designation in DESIGNATIONS:
-            search.designation = designation
-        else:
-            search.errors.append("指定の種類が正しくありません。一覧から選んでください。")
-    page = args.get("page", "1") or "1"
-    if page.isascii() and page.isdigit() and 1 <= int(page) <= 100_000:
-        search.page = int(page)
-    else:
-        search.errors.append("ページ番号が正しくありません。")
-    return search
 
 
 def area_prefecture(user: User, search_prefecture: str = "") -> str | None:
@@ -197,11 +203,16 @@ def areas_of_prefecture(prefecture_code: str) -> list[SecondaryArea]:
 
 # --- editing -------------------------------------------------------------------------------
 
-class EditConflict(Exception):
-    """Somebody else saved the facility after the form was shown."""
+class EditConflict(Refused):
+    """Somebody else saved the facility after the form was shown: a conflict, which carries
+    more than its message. The edit page shows the facility as it is now and what differs
+    from what was typed, so that the user can review and save again."""
 
     def __init__(self, facility: Facility, differences: list[tuple[str, str, str]]):
-        super().__init__("facility changed since the form was shown")
+        super().__init__(
+            "この画面を開いた後に、ほかの方がこの医療機関の情報を更新しました。"
+            "入力内容はまだ保存されていません。現在の登録内容を確認し、"
+            "必要であればもう一度「保存する」を押してください。", Kind.CONFLICT)
         self.facility = facility
         #: (field label, value now stored, value the user typed) for each field that differs.
         self.differences = differences

@@ -2,7 +2,9 @@
 
 Each use case changes data, flushes and records an audit event; the request commits.
 Nothing here reads a request or a form: the blueprint passes in what was typed and the
-links that e-mails carry, and shows the answers on its form's fields.
+links that e-mails carry, and shows the answers on its form's fields. A second application
+for the same facility, or a decision on one decided meanwhile, is refused as a conflict
+(``gmis.refusals.Refused``), which the pages show with what was typed.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from gmis.models import (
     User,
 )
 from gmis.pagination import Page
+from gmis.refusals import Refused, conflict
 
 PER_PAGE = 50
 
@@ -45,21 +48,20 @@ STATUS_FILTERS: dict[str, tuple[str, ApplicationStatus | None]] = {
 }
 
 
-class DuplicateApplication(Exception):
-    message = (
-        "この医療機関コードの新規ユーザ登録申請は、すでに受け付けており、現在都道府県で"
-        "審査中です。審査結果のメールをお待ちください。申請内容に誤りがある場合は、"
-        "管轄の都道府県の窓口へご連絡ください。"
+#: Refused (a conflict) when the facility code has an application under review already.
+DUPLICATE_APPLICATION = (
+    "この医療機関コードの新規ユーザ登録申請は、すでに受け付けており、現在都道府県で"
+    "審査中です。審査結果のメールをお待ちください。申請内容に誤りがある場合は、"
+    "管轄の都道府県の窓口へご連絡ください。"
+)
+
+
+def _already_decided(application: RegistrationApplication) -> Refused:
+    """The refusal of a decision on an application another reviewer decided meanwhile."""
+    return conflict(
+        f"この申請はすでに「{application.status.label}」となっています"
+        f"({to_tokyo(application.decided_at)})。画面を読み込み直して確認してください。"
     )
-
-
-class AlreadyDecided(Exception):
-    def __init__(self, application: RegistrationApplication):
-        self.message = (
-            f"この申請はすでに「{application.status.label}」となっています"
-            f"({to_tokyo(application.decided_at)})。画面を読み込み直して確認してください。"
-        )
-        super().__init__(self.message)
 
 
 # --- postal code look-up -------------------------------------------------------------------
@@ -142,10 +144,11 @@ def pending_application(facility_code: str) -> RegistrationApplication | None:
 
 def submit(details: Mapping[str, Any]) -> RegistrationApplication:
     """Store a validated application (``details``: its columns as typed, from
-    ``facility_type`` to ``email``), give it its 申請番号 and send the receipt."""
+    ``facility_type`` to ``email``), give it its 申請番号 and send the receipt. Refused
+    (``DUPLICATE_APPLICATION``) while the facility has another application under review."""
     code = details["facility_code"]
     if pending_application(code) is not None:
-        raise DuplicateApplication()
+        raise conflict(DUPLICATE_APPLICATION)
     application = RegistrationApplication(
         **details, prefecture_code=code[:2], submitted_at=utcnow()
     )
@@ -156,7 +159,7 @@ def submit(details: Mapping[str, Any]) -> RegistrationApplication:
             session.flush()
     except IntegrityError:
         if pending_application(code) is not None:
-            raise DuplicateApplication() from None
+            raise conflict(DUPLICATE_APPLICATION) from None
         raise
     application.assign_number()
     session.flush()
@@ -235,7 +238,7 @@ def _decide(application: RegistrationApplication, status: ApplicationStatus, rev
     )
     session.refresh(application)
     if result.rowcount != 1:
-        raise AlreadyDecided(application)
+        raise _already_decided(application)
 
 
 def _facility_from(application: RegistrationApplication) -> Facility:

@@ -4,11 +4,14 @@ the lists. Each changes data, records an event and an audit entry, and flushes; 
 commits.
 
 Nothing here knows it is served over HTTP, so the demo, the benchmarks and the CLI call the
-same functions: what cannot be done is raised as ``SosRefused`` (or ``NoSuchFacility``),
-and the blueprint turns it into an error page."""
+same functions: what cannot be done is raised as ``gmis.refusals.Refused`` (a request
+changed meanwhile or in a state that does not allow it: a conflict; a facility the user may
+not request for: not found). The request form shows it with what was typed; anywhere else
+the app's error page answers it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -19,6 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from gmis import access, audit, mail
 from gmis.accounts.operations import addresses_of
 from gmis.db import session, utcnow
+from gmis.filters import FilterError, parse_day
 from gmis.models import (
     Facility,
     Prefecture,
@@ -30,35 +34,28 @@ from gmis.models import (
     SosStatus,
     User,
 )
-from gmis.sos import eligibility
+from gmis.refusals import conflict, not_found
+from gmis.sos import system_check
 from gmis.sos.business_days import handling_date
 from gmis.sos.rules import Rules
+from gmis.sos.rules import rules as rules_in_force
 from gmis.surveys.store.eligibility import member_facility
 
-
-class SosRefused(Exception):
-    """What cannot be done to a request now; ``str()`` is the Japanese reason."""
-
-    def __init__(self, message: str, status: int = 409):
-        super().__init__(message)
-        self.status = status
-
-
-class NoSuchFacility(LookupError):
-    """The facility asked for is neither the user's own nor an active member of its
-    aggregator: answered exactly as a facility that does not exist."""
+#: The refusal of a change to an accepted request (受付完了), by the form or its detail page.
+NOT_EDITABLE = "受付完了の要請は変更できません。"
 
 
 def requesting_facility(user: User, facility_arg: str | None) -> Facility:
-    """The facility ``user`` requests for: its own, or an aggregator's member (raises
-    NoSuchFacility otherwise)."""
+    """The facility ``user`` requests for: its own, or an aggregator's member. Any other is
+    refused as not found: another aggregator's member looks exactly like a facility that does
+    not exist."""
     if user.role == Role.aggregator:
         facility = member_facility(user, int(facility_arg)) if (facility_arg or "").isdigit() \
             else None
     else:
         facility = user.facility
     if facility is None or not facility.is_active:
-        raise NoSuchFacility(facility_arg)
+        raise not_found()
     return facility
 
 
@@ -127,7 +124,7 @@ def _take(request: SosRequest, rules: Rules, changes: Changes) -> bool:
 def save(request: SosRequest | None, facility: Facility, user: User, rules: Rules,
          changes: Changes, revision: int | None, creation_token: str = "") -> SosRequest:
     """Create or change a request; a changed request goes back to 未申請 (it is checked
-    again when applied). Raises SosRefused for an accepted request or a change based on an
+    again when applied). Refused (a conflict) for an accepted request or a change based on an
     old view of it."""
     now = utcnow()
     if request is None:
@@ -152,16 +149,16 @@ def save(request: SosRequest | None, facility: Facility, user: User, rules: Rule
                 raise
             existing = find_created(facility, user, creation_token)
             if existing is None:
-                raise SosRefused("同じ画面から別の方が同時に要請を作成しました。"
-                                 "入力内容は残っています。もう一度保存してください。") from None
+                raise conflict("同じ画面から別の方が同時に要請を作成しました。"
+                               "入力内容は残っています。もう一度保存してください。") from None
             return existing  # the same form sent twice: the first made it
         audit.record("sos.saved", request)
         return request
     if not request.status.editable:
-        raise SosRefused("受付完了の要請は変更できません。")
+        raise conflict(NOT_EDITABLE)
     if revision is not None and revision != request.revision:
-        raise SosRefused("この画面を開いた後に、ほかの方がこの要請を変更しました。"
-                         "入力内容は残っています。画面の内容を確かめてから、もう一度保存してください。")
+        raise conflict("この画面を開いた後に、ほかの方がこの要請を変更しました。"
+                       "入力内容は残っています。画面の内容を確かめてから、もう一度保存してください。")
     if _take(request, rules, changes):
         request.status = SosStatus.draft
         request.updated_at, request.updated_by_id = now, user.id
@@ -177,8 +174,8 @@ def apply(request: SosRequest, user: User, rules: Rules, now: datetime | None = 
     refused; a double click therefore applies once."""
     now = now or utcnow()
     if request.status in (SosStatus.reviewing, SosStatus.accepted):
-        raise SosRefused("この要請はすでに申請済みです。")
-    result = eligibility.check(rules, request.facility, [i.item_key for i in request.items], now)
+        raise conflict("この要請はすでに申請済みです。")
+    result = system_check.check(rules, request.facility, [i.item_key for i in request.items], now)
     request.check_failures = [f.__dict__ for f in result.failures]
     request.updated_at, request.updated_by_id = now, user.id
     if result.ok:
@@ -205,7 +202,7 @@ def _notify(request: SosRequest, template: str, **context) -> None:
 
 def accept(request: SosRequest, reviewer: User) -> None:
     if request.status != SosStatus.reviewing:
-        raise SosRefused("都道府県・国確認中の要請だけを受付完了にできます。")
+        raise conflict("都道府県・国確認中の要請だけを受付完了にできます。")
     request.status = SosStatus.accepted
     request.reviewed_at, request.reviewed_by_id = utcnow(), reviewer.id
     _event(request, reviewer, "accepted")
@@ -216,7 +213,7 @@ def accept(request: SosRequest, reviewer: User) -> None:
 
 def return_request(request: SosRequest, reviewer: User, comment: str) -> None:
     if request.status != SosStatus.reviewing:
-        raise SosRefused("都道府県・国確認中の要請だけを差し戻せます。")
+        raise conflict("都道府県・国確認中の要請だけを差し戻せます。")
     request.status = SosStatus.returned
     request.return_comment = comment
     request.reviewed_at, request.reviewed_by_id = utcnow(), reviewer.id
@@ -236,12 +233,41 @@ def facility_requests(facility: Facility) -> list[SosRequest]:
 
 @dataclass
 class QueueFilter:
+    """The requests of the review queue (a ``gmis.filters.ListFilter``): those awaiting
+    review unless another status (or all, ``None``) is asked for, by handling date, item,
+    secondary area and, for the national office, prefecture."""
+
     status: SosStatus | None = SosStatus.reviewing
     start: date | None = None
     end: date | None = None
     item: str = ""
     area_code: str = ""
     prefecture_code: str = ""
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], user: User) -> QueueFilter:
+        """Unknown values mean "all"; handling dates that cannot be read, or that end
+        before they start, are refused."""
+        status = args.get("status", SosStatus.reviewing.value)
+        item = args.get("item", "")
+        area = args.get("area", "")
+        code = args.get("pref", "") if access.nationwide(user) else ""
+        start = parse_day(args.get("from"), "対応日(開始)")
+        end = parse_day(args.get("to"), "対応日(終了)")
+        if start and end and end < start:
+            raise FilterError("対応日(終了)は対応日(開始)以降にしてください。")
+        return cls(
+            status=SosStatus(status) if status in SosStatus.__members__ else None,
+            start=start, end=end, item=item if rules_in_force().item(item) else "",
+            area_code=area if area.isdigit() else "",
+            prefecture_code=code if len(code) == 2 and code.isdigit() else "")
+
+    def args(self) -> dict[str, str]:
+        args = {"status": self.status.value if self.status is not None else "all",
+                "from": self.start.isoformat() if self.start else "",
+                "to": self.end.isoformat() if self.end else "",
+                "item": self.item, "area": self.area_code, "pref": self.prefecture_code}
+        return {key: value for key, value in args.items() if value}
 
     def clauses(self) -> list:
         clauses = []

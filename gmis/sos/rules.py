@@ -3,7 +3,9 @@ the conditions checked against a facility's survey answers, read from ``gmis/sos
 
 The file is data: it is validated like a survey definition (every problem reported with its
 path) and its expressions are CEL, compiled once and checked to use only ``daily``,
-``weekly`` and ``item``.
+``weekly`` and ``item``. The survey fields they read are declared with their types
+(``survey_fields``), exactly those, so that the contract of SOS (``gmis/sos/contract.py``)
+can refuse a survey version whose field the conditions could not read.
 """
 
 from __future__ import annotations
@@ -19,11 +21,15 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from gmis.surveys.engine.definition import KEY_MESSAGE, KEY_PATTERN, schema_problems
 from gmis.surveys.engine.errors import DefinitionError, Problem
 from gmis.surveys.engine.expressions import Expression, ExpressionSyntaxError, compile_expression
+from gmis.surveys.engine.fields import BUILTIN_TYPES
 
 RULES_FILE = Path(__file__).resolve().parent / "sos.yaml"
 #: What an expression may name.
 NAMES = frozenset({"daily", "weekly", "item"})
 CHECKS = ("conditions", "answered")
+#: The names of the answers the conditions read (``daily.<field>``), in ``survey_fields``.
+ANSWERS = ("daily", "weekly")
+TYPE_NAMES = tuple(field_type.name for field_type in BUILTIN_TYPES)
 
 _key = fields.String(required=True, validate=validate.Regexp(KEY_PATTERN, error=KEY_MESSAGE))
 
@@ -52,6 +58,20 @@ class ItemConditionSchema(_Strict):
     description = fields.String(required=True, validate=validate.Length(min=1, max=300))
 
 
+def _field_types() -> fields.Dict:
+    """Field key → the name of a built-in field type."""
+    return fields.Dict(
+        keys=fields.String(validate=validate.Regexp(KEY_PATTERN, error=KEY_MESSAGE)),
+        values=fields.String(validate=validate.OneOf(
+            TYPE_NAMES, error="項目の種類「{input}」はありません。使える種類: {choices}")),
+        load_default=dict)
+
+
+class SurveyFieldsSchema(_Strict):
+    daily = _field_types()
+    weekly = _field_types()
+
+
 class SurveyCheckSchema(_Strict):
     survey = fields.String(required=True)
     check = fields.String(required=True, validate=validate.OneOf(CHECKS))
@@ -71,6 +91,7 @@ class RulesSchema(_Strict):
     weekly_within_days = fields.Integer(required=True, validate=validate.Range(min=0, max=60))
     daily_conditions = fields.List(fields.Nested(ConditionSchema), required=True)
     item_condition = fields.Nested(ItemConditionSchema, required=True)
+    survey_fields = fields.Nested(SurveyFieldsSchema, load_default=dict)
     facility_types = fields.Dict(keys=fields.String(), values=fields.Nested(FacilityTypeSchema),
                                  required=True)
 
@@ -106,6 +127,9 @@ class Rules:
     weekly_within_days: int
     daily_conditions: tuple[Condition, ...]
     item_condition: Condition
+    #: The survey fields the conditions read, by answers ("daily", "weekly"): field key →
+    #: the name of its field type.
+    survey_fields: dict[str, dict[str, str]]
     #: By facility type value; a type missing here cannot request.
     facility_types: dict[str, tuple[SurveyCheck, SurveyCheck]]
 
@@ -133,7 +157,8 @@ def parse_rules(data: dict, source: str) -> Rules:
     except ValidationError as error:
         # marshmallow puts a dict value's errors under "value": drop it from the path.
         raise DefinitionError(source, [
-            Problem(re.sub(r"^(facility_types\.[^.]+)\.value", r"\1", p.path), p.message)
+            Problem(re.sub(r"^((?:facility_types|survey_fields\.\w+)\.[^.]+)\.value", r"\1",
+                           p.path), p.message)
             for p in schema_problems(error.messages)]) from None
     problems: list[Problem] = []
     conditions = []
@@ -144,6 +169,11 @@ def parse_rules(data: dict, source: str) -> Rules:
     item_condition = Condition("item", _compile(item_raw["expression"],
                                                 "item_condition.expression", problems),
                                item_raw["description"])
+    survey_fields = {answers: dict(loaded["survey_fields"].get(answers, {}))
+                     for answers in ANSWERS}
+    _check_declared(survey_fields, [(f"daily_conditions[{i}].expression", c.expression)
+                                    for i, c in enumerate(conditions)]
+                    + [("item_condition.expression", item_condition.expression)], problems)
     items = tuple(Item(**raw) for raw in loaded["items"])
     keys = [i.key for i in items]
     for i, key in enumerate(keys):
@@ -156,9 +186,35 @@ def parse_rules(data: dict, source: str) -> Rules:
         daily_within_days=loaded["daily_within_days"],
         weekly_within_days=loaded["weekly_within_days"],
         daily_conditions=tuple(conditions), item_condition=item_condition,
+        survey_fields=survey_fields,
         facility_types={kind: (SurveyCheck(**checks["daily"]), SurveyCheck(**checks["weekly"]))
                         for kind, checks in loaded["facility_types"].items()},
     )
+
+
+def _check_declared(survey_fields: dict[str, dict[str, str]],
+                    expressions: list[tuple[str, Expression | None]],
+                    problems: list[Problem]) -> None:
+    """Every survey field an expression reads is declared in ``survey_fields``, and every
+    one declared is read: the declaration is what the contract asks of the surveys."""
+    read: set[tuple[str, str]] = set()
+    complete = True
+    for path, expression in expressions:
+        if expression is None:  # not compiled (a problem already): what it reads is unknown
+            complete = False
+            continue
+        for answers, key in sorted(expression.members):
+            if answers not in ANSWERS:
+                continue
+            read.add((answers, key))
+            if key not in survey_fields[answers]:
+                problems.append(Problem(path, f"{answers}.{key} の項目の種類が "
+                                              f"survey_fields.{answers} にありません。"))
+    for answers in ANSWERS if complete else ():
+        for key in survey_fields[answers]:
+            if (answers, key) not in read:
+                problems.append(Problem(f"survey_fields.{answers}.{key}",
+                                        f"どの条件も {answers}.{key} を読んでいません。"))
 
 
 @cache

@@ -19,9 +19,8 @@ from flask.cli import AppGroup
 from gmis.db import session, utcnow
 from gmis.models import Prefecture, Survey, SurveyResponse, VersionStatus
 from gmis.surveys.engine import periods
-from gmis.surveys.engine.definition import parse_text
-from gmis.surveys.engine.document import too_large
-from gmis.surveys.engine.errors import DefinitionError, Problem
+from gmis.surveys.engine.definition import parse_bytes
+from gmis.surveys.engine.errors import DefinitionError
 from gmis.surveys.engine.registry import FieldTypeRegistry
 from gmis.surveys.engine.source_map import located
 from gmis.surveys.store import versions
@@ -29,25 +28,6 @@ from gmis.surveys.store import versions
 surveys_cli = AppGroup("surveys", help="Survey definitions and their versions.")
 
 SUFFIXES = (".yaml", ".yml", ".json")
-
-
-def parse_bytes(raw: bytes, source: str) -> dict:
-    """The definition in a file's bytes (UTF-8, YAML or JSON by ``source``'s suffix) as
-    plain data, or DefinitionError."""
-    message = too_large(len(raw))
-    if message:
-        raise DefinitionError(source, [Problem("", message)])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        raise DefinitionError(source, [Problem("", "UTF-8として読めません。文字コードを"
-                                                   "UTF-8にして保存してください。", line=line)]
-                              ) from None
-    try:
-        return parse_text(text, source)
-    except RecursionError:
-        raise DefinitionError(source, [Problem("", "入れ子が深すぎます。")]) from None
 
 
 @dataclass(frozen=True)
@@ -61,7 +41,10 @@ class DefinitionFile:
 
 
 class ImportRefused(Exception):
-    """Something is wrong with at least one file; nothing was imported."""
+    """Something is wrong with at least one file; nothing was imported.
+
+    Not a ``gmis.refusals.Refused``: it carries every problem of every file, one line each
+    (``lines``), which the commands print one by one before they exit."""
 
     def __init__(self, lines: list[str]):
         self.lines = lines

@@ -87,6 +87,13 @@ def test_another_prefecture_is_refused_and_logged(app, hospitals, tokyo_fire):
     assert client.get("/reports").status_code == 403
 
 
+def test_without_the_hospital_daily_survey_there_is_no_bed_view(app, tokyo_fire):
+    session.commit()
+    missing = client_of(app, tokyo_fire).get("/beds")
+    assert missing.status_code == 404
+    assert "ページが見つかりません。" in missing.get_data(as_text=True)
+
+
 def test_figures_stale_rows_and_hospitals_without_reports(app, hospitals, tokyo_fire):
     session.commit()
     html = client_of(app, tokyo_fire).get("/beds?sort=name").get_data(as_text=True)

@@ -5,7 +5,7 @@ prefecture, fire departments on the bed view, and the aggregator's matrix of mem
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -227,6 +227,29 @@ def test_reminding_non_responders_asks_first_then_sends_once_and_is_audited(
     assert len(outbox()) == 4  # nothing more
     home = text(client.get("/home").get_data(as_text=True))
     assert "督促メール送信済み" in home and "東京 花子" in home
+
+
+def test_no_reminder_while_the_current_period_cannot_be_answered(app, tokyo, make_user):
+    from gmis.surveys.runtime import field_types
+    from gmis.surveys.store import versions
+
+    # A fiscal-year survey whose reporting window is one day that is not today.
+    closed_day = "01-02" if (today().month, today().day) == (1, 1) else "01-01"
+    version = versions.import_definition({
+        "schema_version": 1, "key": "annual_beds", "title": "年次病床報告",
+        "respondents": {"roles": ["facility"], "facility_types": ["hospital"]},
+        "period": {"kind": "fiscal_year", "window_start": closed_day, "window_end": closed_day},
+        "sections": [{"key": "beds", "title": "病床", "fields": [
+            {"key": "total", "type": "integer", "label": "病床数", "min": 0}]}],
+    }, field_types(), source="annual_beds.yaml").version
+    versions.publish(version, date(2020, 4, 1))
+    prefecture = make_user(Role.prefecture)
+    session.commit()
+
+    refused = client_of(app, prefecture).get("/home/remind/annual_beds")
+    assert refused.status_code == 409
+    assert "外です。督促メールは送れません。" in text(refused.get_data(as_text=True))
+    assert outbox() == []
 
 
 def test_a_second_server_pressing_at_the_same_moment_sends_nothing(

@@ -11,7 +11,6 @@ import yaml
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from gmis.blueprints.survey_admin.operations import MAX_BYTES, today_in_japan
 from gmis.db import session
 from gmis.models import (
     AuditEvent,
@@ -23,6 +22,7 @@ from gmis.models import (
     VersionStatus,
 )
 from gmis.surveys.engine import periods
+from gmis.surveys.publishing import MAX_BYTES, today_in_japan
 from gmis.surveys.runtime import field_types
 from gmis.surveys.store import versions
 from gmis.surveys.store.versions import version_in_force

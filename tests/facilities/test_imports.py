@@ -6,8 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from gmis.db import session
-from gmis.facilities.imports import FileError, import_csv, import_file
+from gmis.facilities.imports import import_csv, import_file
 from gmis.models import AuditEvent, Facility, FacilityType
+from gmis.refusals import Kind, Refused
 from tests.fixtures.factories import facility_code
 
 HEADER = ("施設種別,医療機関コード,名称,名称カナ,郵便番号,住所,電話番号,メールアドレス,病床数,"
@@ -222,8 +223,9 @@ def test_cp932_file_read_as_utf8_is_refused(runner, tmp_path, codes, good_rows):
 
 
 def test_utf8_file_read_as_cp932_is_refused(tmp_path, good_rows):
-    with pytest.raises(FileError, match="このファイルは UTF-8 で書かれています"):
+    with pytest.raises(Refused, match="このファイルは UTF-8 で書かれています") as refused:
         import_file(write(tmp_path, csv_text(*good_rows)), encoding="cp932")
+    assert refused.value.kind == Kind.INVALID
 
 
 def test_file_in_neither_encoding_is_refused(runner, tmp_path, codes):
@@ -243,8 +245,9 @@ def test_file_in_neither_encoding_is_refused(runner, tmp_path, codes):
     ("施設種別,医療機関コード,名称,緯度", "「緯度」と「経度」の列は両方そろえてください"),
 ])
 def test_bad_header_is_refused(header, message):
-    with pytest.raises(FileError, match=message):
+    with pytest.raises(Refused, match=message) as refused:
         import_csv(csv_text(header=header).encode())
+    assert refused.value.kind == Kind.INVALID
 
 
 def test_empty_file_is_refused(runner, tmp_path):

@@ -17,11 +17,11 @@ import json
 import sys
 
 from gmis import create_app
-from gmis.blueprints.survey_admin.operations import preview
-from gmis.surveys.cli import parse_bytes
+from gmis.surveys.engine.definition import parse_bytes
 from gmis.surveys.engine.errors import DefinitionError
 from gmis.surveys.engine.expressions import ExpressionSyntaxError, Unknown, compile_expression
 from gmis.surveys.engine.validation import evaluate
+from gmis.surveys.publishing import preview
 from gmis.surveys.store import versions
 
 VARIABLES = {"a": 1, "b": 2.5, "s": "text", "rows": [{"stock": 1}, {"stock": None}],

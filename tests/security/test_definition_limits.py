@@ -12,9 +12,8 @@ import pytest
 import yaml
 
 from gmis.models import Role
-from gmis.surveys.cli import parse_bytes
 from gmis.surveys.engine import limits
-from gmis.surveys.engine.definition import parse_text
+from gmis.surveys.engine.definition import parse_bytes, parse_text
 from gmis.surveys.engine.errors import DefinitionError
 from gmis.surveys.engine.registry import build_registry
 from gmis.surveys.store import versions

@@ -1,8 +1,9 @@
 """The SOS rules file: valid as shipped; a broken one is refused with paths."""
 
 import pytest
+import yaml
 
-from gmis.sos.rules import parse_rules, rules
+from gmis.sos.rules import RULES_FILE, TYPE_NAMES, parse_rules, rules
 from gmis.surveys.engine.errors import DefinitionError
 
 
@@ -38,3 +39,25 @@ def test_a_broken_file_names_every_problem():
     assert paths == ["daily_conditions[0].expression", "daily_conditions[1].expression",
                      "items[1].key"]
     assert "monthly" in refused.value.problems[1].message
+
+
+def test_the_fields_the_conditions_read_are_declared_with_their_types_exactly():
+    assert rules().survey_fields["weekly"] == {"supplies": "table"}
+    assert rules().survey_fields["daily"]["pcr_available"] == "single_choice"
+    data = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    data["daily_conditions"].append({"key": "icu", "description": "ICUの空床が1以上",
+                                     "expression": "daily.icu_vacant_beds >= 1"})
+    data["survey_fields"]["daily"]["ecmo"] = "integer"
+    data["survey_fields"]["weekly"]["supplies"] = "grid"
+    with pytest.raises(DefinitionError) as refused:
+        parse_rules(data, "sos.yaml")
+    assert [(p.path, p.message) for p in refused.value.problems] == [
+        ("survey_fields.weekly.supplies",
+         "項目の種類「grid」はありません。使える種類: " + ", ".join(TYPE_NAMES))]
+    data["survey_fields"]["weekly"]["supplies"] = "table"
+    with pytest.raises(DefinitionError) as refused:
+        parse_rules(data, "sos.yaml")
+    assert [(p.path, p.message) for p in refused.value.problems] == [
+        ("daily_conditions[5].expression",
+         "daily.icu_vacant_beds の項目の種類が survey_fields.daily にありません。"),
+        ("survey_fields.daily.ecmo", "どの条件も daily.ecmo を読んでいません。")]

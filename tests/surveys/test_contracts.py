@@ -1,6 +1,7 @@
 """Contracts: a survey version without a field a feature reads (the bed view's
-``vacant_beds``, the fields SOS's system check reads) is refused when it is imported or
-published, with a message naming the feature and the field."""
+``vacant_beds``, the fields SOS's system check reads), or with it of another type, is
+refused when it is imported or published, with a message naming the feature and the
+field."""
 
 import re
 from datetime import date
@@ -54,12 +55,17 @@ def test_the_sos_contract_is_read_from_its_rules_file():
     data = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
     data["daily_conditions"].append({"key": "ventilators", "description": "人工呼吸器が1台以上",
                                      "expression": "daily.ventilators >= 1"})
+    data["survey_fields"]["daily"]["ventilators"] = "integer"
     by_survey = {c.survey: {n.key for n in c.fields}
                  for c in of_rules(parse_rules(data, RULES_FILE.name))}
     assert {"ventilators", "covid_inpatients", "pcr_available"} <= by_survey["hospital_daily"]
     assert by_survey["supplies_weekly"] == {"supplies"}
     # Clinics' daily answers are only required to exist: none of their fields is needed.
     assert "clinic_daily" not in by_survey
+    # Each field with the type the rules declare for it.
+    needs = {n.key: n for c in of_rules(parse_rules(data, RULES_FILE.name)) for n in c.fields}
+    assert [needs[key].described for key in ("ventilators", "pcr_available", "supplies")] == [
+        "ventilators(整数)", "pcr_available(単一選択)", "supplies(表)"]
 
 
 def test_a_field_of_another_type_is_named_with_the_type_found():
@@ -125,6 +131,44 @@ def test_a_draft_stored_without_vacant_beds_is_not_published(app):
     else:
         raise AssertionError("published a hospital daily survey without vacant_beds")
     versions.publish(shipped, date(2026, 4, 1))  # the shipped one is
+
+
+def pcr_as_yes_no() -> dict:
+    """The shipped hospital daily survey, its PCR availability asked as yes or no: a sound
+    definition, but the system check compares the answer with the choice "available"."""
+    data = yaml.safe_load(HOSPITAL_DAILY)
+    (field,) = [f for s in data["sections"] for f in s["fields"] if f["key"] == "pcr_available"]
+    field["type"] = "yes_no"
+    del field["choices"]
+    return data
+
+
+SOS_REFUSAL = ("「緊急配布要請(システムチェック)」が使う項目 pcr_available(単一選択)が"
+               "「はい/いいえ」になっています。緊急配布要請(システムチェック)はこの種類の値を読めません。")
+
+
+def test_a_field_the_system_check_reads_as_another_type_is_refused(runner, tmp_path):
+    path = tmp_path / "hospital_daily.yaml"
+    path.write_text(yaml.safe_dump(pcr_as_yes_no(), allow_unicode=True), encoding="utf-8")
+    result = runner.invoke(args=["surveys", "import", str(path)])
+    assert result.exit_code != 0, result.output
+    assert SOS_REFUSAL in result.output
+    assert hospital_daily_count() == 0
+
+
+def test_a_draft_stored_with_a_field_of_another_type_is_not_published(app):
+    shipped, _ = stored_drafts()
+    draft = SurveyVersion(survey=shipped.survey, number=3,
+                          definition=pcr_as_yes_no(), checksum="y",
+                          source_name="hospital_daily.yaml")
+    session.add(draft)
+    session.commit()
+    with pytest.raises(ValueError) as refused:
+        versions.publish(draft, date(2026, 4, 1))
+    assert str(refused.value).startswith(
+        "この版は公開できません: 「緊急配布要請(システムチェック)」が使う項目 "
+        "pcr_available(単一選択)が")
+    assert session.get(SurveyVersion, draft.id).effective_from is None
 
 
 def test_a_field_type_tells_how_its_stored_value_reads_in_sql():

@@ -27,7 +27,7 @@ sections:
 """)
 
 REGISTRY = build_registry(plugins=False)
-BED_VIEW = Contract("地域病床見える化", "beds", (FieldNeed("vacant_beds", ("integer",)),))
+BED_VIEW = Contract("地域病床見える化", "beds", (FieldNeed.of_types("vacant_beds", "integer"),))
 
 
 def changed(edit):

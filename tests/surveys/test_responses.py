@@ -16,10 +16,11 @@ from gmis.models import (
     ResponseStatus,
     SurveyResponse,
 )
+from gmis.refusals import Refused
 from gmis.surveys.engine import periods
 from gmis.surveys.runtime import field_types
 from gmis.surveys.store import eligibility, responses, versions
-from gmis.surveys.store.responses import Conflict, Refused
+from gmis.surveys.store.responses import Conflict
 from tests.fixtures.surveys import form_inputs
 
 BEDS = {
@@ -268,8 +269,8 @@ def test_a_week_under_way_when_its_survey_began_is_answered_but_not_the_weeks_be
         survey, hospital):
     from datetime import datetime
 
-    from gmis.blueprints.surveys.operations import answered_surveys
     from gmis.japan_time import TOKYO
+    from gmis.surveys.answering import answered_surveys
 
     weekly = survey({**BEDS, "key": "weekly_beds", "period": {"kind": "weekly",
                                                               "backfill_periods": 2}},

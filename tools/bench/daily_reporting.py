@@ -34,11 +34,11 @@ import sqlalchemy as sa
 from flask import Flask
 
 from gmis.accounts.sessions import token_hash
-from gmis.blueprints.reports import operations
 from gmis.csv_export import CsvWriter, Encoding
 from gmis.db import session, utcnow
 from gmis.demo import activity as demo_activity
 from gmis.models import FacilityType, ResponseStatus, Role, SurveyResponse, User, UserSession
+from gmis.reports import exports, operations
 from gmis.surveys.engine import periods
 from tools.bench import bed_view, csv_rows, daily_data, floor_app, http_load, postgres
 from tools.bench.daily_data import DailySurvey, FacilityRow
@@ -243,8 +243,8 @@ def export_rows(data: DataSet, key: str, day: date) -> tuple[list[str], list[lis
         user = session.scalars(sa.select(User).where(User.login_id == "bench-national")).one()
         target = operations.overseen(user, key, data.today)
         filters = operations.ResponseFilter(start=day, end=day)
-        prepared = operations.response_export(user, target.survey, filters)
-        return prepared.header, list(prepared.rows())
+        export = exports.response_export(user, target.survey, filters)
+        return list(export.header), list(export.rows)
 
 
 def csv_export(data: DataSet) -> None:

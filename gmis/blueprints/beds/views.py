@@ -11,11 +11,12 @@ from gmis.access import Permission, allow
 from gmis.beds import exports, operations
 from gmis.beds.operations import FIGURES, SERVICE_LABELS, SERVICES, BedFilter
 from gmis.blueprints.beds import bp
-from gmis.blueprints.surveys.operations import answers_view
 from gmis.csv_export import Encoding, UnsupportedEncodingError, csv_response
 from gmis.facilities.operations import area_choices, prefecture_choices
 from gmis.pagination import Page, page_number
 from gmis.surveys import runtime
+from gmis.surveys.answering import answers_view
+from gmis.surveys.store import latest
 from gmis.web import render_error
 
 PER_PAGE = 100
@@ -43,7 +44,7 @@ def _context(filters: BedFilter) -> dict:
 @allow(Permission.view_beds)
 def index():
     user = _user()
-    filters = BedFilter.of(request.args, user)
+    filters = BedFilter.from_args(request.args, user)
     survey = operations.bed_survey()
     summary = operations.area_summary(user, survey, filters, _stale_days())
     listing = Page.of(operations.table_query(user, survey, filters), page_number(),
@@ -60,7 +61,7 @@ def detail(facility_id: int):
     user = _user()
     facility = operations.hospital_in_scope(user, facility_id)
     survey = operations.bed_survey()
-    response = operations.latest_response(survey, facility)
+    response = latest.response_of(survey, facility)
     sections = answers_view(runtime.compiled(response.version), response) if response else []
     return render_template("beds/detail.html", facility=facility, response=response,
                            sections=sections, figures=FIGURES, services=SERVICES,
@@ -73,7 +74,7 @@ def detail(facility_id: int):
 @allow(Permission.view_beds)
 def full():
     user = _user()
-    filters = BedFilter.of(request.args, user)
+    filters = BedFilter.from_args(request.args, user)
     survey = operations.bed_survey()
     listing = Page.of(operations.table_query(user, survey, filters), page_number(),
                       per_page=50, rows=True)
@@ -96,18 +97,18 @@ def _export(filters: BedFilter, full_items: bool):
     columns = operations.answer_columns(
         survey, operations.version_ids(statement),
         filters.prefecture_code or user.home_prefecture_code) if full_items else None
-    return csv_response(exports.filename(full_items), exports.header(columns),
-                        exports.rows(statement, columns, operations.stale_before(_stale_days())),
-                        encoding, audit_action="beds.exported", audit_details=dict(request.args))
+    export = exports.bed_export(statement, columns, operations.stale_before(_stale_days()))
+    return csv_response(export, encoding, audit_action="beds.exported",
+                        audit_details=dict(request.args))
 
 
 @bp.get("/export.csv")
 @allow(Permission.view_beds)
 def export():
-    return _export(BedFilter.of(request.args, _user()), full_items=False)
+    return _export(BedFilter.from_args(request.args, _user()), full_items=False)
 
 
 @bp.get("/full/export.csv")
 @allow(Permission.view_beds)
 def full_export():
-    return _export(BedFilter.of(request.args, _user()), full_items=True)
+    return _export(BedFilter.from_args(request.args, _user()), full_items=True)

@@ -9,6 +9,7 @@ from gmis.blueprints.facilities import bp
 from gmis.blueprints.facilities.forms import FacilityForm
 from gmis.db import session
 from gmis.facilities import operations
+from gmis.filters import FilterError
 from gmis.models import DESIGNATIONS, Facility, FacilityType
 
 
@@ -22,16 +23,30 @@ def facility_in_scope(facility_id: int) -> Facility:
 @allow(Permission.view_facilities)
 def index():
     user = current_user._get_current_object()
-    search = operations.parse_search(request.args, user)
-    result = operations.search_facilities(user, search) if not search.errors else None
-    status = 400 if search.errors else 200
+    prefectures = operations.prefecture_choices(user)
+    search = result = error = None
+    try:
+        search = operations.Search.from_args(request.args, user)
+    except FilterError as refused:
+        error = refused
+    if search is not None:
+        result = operations.search_facilities(user, search)
+        prefecture_code = search.prefecture_code
+    else:
+        # The form keeps what was typed: the areas of the prefecture it names, if that is
+        # one the user may choose.
+        typed = request.args.get("pref", "")
+        prefecture_code = typed if typed in {p.code for p in prefectures} else ""
+    status = 400 if error else 200
     context = dict(
         search=search,
         result=result,
+        error=error,
+        args=request.args,
         facility_types=list(FacilityType),
         designations=DESIGNATIONS,
-        prefectures=operations.prefecture_choices(user),
-        areas=operations.area_choices(user, search.prefecture_code),
+        prefectures=prefectures,
+        areas=operations.area_choices(user, prefecture_code),
     )
     # A history restore after a cache miss needs the whole page, not the fragment.
     if request.htmx and not request.htmx.history_restore_request:
@@ -72,11 +87,8 @@ def edit(facility_id: int):
         form.updated_at.data = conflict.facility.updated_at.isoformat()
         return render_template(
             "facilities/edit.html", facility=conflict.facility, form=form,
-            conflict=conflict.differences,
-            error="この画面を開いた後に、ほかの方がこの医療機関の情報を更新しました。"
-                  "入力内容はまだ保存されていません。現在の登録内容を確認し、"
-                  "必要であればもう一度「保存する」を押してください。",
-        ), 409
+            conflict=conflict.differences, error=conflict.message,
+        ), conflict.status
     session.commit()
     if changes:
         flash("医療機関の情報を更新しました。", "success")

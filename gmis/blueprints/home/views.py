@@ -1,23 +1,22 @@
 """Each role's home page, and the reminder to non-responders it offers those who oversee."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from gmis import access
 from gmis.access import Permission, allow
-from gmis.blueprints.home import matrix, operations
-from gmis.blueprints.reports.operations import overseen
-from gmis.blueprints.surveys.operations import answered_surveys
+from gmis.blueprints.home import bp
 from gmis.db import session, utcnow
 from gmis.filters import FilterError
 from gmis.models import ApplicationStatus, Facility, FacilityType, RegistrationApplication, Role
+from gmis.refusals import conflict
+from gmis.reports import matrix, overview
+from gmis.reports.operations import overseen
 from gmis.surveys import reminders
+from gmis.surveys.answering import answered_surveys
 from gmis.surveys.engine import periods
 from gmis.surveys.store import eligibility
-from gmis.web import render_error
-
-bp = Blueprint("home", __name__)
 
 
 def _facility_counts(user) -> list[tuple[str, int]]:
@@ -44,14 +43,14 @@ def _pending_applications(user) -> int:
 
 def _oversight(user) -> dict:
     """What a prefecture, a city or the national office has to act on today."""
-    context = {"today": operations.surveys_today(user)}
+    context = {"today": overview.surveys_today(user)}
     pending = {}
     if access.can(user, Permission.review_supplies):
-        pending = operations.pending_supply_requests(user)
+        pending = overview.pending_supply_requests(user)
         context["pending_supplies"] = sum(pending.values())
     if access.nationwide(user):
-        context["prefecture_rows"] = operations.by_prefecture(context["today"], pending)
-        context["beds"] = operations.bed_totals(user, current_app.config["BED_STALE_DAYS"])
+        context["prefecture_rows"] = overview.by_prefecture(context["today"], pending)
+        context["beds"] = overview.bed_totals(user, current_app.config["BED_STALE_DAYS"])
     return context
 
 
@@ -79,18 +78,9 @@ def index():
     return render_template("home/index.html", **context)
 
 
-class PeriodClosed(Exception):
-    """The current period cannot be answered now: nobody is to be reminded of it."""
-
-
-@bp.errorhandler(PeriodClosed)
-def period_closed(error: PeriodClosed):
-    return render_error(409, f"{error}督促メールは送れません。")
-
-
 def _non_responders(user, survey_key: str) -> reminders.NonResponders:
     """The current period's non-responders of a survey that asks facilities (404 for any
-    other survey)."""
+    other survey, 409 while the period cannot be answered)."""
     now = utcnow()
     try:
         target = overseen(user, survey_key, periods.today(now))
@@ -100,7 +90,8 @@ def _non_responders(user, survey_key: str) -> reminders.NonResponders:
         abort(404)
     closed = periods.answerable(target.compiled.definition.period, target.period, now)
     if closed is not None:
-        raise PeriodClosed(closed)
+        # The current period cannot be answered now: nobody is to be reminded of it.
+        raise conflict(f"{closed}督促メールは送れません。")
     return reminders.non_responders(user, target.survey, target.compiled, target.period)
 
 

@@ -12,6 +12,7 @@ from gmis.accounts.operations import AccountMail
 from gmis.blueprints.registration.forms import RegistrationForm, RejectForm
 from gmis.db import session
 from gmis.pagination import page_number
+from gmis.refusals import Refused
 from gmis.registration import operations
 
 bp = Blueprint("registration", __name__)
@@ -52,8 +53,8 @@ def apply():
         return render_template(FORM_PAGE, form=form, invalid=True), 422
     try:
         application = operations.submit(form.application_details())
-    except operations.DuplicateApplication as error:
-        return render_template(FORM_PAGE, form=form, error=error.message), 409
+    except Refused as error:
+        return render_template(FORM_PAGE, form=form, error=error.message), error.status
     session.commit()
     browser_session[SUBMITTED_KEY] = [
         *browser_session.get(SUBMITTED_KEY, [])[-4:], application.number
@@ -123,8 +124,8 @@ def approve(application_id: int):
     try:
         outcome = operations.approve(application, reviewer, _absolute("auth.login"),
                                      AccountMail.of(current_app))
-    except operations.AlreadyDecided as error:
-        return _detail(application, 409, error=error.message)
+    except Refused as error:
+        return _detail(application, error.status, error=error.message)
     session.commit()
     if outcome == "existing":
         flash("承認しました。この医療機関にはすでにアカウントがあるため、ご利用中のログインIDを"
@@ -145,8 +146,8 @@ def reject(application_id: int):
     try:
         operations.reject(application, reviewer, form.reason.data,
                           _absolute("registration.apply"))
-    except operations.AlreadyDecided as error:
-        return _detail(application, 409, error=error.message, reject_form=form)
+    except Refused as error:
+        return _detail(application, error.status, error=error.message, reject_form=form)
     session.commit()
     flash("却下しました。申請者に却下の理由をメールで送信します。", "success")
     return redirect(url_for(".review_detail", application_id=application_id), 303)

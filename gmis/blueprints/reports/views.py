@@ -4,22 +4,21 @@ JavaScript it reloads, with htmx only its results are replaced."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 
 from gmis import pagination
 from gmis.access import Permission, allow
-from gmis.blueprints.reports import operations
-from gmis.blueprints.reports.operations import ResponseFilter, StatusFilter
-from gmis.csv_export import Encoding, UnsupportedEncodingError, csv_response
+from gmis.blueprints.reports import bp
+from gmis.csv_export import Encoding, csv_response
 from gmis.db import utcnow
 from gmis.facilities.operations import area_choices, prefecture_choices
 from gmis.filters import FilterError, parse_day
 from gmis.models import FacilityType, ResponseStatus
 from gmis.pagination import Page, page_number
+from gmis.reports import exports, operations
+from gmis.reports.operations import ResponseFilter, StatusFilter
 from gmis.surveys.engine import periods
-
-bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
 def _user():
@@ -52,15 +51,14 @@ def index():
 @allow(Permission.review_responses)
 def status(survey_key: str):
     user = _user()
-    filters = StatusFilter.of(request.args, user)
+    filters = StatusFilter.from_args(request.args, user)
     context = _choices(user, filters.prefecture_code)
     try:
-        day = parse_day(request.args.get("date"), "日付",
-                                   periods.today(utcnow()))
+        day = parse_day(request.args.get("date"), "日付", periods.today(utcnow()))
         target = operations.overseen(user, survey_key, day)
     except FilterError as error:
         return _render("reports/status.html", "reports/_status_results.html", 400,
-                       error=str(error), survey_key=survey_key, target=None, **context)
+                       error=error, survey_key=survey_key, target=None, **context)
     if not target.asks_facilities:
         return _render("reports/status.html", "reports/_status_results.html",
                        survey_key=survey_key, target=target, filters=filters,
@@ -69,9 +67,7 @@ def status(survey_key: str):
     # The late answers of the period in the response list, with the same filters.
     late_url = url_for("reports.responses", survey_key=survey_key, late="1",
                        **{"from": target.period.start.isoformat(),
-                          "to": target.period.start.isoformat()},
-                       **{key: request.args[key] for key in ("pref", "area", "type")
-                          if request.args.get(key)})
+                          "to": target.period.start.isoformat()}, **filters.args())
     listing = Page.of(operations.not_answered(user, target, filters), page_number(),
                       total=result.total.not_answered)
     return _render("reports/status.html", "reports/_status_results.html",
@@ -86,12 +82,12 @@ def status(survey_key: str):
 def responses(survey_key: str):
     user = _user()
     try:
-        filters = ResponseFilter.of(request.args, user)
+        filters = ResponseFilter.from_args(request.args, user)
         target = operations.overseen(user, survey_key, periods.today(utcnow()))
     except FilterError as error:
-        filters = StatusFilter.of(request.args, user)
+        filters = StatusFilter.from_args(request.args, user)
         return _render("reports/responses.html", "reports/_response_results.html", 400,
-                       error=str(error), survey_key=survey_key, target=None,
+                       error=error, survey_key=survey_key, target=None,
                        statuses=list(ResponseStatus), **_choices(user, filters.prefecture_code))
     listing = Page.of(operations.listed_responses(user, target.survey, filters), page_number())
     return _render("reports/responses.html", "reports/_response_results.html",
@@ -106,16 +102,15 @@ def export(survey_key: str):
     for UTF-8. A filter that cannot be read shows the list page with the message."""
     user = _user()
     try:
-        filters = ResponseFilter.of(request.args, user)
+        filters = ResponseFilter.from_args(request.args, user)
         encoding = Encoding.from_argument(request.args.get("encoding"))
         target = operations.overseen(user, survey_key, periods.today(utcnow()))
-    except (FilterError, UnsupportedEncodingError) as error:
-        filters = StatusFilter.of(request.args, user)
-        return render_template("reports/responses.html", error=str(error),
+    except FilterError as error:  # the encoding too: an argument of the query
+        filters = StatusFilter.from_args(request.args, user)
+        return render_template("reports/responses.html", error=error,
                                survey_key=survey_key, target=None,
                                statuses=list(ResponseStatus),
                                **_choices(user, filters.prefecture_code)), 400
-    prepared = operations.response_export(user, target.survey, filters)
-    return csv_response(prepared.filename, prepared.header, prepared.rows(), encoding,
+    return csv_response(exports.response_export(user, target.survey, filters), encoding,
                         audit_action="survey.responses_exported", audit_object=target.survey,
                         audit_details=dict(request.args))

@@ -12,8 +12,8 @@ from gmis.access import Permission, can
 from gmis.blueprints.sos.forms import AcceptForm, ReturnForm
 from gmis.models import Role, SosRequest
 from gmis.sos import operations
-from gmis.sos.eligibility import Failure
 from gmis.sos.rules import rules
+from gmis.sos.system_check import Failure
 
 
 def current():

@@ -16,9 +16,10 @@ from gmis.blueprints.sos.pages import current, detail_page, failure_links, reque
 from gmis.db import session, utcnow
 from gmis.models import Role, SosRequest
 from gmis.pdf import pdf_response_headers, render_pdf
+from gmis.refusals import Refused, conflict
 from gmis.sos import exports, operations
 from gmis.sos.business_days import handling_notice
-from gmis.sos.operations import Changes, SosRefused
+from gmis.sos.operations import NOT_EDITABLE, Changes
 from gmis.sos.rules import rules
 from gmis.surveys.store import eligibility
 
@@ -49,9 +50,9 @@ def _handle(form, facility, sos_request: SosRequest | None):
                                 int(revision) if revision.isdigit() else None,
                                 request.form.get("creation_token", ""))
         passed = operations.apply(saved, current(), rules()) if applying else None
-    except SosRefused as error:
+    except Refused as error:
         session.rollback()
-        return _form_page(form, facility, sos_request, error.status, notice=str(error))
+        return _form_page(form, facility, sos_request, error.status, notice=error.message)
     session.commit()
     if passed is True:
         flash(f"緊急配布要請を受け付けました。都道府県にて内容を確認し、追って連絡します"
@@ -103,7 +104,7 @@ def detail(request_id: int):
             return _handle(form, sos_request.facility, sos_request)
         return _form_page(form, sos_request.facility, sos_request)
     if request.method == "POST":
-        raise SosRefused("受付完了の要請は変更できません。")
+        raise conflict(NOT_EDITABLE)
     return detail_page(sos_request)
 
 

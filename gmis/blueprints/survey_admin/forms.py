@@ -5,7 +5,7 @@ from flask_wtf.file import FileField
 from wtforms import DateField, HiddenField, TextAreaField
 from wtforms.validators import InputRequired, ValidationError
 
-from gmis.blueprints.survey_admin.operations import today_in_japan
+from gmis.surveys.publishing import today_in_japan
 from gmis.text import normalise
 
 

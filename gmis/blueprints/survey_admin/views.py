@@ -7,10 +7,11 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from gmis.access import Permission, allow
-from gmis.blueprints.survey_admin import operations
 from gmis.blueprints.survey_admin.forms import PublishForm, UploadForm, WithdrawForm
 from gmis.db import session
 from gmis.models import VersionStatus
+from gmis.refusals import Refused
+from gmis.surveys import publishing
 from gmis.surveys.engine.errors import DefinitionError
 from gmis.surveys.runtime import compiled
 from gmis.surveys.store import drafts, impacts
@@ -25,8 +26,8 @@ def upload_limits(endpoint, values):
     # reads the form: the limits have to be set before the body is parsed. They leave room
     # for multipart overhead; the 1 MB limit itself is checked with a clear message.
     if endpoint == "survey_admin.upload":
-        request.max_content_length = 3 * operations.MAX_BYTES
-        request.max_form_memory_size = operations.MAX_BYTES + 64 * 1024
+        request.max_content_length = 3 * publishing.MAX_BYTES
+        request.max_form_memory_size = publishing.MAX_BYTES + 64 * 1024
 
 
 @bp.errorhandler(413)
@@ -46,22 +47,22 @@ def _user():
 @allow(Permission.manage_surveys)
 def index():
     user = _user()
-    rows = operations.survey_rows(user)
-    counts = operations.answer_counts(user, [v.id for row in rows for v in row.versions])
-    withdrawn_by = {v.id: operations.user_name(v.withdrawn_by_id)
+    rows = publishing.survey_rows(user)
+    counts = publishing.answer_counts(user, [v.id for row in rows for v in row.versions])
+    withdrawn_by = {v.id: publishing.user_name(v.withdrawn_by_id)
                     for row in rows for v in row.versions if v.withdrawn_from}
     return render_template("survey_admin/index.html", rows=rows, counts=counts,
                            withdrawn_by=withdrawn_by,
-                           scope_label=operations.scope_label(user),
-                           today=operations.today_in_japan())
+                           scope_label=publishing.scope_label(user),
+                           today=publishing.today_in_japan())
 
 
 def _upload_page(form, problems=(), source=None):
     user = _user()
     return render_template("survey_admin/upload.html", form=form, problems=problems,
-                           source=source, scope_label=operations.scope_label(user),
-                           extendable=operations.extendable_versions(user),
-                           max_bytes=operations.MAX_BYTES)
+                           source=source, scope_label=publishing.scope_label(user),
+                           extendable=publishing.extendable_versions(user),
+                           max_bytes=publishing.MAX_BYTES)
 
 
 @bp.route("/upload", methods=["GET", "POST"])
@@ -71,12 +72,12 @@ def upload():
     if request.method == "GET":
         return _upload_page(form)
     try:
-        imported = operations.upload_definition(
-            _user(), operations.read_upload(form.file.data, form.text.data))
+        imported = publishing.upload_definition(
+            _user(), publishing.read_upload(form.file.data, form.text.data))
         session.commit()
-    except operations.UploadRefused as refused:
+    except publishing.UploadRefused as refused:
         getattr(form, refused.field).errors = [refused.message]
-        return _upload_page(form), 422
+        return _upload_page(form), refused.status
     except DefinitionError as error:
         session.rollback()
         return _upload_page(form, error.problems, error.source), 422
@@ -96,32 +97,32 @@ def upload():
 
 def _version_page(version, form, error=None, status=200):
     user = _user()
-    against = operations.compared_with(version)
+    against = publishing.compared_with(version)
     show_all = request.args.get("all") == "1"
     try:
         survey = compiled(version)
-        diff = operations.version_diff(version, against)
+        diff = publishing.version_diff(version, against)
         old = compiled(against).definition if against is not None else None
     except DefinitionError as broken:
         # A stored version that no longer compiles, e.g. a plugin field type uninstalled.
         survey, diff, sections, broken_problems, impact = None, None, [], broken.problems, None
     else:
-        sections, broken_problems = operations.preview(survey, show_all), []
+        sections, broken_problems = publishing.preview(survey, show_all), []
         impact = impacts.impact_report(version, survey, against, old, diff) \
             if version.status == VersionStatus.draft else None
     context = dict(
         version=version, against=against, diff=diff, sections=sections, impact=impact,
         builds=drafts.way_to_start(user, version),
         broken_problems=broken_problems, show_all=show_all,
-        hidden_count=operations.hidden_count(sections), form=form, error=error,
-        may_publish=version.status == VersionStatus.draft and operations.may_publish(
+        hidden_count=publishing.hidden_count(sections), form=form, error=error,
+        may_publish=version.status == VersionStatus.draft and publishing.may_publish(
             user, version),
-        may_withdraw=operations.may_withdraw(user, version),
-        withdrawn_by=operations.user_name(version.withdrawn_by_id),
-        restored=operations.restored_by(version),
-        created_by=operations.user_name(version.created_by_id),
-        published_by=operations.user_name(version.published_by_id),
-        today=operations.today_in_japan(), type_labels=operations.type_labels(),
+        may_withdraw=publishing.may_withdraw(user, version),
+        withdrawn_by=publishing.user_name(version.withdrawn_by_id),
+        restored=publishing.restored_by(version),
+        created_by=publishing.user_name(version.created_by_id),
+        published_by=publishing.user_name(version.published_by_id),
+        today=publishing.today_in_japan(), type_labels=publishing.type_labels(),
     )
     return render_template("survey_admin/version.html", **context), status
 
@@ -129,34 +130,34 @@ def _version_page(version, form, error=None, status=200):
 @bp.get("/versions/<int:version_id>")
 @allow(Permission.manage_surveys)
 def version(version_id: int):
-    found = operations.version_in_scope(_user(), version_id)
-    return _version_page(found, PublishForm.starting(operations.tomorrow_in_japan()))
+    found = publishing.version_in_scope(_user(), version_id)
+    return _version_page(found, PublishForm.starting(publishing.tomorrow_in_japan()))
 
 
-def _confirmation(change: operations.Replacement, form, action: str, notice=None, status=200):
+def _confirmation(change: publishing.Replacement, form, action: str, notice=None, status=200):
     return render_template("survey_admin/confirm.html", change=change, form=form,
-                           action=action, notice=notice, type_labels=operations.type_labels(),
-                           today=operations.today_in_japan()), status
+                           action=action, notice=notice, type_labels=publishing.type_labels(),
+                           today=publishing.today_in_japan()), status
 
 
 @bp.post("/versions/<int:version_id>/publish")
 @allow(Permission.manage_surveys)
 def publish(version_id: int):
     user = _user()
-    found = operations.version_to_publish(user, version_id)
+    found = publishing.version_to_publish(user, version_id)
     form = PublishForm()
     if not form.validate():
         return _version_page(found, form, status=422)
     try:
-        change = operations.publishing(found, form.effective_from.data)
+        change = publishing.publication(found, form.effective_from.data)
         if form.confirmed.data != "yes":
             # Publishing changes what every respondent of the scope answers: first say what.
             form.confirmed.data = "yes"
             return _confirmation(change, form, "publish")
-        operations.publish_version(user, found, form.effective_from.data)
-    except operations.PublishRefused as refused:
+        publishing.publish_version(user, found, form.effective_from.data)
+    except Refused as refused:
         session.rollback()
-        return _version_page(found, form, error=str(refused), status=422)
+        return _version_page(found, form, error=refused.message, status=refused.status)
     session.commit()
     flash(f"版{found.number}を{found.effective_from:%Y/%m/%d}から適用するよう公開しました。",
           "success")
@@ -169,16 +170,16 @@ def withdraw(version_id: int):
     """前の版に戻す: GET and an unconfirmed POST show what would happen; only a POST naming
     the version the confirmation showed does it."""
     user = _user()
-    found = operations.version_to_publish(user, version_id)
-    today = operations.today_in_japan()
+    found = publishing.version_to_publish(user, version_id)
+    today = publishing.today_in_japan()
     posted = request.method == "POST"
     form = WithdrawForm() if posted else WithdrawForm.starting(today)
     valid = not posted or form.validate()
     try:
-        change = operations.withdrawing(found, form.withdrawn_from.data if valid else today)
-    except operations.PublishRefused as refused:
-        return _version_page(found, PublishForm.starting(operations.tomorrow_in_japan()),
-                             error=str(refused), status=409)
+        change = publishing.withdrawal(found, form.withdrawn_from.data if valid else today)
+    except Refused as refused:
+        return _version_page(found, PublishForm.starting(publishing.tomorrow_in_japan()),
+                             error=refused.message, status=refused.status)
     shown = form.restores.data if posted else None
     if not valid or shown != str(change.version.id):
         form.restores.data = str(change.version.id)
@@ -186,7 +187,7 @@ def withdraw(version_id: int):
                   if valid and shown else None)
         return _confirmation(change, form, "withdraw", notice=notice,
                              status=200 if valid else 422)
-    restored = operations.withdraw_version(user, found, form.withdrawn_from.data)
+    restored = publishing.withdraw_version(user, found, form.withdrawn_from.data)
     session.commit()
     flash(f"{found.withdrawn_from:%Y/%m/%d}から版{restored.number}に戻しました"
           f"(版{found.number}で答えた回答はそのままです)。", "success")
@@ -196,7 +197,7 @@ def withdraw(version_id: int):
 @bp.get("/versions/<int:version_id>/definition")
 @allow(Permission.manage_surveys)
 def definition(version_id: int):
-    found = operations.version_in_scope(_user(), version_id)
+    found = publishing.version_in_scope(_user(), version_id)
     name = f"{found.survey.key}-v{found.number}.yaml"
-    return Response(operations.definition_yaml(found), mimetype="text/yaml",
+    return Response(publishing.definition_yaml(found), mimetype="text/yaml",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -11,7 +11,6 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from gmis.access import Permission, allow
-from gmis.blueprints.survey_admin.operations import scope_label, version_in_scope
 from gmis.blueprints.survey_builder import bp
 from gmis.blueprints.survey_builder.forms import BlankForm, FromVersionForm, UploadForm
 from gmis.db import session
@@ -22,6 +21,7 @@ from gmis.surveys.engine.authoring import EditRefused
 from gmis.surveys.engine.document import too_large
 from gmis.surveys.engine.errors import DefinitionError
 from gmis.surveys.engine.settings import read_settings
+from gmis.surveys.publishing import scope_label, version_in_scope
 from gmis.surveys.runtime import field_types
 from gmis.surveys.store import drafts
 from gmis.web import content_disposition, render_error

@@ -1,5 +1,6 @@
-"""What the fill page shows: its sections with their progress, each field's state, the
-fields a change of one field affects, and the messages of a submission."""
+"""What the fill page shows: the response being filled and its URLs, its sections with
+their progress, each field's state, the fields a change of one field affects, and the
+messages of a submission."""
 
 from __future__ import annotations
 
@@ -7,15 +8,74 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort
+from flask import abort, url_for
 
-from gmis.blueprints.surveys.operations import FillPage
+from gmis.models import Role, User
+from gmis.surveys.answering import target_for
 from gmis.surveys.engine import periods
 from gmis.surveys.engine.builder import CompiledField, CompiledSurvey
 from gmis.surveys.engine.validation import FORM_ERRORS
 from gmis.surveys.store import responses
-from gmis.surveys.store.responses import Answers
+from gmis.surveys.store.responses import Answers, Target
 from gmis.surveys.store.unchanged import previous_answers
+
+
+@dataclass
+class FillPage:
+    """A response being filled: the target and how to reach its URLs."""
+
+    target: Target
+    #: ``?facility=`` of an aggregator's URLs.
+    facility_arg: str | None
+
+    @property
+    def compiled(self) -> CompiledSurvey:
+        return self.target.compiled
+
+    def url(self, endpoint: str = "surveys.fill", **args) -> str:
+        if self.facility_arg:
+            args["facility"] = self.facility_arg
+        return url_for(endpoint, survey_key=self.target.survey.key,
+                       period_key=self.target.period.key, **args)
+
+    @property
+    def single_section(self) -> bool:
+        return len(self.compiled.sections) == 1
+
+    @property
+    def correcting(self) -> bool:
+        """A submitted response: changes are a correction, saved apart until submitted."""
+        return self.target.correcting
+
+    @property
+    def has_correction(self) -> bool:
+        """A correction is saved but not submitted yet."""
+        response = self.target.response
+        return self.correcting and (response.correction is not None
+                                    or bool(response.pending_inputs))
+
+    def section(self, requested: str | None) -> str | None:
+        """The section shown (None: all of them). Every section is in the page; the
+        others are hidden, and switched to in the browser without a request."""
+        if self.single_section:
+            return None
+        keys = [s.key for s in self.compiled.sections]
+        return requested if requested in keys else keys[0]
+
+    def posted_section(self, form) -> str | None:
+        """The section the submitted form showed ("" for all); anything else is refused."""
+        value = form.get("section", "")
+        if value == "":
+            return None
+        if value not in {s.key for s in self.compiled.sections}:
+            abort(400)
+        return value
+
+
+def open_page(user: User, survey_key: str, period_key: str,
+              facility_arg: str | None) -> FillPage:
+    target = target_for(user, survey_key, period_key, facility_arg)
+    return FillPage(target, facility_arg if user.role == Role.aggregator else None)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from gmis.surveys.store.responses import RETURN_COMMENT_MAX
+from gmis.surveys.store.submission import Action
 
 
 class ReturnForm(FlaskForm):
@@ -29,16 +30,19 @@ class AcceptForm(FlaskForm):
 @dataclass(frozen=True)
 class FillAction:
     """What a button of the fill form asks: save the draft, submit, save and go to
-    another section, or discard a correction not submitted yet."""
+    another section (``section``), or discard a correction not submitted yet."""
 
-    kind: str
+    action: Action
+    #: The section 次へ/前へ goes to after saving.
     section: str | None = None
 
     @classmethod
     def of(cls, form) -> FillAction:
-        if form.get("action") in ("submit", "discard"):
-            return cls(form["action"])
+        if form.get("action") == "submit":
+            return cls(Action.SUBMIT)
+        if form.get("action") == "discard":
+            return cls(Action.DISCARD)
         if form.get("goto"):
-            return cls("goto", form["goto"])
+            return cls(Action.SAVE, form["goto"])
         # Enter in a field, or a button the browser did not name: the harmless choice.
-        return cls("save")
+        return cls(Action.SAVE)

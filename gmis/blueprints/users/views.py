@@ -6,9 +6,8 @@ from flask_login import current_user
 
 from gmis import access
 from gmis.access import Permission, allow
+from gmis.accounts import issuing, two_factor
 from gmis.accounts import operations as accounts
-from gmis.accounts import two_factor
-from gmis.blueprints.users import operations
 from gmis.blueprints.users.forms import IssueAccountForm
 from gmis.db import session
 from gmis.models import Role, User
@@ -32,10 +31,10 @@ def index():
 
 
 def _issue_form(form: IssueAccountForm, issuer) -> tuple[Role | None, list | None]:
-    roles = operations.issuable_roles(issuer)
+    roles = issuing.issuable_roles(issuer)
     form.role.choices = [("", "選択してください")] + [(r.value, r.label) for r in roles]
     role = Role(form.role.data) if form.role.data in {r.value for r in roles} else None
-    choices = operations.organisation_choices(issuer, role) if role else None
+    choices = issuing.organisation_choices(issuer, role) if role else None
     return role, choices
 
 
@@ -60,12 +59,11 @@ def issue():
         valid = False
     organisation = {}
     if role is not None:
-        organisation, error = operations.resolve_organisation(issuer, role,
-                                                              form.organisation.data)
+        organisation, error = issuing.resolve_organisation(issuer, role, form.organisation.data)
         if error:
             form.organisation.errors = [error]
             valid = False
-    if form.login_id.data and operations.login_id_taken(form.login_id.data):
+    if form.login_id.data and issuing.login_id_taken(form.login_id.data):
         form.login_id.errors = list(form.login_id.errors) + ["このユーザIDはすでに使われています。"]
         valid = False
     if not valid:

@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
+from gmis.surveys.engine.fields import BUILTIN_TYPES
+
 #: The modules that declare contracts, each with ``contracts()`` returning its contracts.
 #: Listed explicitly, as the built-in field types are.
 FEATURES = ("gmis.beds.contract", "gmis.sos.contract")
@@ -29,16 +31,23 @@ class FieldNeed:
     """One field a feature reads."""
 
     key: str
-    #: The field types whose value the feature can read; empty: any type (its presence is
-    #: what the feature needs).
-    types: tuple[str, ...] = ()
+    #: The field types whose value the feature can read.
+    types: tuple[str, ...]
     #: The accepted types as people who write definitions call them: 「整数」.
-    type_label: str = ""
+    type_label: str
+
+    @classmethod
+    def of_types(cls, key: str, *types: str) -> FieldNeed:
+        """``key`` read as one of the built-in field ``types`` (by name), labelled as the
+        types call themselves: ``FieldNeed.of_types("vacant_beds", "integer")`` is
+        ``vacant_beds(整数)``."""
+        labels = {field_type.name: field_type.label for field_type in BUILTIN_TYPES}
+        return cls(key, types, "または".join(labels[name] for name in types))
 
     @property
     def described(self) -> str:
         """``vacant_beds(整数)``, as a message names it."""
-        return f"{self.key}({self.type_label})" if self.type_label else self.key
+        return f"{self.key}({self.type_label})"
 
 
 @dataclass(frozen=True)
@@ -80,7 +89,7 @@ def breaches(survey_key: str, field_types: Mapping[str, str],
             type_name = field_types.get(need.key)
             if type_name is None:
                 found.append(Breach(contract, need, None))
-            elif need.types and type_name not in need.types:
+            elif type_name not in need.types:
                 found.append(Breach(contract, need, type_name))
     return found
 

@@ -26,7 +26,7 @@ from marshmallow import (
 )
 
 from gmis.surveys.engine import limits
-from gmis.surveys.engine.document import DocumentRefused, read_document, reader_reason
+from gmis.surveys.engine.document import DocumentRefused, read_document, reader_reason, too_large
 from gmis.surveys.engine.errors import DefinitionError, Problem
 from gmis.surveys.engine.source_map import located
 
@@ -486,6 +486,25 @@ def parse_text(text: str, source: str) -> dict:
     if not isinstance(data, dict):
         raise DefinitionError(source, [Problem("", "定義の最上位はキーと値の組(マッピング)です。")])
     return data
+
+
+def parse_bytes(raw: bytes, source: str) -> dict:
+    """The definition in a file's bytes (UTF-8, YAML or JSON by ``source``'s suffix) as
+    plain data, or DefinitionError."""
+    message = too_large(len(raw))
+    if message:
+        raise DefinitionError(source, [Problem("", message)])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise DefinitionError(source, [Problem("", "UTF-8として読めません。文字コードを"
+                                                   "UTF-8にして保存してください。", line=line)]
+                              ) from None
+    try:
+        return parse_text(text, source)
+    except RecursionError:
+        raise DefinitionError(source, [Problem("", "入れ子が深すぎます。")]) from None
 
 
 def load_definition(data: dict, source: str = "<definition>") -> SurveyDefinition:

@@ -24,6 +24,11 @@ from gmis.surveys.engine import limits
 
 
 class DocumentRefused(Exception):
+    """A definition text refused while it is read: the Japanese reason and, where known, the
+    line and column, which ``definition.parse_text`` turns into a located problem of a
+    ``DefinitionError``. Not a ``gmis.refusals.Refused``: it carries the position, and it
+    never reaches a page or a command on its own."""
+
     def __init__(self, message: str, line: int | None = None, column: int | None = None):
         self.message, self.line, self.column = message, line, column
         super().__init__(message)

@@ -1,9 +1,12 @@
 """Answers checked against a compiled survey.
 
-``read_form`` turns submitted form data into values; ``evaluate`` works out visibility,
-computed fields, required fields, type constraints and cross-field rules. With
-``partial=True`` (a draft, or one field validated as it changes) empty required fields are
-not reported, since the person has not finished yet.
+``read_form`` turns submitted form data into values, and the field types say there what
+they make of each (type errors: an input they cannot read, a value they do not allow);
+``evaluate`` works out visibility, computed fields, required fields, the type constraints
+of values not read from a form, and cross-field rules (rule errors). With ``partial=True``
+(a draft, or one field validated as it changes) empty required fields are not reported,
+since the person has not finished yet. ``derived`` works out only what ``evaluate`` fills
+in (visibility, computed values), checking nothing.
 """
 
 from __future__ import annotations
@@ -172,20 +175,39 @@ class Evaluation:
                 if not survey.fields[key].type.is_empty(value)}
 
 
+@dataclass
+class FormRead:
+    """A form as the field types read it. Each type checks what was typed for its field
+    here, once: ``evaluate`` takes its word for the values read, and only adds what the
+    definition says of them (required fields, rules)."""
+
+    #: The value of each field read (None for one the type could not read).
+    values: dict[str, Any] = field(default_factory=dict)
+    #: What was typed, for fields whose input could not be read (shown back unchanged).
+    raw: dict[str, Any] = field(default_factory=dict)
+    #: Type errors, by field: an input the type cannot read, or a value it does not allow
+    #: (out of range, too long, not one of the choices). Hidden fields' too: their inputs
+    #: are sent with the form all the same.
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
 def read_form(survey: CompiledSurvey, form: Mapping[str, Any],
-              keys: set[str] | None = None) -> tuple[dict[str, Any], dict[str, Any],
-                                                      dict[str, str]]:
-    """(values, raw inputs, parse errors) of the fields in the form (or of ``keys``)."""
-    values, raw, errors = {}, {}, {}
+              keys: set[str] | None = None) -> FormRead:
+    """The fields in the form (or ``keys``), read and checked by their types."""
+    read = FormRead()
     for key, compiled in survey.fields.items():
         if compiled.compute is not None or (keys is not None and key not in keys):
             continue
         parsed = compiled.type.parse(form, input_name(key))
-        values[key] = parsed.value
+        read.values[key] = parsed.value
         if parsed.error:
-            raw[key] = parsed.raw
-            errors[key] = parsed.error
-    return values, raw, errors
+            read.raw[key] = parsed.raw
+            read.errors[key] = [parsed.error]
+        elif not compiled.type.is_empty(parsed.value):
+            messages = compiled.type.validate(parsed.value)
+            if messages:
+                read.errors[key] = list(messages)
+    return read
 
 
 def stored_values(survey: CompiledSurvey, answers: Mapping[str, Any]) -> dict[str, Any]:
@@ -229,16 +251,57 @@ def _computed_value(compiled, value: Any) -> Any:
 
 
 def evaluate(survey: CompiledSurvey, values: Mapping[str, Any], *,
-             respondent: Mapping[str, Any] | None = None,
-             parse_errors: Mapping[str, str] | None = None,
-             raw: Mapping[str, Any] | None = None,
+             respondent: Mapping[str, Any] | None = None, read: FormRead | None = None,
              partial: bool = False) -> Evaluation:
+    """Every field's state and messages for ``values`` (every field's value: those of
+    ``read``, the form's, were checked by their types as they were read)."""
+    result, variables = _derive(survey, values, respondent, read)
+    checked = read.values.keys() if read is not None else set()
+    for key, compiled in survey.fields.items():
+        if key not in result.visible or compiled.compute is not None or key in result.errors:
+            continue
+        value = result.values[key]
+        if compiled.type.is_empty(value):
+            condition = compiled.required_if
+            needed = compiled.definition.required or (
+                condition is not None and condition.is_true(variables) is True)
+            if needed:
+                result.required.add(key)
+                if not partial:
+                    result.add(key, REQUIRED_MESSAGE)
+            continue
+        if key not in checked:
+            for message in compiled.type.validate(value):
+                result.add(key, message)
+
+    for rule in survey.rules:
+        # A rule speaks only once the fields it uses are answered and readable.
+        used = rule.expression.variables & survey.fields.keys()
+        if any(variables.get(key) is None or key in result.errors for key in used):
+            continue
+        if rule.expression.is_true(variables) is False:
+            for key in rule.definition.fields or (FORM_ERRORS,):
+                result.add(key, rule.definition.message)
+    return result
+
+
+def derived(survey: CompiledSurvey, values: Mapping[str, Any], *,
+            respondent: Mapping[str, Any] | None = None) -> Evaluation:
+    """What ``evaluate`` works out of ``values`` (visibility, computed values), checking
+    nothing: for values that were checked already, as what is stored of a draft whose
+    unusable inputs give way to the earlier answers."""
+    return _derive(survey, values, respondent, None)[0]
+
+
+def _derive(survey: CompiledSurvey, values: Mapping[str, Any],
+            respondent: Mapping[str, Any] | None,
+            read: FormRead | None) -> tuple[Evaluation, dict[str, Any]]:
     result = Evaluation(values={key: values.get(key) for key in survey.fields},
-                        raw=dict(raw or {}))
-    for key, message in (parse_errors or {}).items():
-        result.add(key, message)
-    respondent = respondent or {}
-    variables = _variables(survey, result.values, respondent)
+                        raw=dict(read.raw) if read is not None else {})
+    for key, messages in (read.errors if read is not None else {}).items():
+        for message in messages:
+            result.add(key, message)
+    variables = _variables(survey, result.values, respondent or {})
 
     # Visibility first: a hidden field is neither required nor kept.
     for key, compiled in survey.fields.items():
@@ -259,39 +322,14 @@ def evaluate(survey: CompiledSurvey, values: Mapping[str, Any], *,
         computed = result.values[key]
         variables[key] = None if computed is None else compiled.type.to_cel(computed)
 
-    for key, compiled in survey.fields.items():
-        if key not in result.visible or compiled.compute is not None or key in result.errors:
-            continue
-        value = result.values[key]
-        if compiled.type.is_empty(value):
-            condition = compiled.required_if
-            needed = compiled.definition.required or (
-                condition is not None and condition.is_true(variables) is True)
-            if needed:
-                result.required.add(key)
-                if not partial:
-                    result.add(key, REQUIRED_MESSAGE)
-            continue
-        for message in compiled.type.validate(value):
-            result.add(key, message)
-
-    for rule in survey.rules:
-        # A rule speaks only once the fields it uses are answered and readable.
-        used = rule.expression.variables & survey.fields.keys()
-        if any(variables.get(key) is None or key in result.errors for key in used):
-            continue
-        if rule.expression.is_true(variables) is False:
-            for key in rule.definition.fields or (FORM_ERRORS,):
-                result.add(key, rule.definition.message)
-    return result
+    return result, variables
 
 
 def evaluate_form(survey: CompiledSurvey, form: Mapping[str, Any], *,
                   respondent: Mapping[str, Any] | None = None,
                   partial: bool = False) -> Evaluation:
-    values, raw, errors = read_form(survey, form)
-    return evaluate(survey, values, respondent=respondent, parse_errors=errors, raw=raw,
-                    partial=partial)
+    read = read_form(survey, form)
+    return evaluate(survey, read.values, respondent=respondent, read=read, partial=partial)
 
 
 def prefill(survey: CompiledSurvey, earlier: Mapping[str, Any]) -> dict[str, Any]:

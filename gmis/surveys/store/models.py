@@ -262,11 +262,12 @@ class ReminderBroadcast(Base):
 
 
 class LatestResponse(Base):
-    """The latest submitted response of each respondent to each survey (by period), kept as
-    responses are submitted: the bed view reads "today's figures" of thousands of hospitals
-    without scanning a year of daily answers. (The emergency supply check wants the latest
-    *answered* response of a recent window, a different question: it uses the index
-    ``ix_response_respondent_start``.)"""
+    """The latest answer of each respondent to each survey (by period, as
+    ``gmis.surveys.store.latest`` defines it), kept as responses are submitted: the bed view
+    reads "today's figures" of thousands of hospitals without scanning a year of daily
+    answers. (One facility's is found by ``latest.response_of``, through the index
+    ``ix_response_respondent_start``, which can also leave out a returned response or an
+    old one, as the emergency supply check does.)"""
 
     __tablename__ = "latest_responses"
 

@@ -29,6 +29,7 @@ from gmis.models import (
     SurveyVersion,
     User,
 )
+from gmis.refusals import conflict, forbidden, invalid, not_found
 from gmis.surveys import runtime
 from gmis.surveys.engine.builder import CompiledSurvey
 from gmis.surveys.engine.periods import Period, answerable, is_late, today
@@ -37,6 +38,7 @@ from gmis.surveys.engine.validation import (
     Evaluation,
     KeptInputs,
     defaults,
+    derived,
     evaluate,
     field_inputs,
     prefill,
@@ -56,14 +58,6 @@ EVENT_LABELS = {
     "accepted": "受理",
 }
 RETURN_COMMENT_MAX = 2000
-
-
-class Refused(Exception):
-    """The respondent may not answer (or change) this; ``str()`` is the Japanese reason."""
-
-    def __init__(self, message: str, status: int = 403):
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -161,20 +155,20 @@ def open_target(survey: Survey, respondent: Respondent, period: Period,
     version = response.version if response is not None else version_for_period(
         survey, respondent.prefecture_code, period, today(now or utcnow()))
     if version is None:
-        raise Refused("この期間に回答できる調査の版がありません。", 404)
+        raise not_found("この期間に回答できる調査の版がありません。")
     target = Target(survey, period, respondent, version, response)
     definition = target.compiled.definition
     if definition.period.kind != period.kind:
-        raise Refused("この調査の報告期間ではありません。URLをご確認ください。", 404)
+        raise not_found("この調査の報告期間ではありません。URLをご確認ください。")
     reason = eligibility.refusal(definition, respondent)
     if reason:
-        raise Refused(reason)
+        raise forbidden(reason)
     # A returned response is answered again whenever the reviewer asks for it; an accepted
     # one is only shown.
     if target.status not in (ResponseStatus.returned, ResponseStatus.accepted):
         reason = answerable(definition.period, period, now or utcnow())
         if reason:
-            raise Refused(reason)
+            raise forbidden(reason)
     return target
 
 
@@ -201,14 +195,31 @@ class Answers:
     typed: dict[str, Any]
     #: Inputs that could not be read, as typed.
     raw: dict[str, Any]
-    #: Fields whose input is not a valid value of its type (unreadable, out of range...).
-    invalid: set[str]
+    #: Type errors of what was typed (unreadable, out of range...), by field, shown or not:
+    #: such an input is never stored, and a draft keeps it as typed (``pending``).
+    type_errors: dict[str, list[str]]
     #: Every field's value as evaluated: stored answers, then the typed ones.
     values: dict[str, Any]
     #: ``respondent`` of the expressions.
     context: dict[str, Any]
     #: What a draft keeps of the invalid fields: their inputs as sent (``field_inputs``).
     pending: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def invalid(self) -> set[str]:
+        """Fields whose input is not a valid value of its type."""
+        return set(self.type_errors)
+
+    @property
+    def rule_errors(self) -> dict[str, list[str]]:
+        """What the definition says of the shown fields: required ones left empty, and its
+        rules (the messages of ``evaluation`` that are not type errors)."""
+        found = {}
+        for key, messages in self.evaluation.errors.items():
+            own = [m for m in messages if m not in self.type_errors.get(key, ())]
+            if own:
+                found[key] = own
+        return found
 
     def control_value(self, compiled: CompiledSurvey, key: str) -> Any:
         """What the control of ``key`` shows."""
@@ -222,31 +233,29 @@ class Answers:
 
 def read_answers(target: Target, form, shown: set[str] | None, *,
                  partial: bool = True) -> Answers:
-    """Evaluate the stored answers with the ``shown`` fields (None: all) read from ``form``.
-    The draft's pending inputs of fields not shown are read again as they were typed, so
-    that they come back with their messages."""
+    """Evaluate the stored answers with the ``shown`` fields (None: all) read from ``form``:
+    each value is checked once, by its type as it is read or by ``evaluate``. The draft's
+    pending inputs of fields not shown are read again as they were typed, so that they come
+    back with their messages."""
     compiled = target.compiled
     if shown is not None:
         kept = {key: inputs for key, inputs in target.pending_inputs.items() if key not in shown}
         if kept:
             form, shown = KeptInputs(kept, form), shown | kept.keys()
-    typed, raw, parse_errors = read_form(compiled, form, shown)
+    read = read_form(compiled, form, shown)
     # A whole form carries every field: what was stored (or would pre-fill) is not needed.
     stored = stored_answers(compiled, target.answers) if shown is not None else {}
-    values = {**stored, **typed}
+    values = {**stored, **read.values}
     context = target.respondent.expression_context() if compiled.uses_respondent else {}
-    evaluation = evaluate(compiled, values, respondent=context, parse_errors=parse_errors,
-                          raw=raw, partial=partial)
-    invalid = set(parse_errors) | {
-        key for key, value in typed.items()
-        if not compiled.fields[key].type.is_empty(value)
-        and compiled.fields[key].type.validate(value)}
-    pending = {key: field_inputs(form, key, compiled.fields[key].type) for key in sorted(invalid)
-               if key in evaluation.visible}
+    evaluation = evaluate(compiled, values, respondent=context, read=read, partial=partial)
+    type_errors = {key: list(messages) for key, messages in read.errors.items()}
+    pending = {key: field_inputs(form, key, compiled.fields[key].type)
+               for key in sorted(type_errors) if key in evaluation.visible}
     for key, inputs in pending.items():
         if too_long(form, inputs):
             evaluation.add(key, INPUT_TOO_LONG)
-    return Answers(evaluation, typed, raw, invalid, values, context,
+            type_errors[key].append(INPUT_TOO_LONG)
+    return Answers(evaluation, read.values, read.raw, type_errors, values, context,
                    {key: inputs for key, inputs in pending.items() if inputs})
 
 
@@ -275,7 +284,8 @@ def _to_store(compiled: CompiledSurvey, answers: Answers, previous: dict) -> dic
         kept = stored_answers(compiled, {key: value for key, value in previous.items()
                                          if key in answers.invalid})
         values = {**answers.values, **{key: kept.get(key) for key in answers.invalid}}
-        evaluation = evaluate(compiled, values, respondent=answers.context, partial=True)
+        # Checked already: only what follows from the earlier values is needed.
+        evaluation = derived(compiled, values, respondent=answers.context)
     stored = {}
     for key, compiled_field in compiled.fields.items():
         value = evaluation.values.get(key)
@@ -323,7 +333,7 @@ def _save(target: Target, answers: Answers, user: User, revision: int | None,
     pending = answers.pending or None
     if response is not None:
         if response.status == ResponseStatus.accepted:
-            raise Refused("受理済みの回答は変更できません。", 409)
+            raise conflict("受理済みの回答は変更できません。")
         if new != base and revision != response.revision:
             raise Conflict(response, _differences(compiled, base, new))
         if not submit and target.correcting:
@@ -495,13 +505,13 @@ def return_response(response: SurveyResponse, user: User, comment: str) -> bool:
     returned with this comment (a repeated click)."""
     comment = comment.strip()
     if not comment:
-        raise Refused("差戻しの理由を入力してください。", 422)
+        raise invalid("差戻しの理由を入力してください。")
     if len(comment) > RETURN_COMMENT_MAX:
-        raise Refused(f"差戻しの理由は{RETURN_COMMENT_MAX}文字以内で入力してください。", 422)
+        raise invalid(f"差戻しの理由は{RETURN_COMMENT_MAX}文字以内で入力してください。")
     if response.status == ResponseStatus.returned and response.return_comment == comment:
         return False
     if response.status != ResponseStatus.submitted:
-        raise Refused(f"「{response.status.label}」の回答は差し戻せません。", 409)
+        raise conflict(f"「{response.status.label}」の回答は差し戻せません。")
     _transition(response, user, ResponseStatus.returned, "returned", comment)
     response.return_comment = comment
     return True
@@ -512,7 +522,7 @@ def accept(response: SurveyResponse, user: User) -> bool:
     if response.status == ResponseStatus.accepted:
         return False
     if response.status != ResponseStatus.submitted:
-        raise Refused(f"「{response.status.label}」の回答は受理できません。", 409)
+        raise conflict(f"「{response.status.label}」の回答は受理できません。")
     _transition(response, user, ResponseStatus.accepted, "accepted")
     return True
 

@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from gmis.models import ANSWERED_STATUSES, ResponseStatus, SurveyResponse
+from gmis.refusals import conflict
 from gmis.surveys.engine.builder import CompiledField, CompiledSurvey
 from gmis.surveys.engine.periods import Period
 from gmis.surveys.engine.validation import (
@@ -27,7 +28,7 @@ from gmis.surveys.engine.validation import (
     prefill,
     unchanged_values,
 )
-from gmis.surveys.store.responses import Answers, Refused, Target, display
+from gmis.surveys.store.responses import Answers, Target, display
 
 CARRIED, UNCHANGED, MIXED, DEFAULT, COMPUTED = (
     "carried", "unchanged", "mixed", "default", "computed")
@@ -124,22 +125,22 @@ def unchanged_day(target: Target) -> UnchangedDay:
     """What 前日から変更なし would submit for ``target``, or Refused (409) when the period is
     no longer open for it or there is no earlier answer to start from."""
     if target.status not in OPEN_STATUSES:
-        raise Refused("この期間の回答はすでに提出されています。変更はフォームで行ってください。"
-                      if target.status != ResponseStatus.returned else
-                      "差し戻された回答は、フォームで修正して再提出してください。", 409)
+        raise conflict("この期間の回答はすでに提出されています。変更はフォームで行ってください。"
+                       if target.status != ResponseStatus.returned else
+                       "差し戻された回答は、フォームで修正して再提出してください。")
     previous = target.previous
     if previous is None:
-        raise Refused(f"前回の回答がないため「{action_label(target.period)}」は使えません。"
-                      "フォームから回答してください。", 409)
+        raise conflict(f"前回の回答がないため「{action_label(target.period)}」は使えません。"
+                       "フォームから回答してください。")
     if previous.status not in ANSWERED_STATUSES:
         # The form pre-fills from a draft too; repeating one as reported figures may not.
-        raise Refused(f"前回の回答が提出されていないため「{action_label(target.period)}」は"
-                      "使えません。フォームで内容を確認して回答してください。", 409)
+        raise conflict(f"前回の回答が提出されていないため「{action_label(target.period)}」は"
+                       "使えません。フォームで内容を確認して回答してください。")
     compiled = target.compiled
     values, sources = unchanged_answers(compiled, previous.answers)
     context = target.respondent.expression_context() if compiled.uses_respondent else {}
     evaluation = evaluate(compiled, values, respondent=context, partial=False)
-    answers = Answers(evaluation, typed=values, raw={}, invalid=set(), values=values,
+    answers = Answers(evaluation, typed=values, raw={}, type_errors={}, values=values,
                       context=context)
     stored = evaluation.answers(compiled)
     draft = target.response.answers if target.response is not None else None

@@ -1,9 +1,11 @@
-"""Survey versions in the web UI: reading an upload, importing it for the uploader's scope,
-what a version is compared with, its preview, and publishing it.
+"""Publishing survey versions: reading an upload, importing it for the uploader's scope,
+what a version is compared with, its preview, publishing it and going back to the
+previous version.
 
 National and secretariat users manage the nationwide versions; a prefecture manages its own
 extension of the national version. Which versions a user sees and may publish is decided in
-``gmis.access``.
+``gmis.access``. Nothing here reads a request: the blueprint passes in the file or text
+sent; what cannot be done is raised as ``gmis.refusals.Refused``.
 """
 
 from __future__ import annotations
@@ -12,19 +14,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO, Protocol
 
 import sqlalchemy as sa
 import yaml
-from werkzeug.datastructures import FileStorage
 
 from gmis import access
 from gmis.db import session, utcnow
 from gmis.models import Role, Survey, SurveyResponse, SurveyVersion, User, VersionStatus
-from gmis.surveys.cli import parse_bytes
+from gmis.refusals import Kind, Refused, conflict, invalid
 from gmis.surveys.engine import periods
 from gmis.surveys.engine.builder import CompiledField, CompiledSurvey
-from gmis.surveys.engine.definition import SectionDef
+from gmis.surveys.engine.definition import SectionDef, parse_bytes
 from gmis.surveys.engine.diff import DefinitionDiff, diff_definitions
 from gmis.surveys.engine.errors import DefinitionError
 from gmis.surveys.engine.source_map import located
@@ -57,18 +58,26 @@ def scope_label(user: User) -> str:
 
 # --- upload ----------------------------------------------------------------------------------
 
-class UploadRefused(Exception):
-    """The upload itself is unusable (missing, too large, not a definition file)."""
+class UploadRefused(Refused):
+    """The upload itself is unusable (missing, too large, not a definition file). More than
+    a message: ``field`` names the part of the form it is about (the file or the pasted
+    text), where the page shows it."""
 
     def __init__(self, field: str, message: str):
+        super().__init__(message, Kind.INVALID)
         self.field = field
-        self.message = message
-        super().__init__(message)
 
 
-def _file_name(storage: FileStorage) -> str:
+class Sent(Protocol):
+    """A file as the browser sent it (werkzeug's ``FileStorage``)."""
+
+    filename: str | None
+    stream: BinaryIO
+
+
+def _file_name(sent: Sent) -> str:
     # Only the last part of what the browser sent, whichever separator it used.
-    return PurePosixPath((storage.filename or "").replace("\\", "/")).name[:100]
+    return PurePosixPath((sent.filename or "").replace("\\", "/")).name[:100]
 
 
 @dataclass(frozen=True)
@@ -80,12 +89,12 @@ class Upload:
     raw: bytes
 
 
-def read_upload(storage: FileStorage | None, text: str | None) -> Upload:
+def read_upload(sent: Sent | None, text: str | None) -> Upload:
     """The definition sent as a file or as text. Raises UploadRefused for the upload
     itself, DefinitionError for its content."""
     # Only trailing space goes: what precedes the definition still counts in line numbers.
     text = (text or "").rstrip()
-    has_file = storage is not None and bool(storage.filename)
+    has_file = sent is not None and bool(sent.filename)
     if has_file and text.strip():
         raise UploadRefused("text", "ファイルと貼り付けのどちらか一方だけを送ってください。")
     if not has_file and not text.strip():
@@ -95,11 +104,11 @@ def read_upload(storage: FileStorage | None, text: str | None) -> Upload:
         if len(raw) > MAX_BYTES:
             raise UploadRefused("text", "貼り付けた定義が大きすぎます(1MBまで)。")
         return Upload(parse_bytes(raw, PASTED), PASTED, raw)
-    name = _file_name(storage)
+    name = _file_name(sent)
     if not name.lower().endswith(EXTENSIONS):
         raise UploadRefused("file", "YAML(.yaml・.yml)または JSON(.json)のファイルを選んで"
                                     "ください。")
-    raw = storage.stream.read(MAX_BYTES + 1)
+    raw = sent.stream.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
         raise UploadRefused("file", "ファイルが大きすぎます(1MBまで)。")
     if not raw.strip():
@@ -289,10 +298,6 @@ def hidden_count(sections: list[PreviewSection]) -> int:
 
 # --- publishing ------------------------------------------------------------------------------
 
-class PublishRefused(Exception):
-    pass
-
-
 @dataclass
 class Replacement:
     """What publishing ``version`` from ``effective_from`` changes, for the confirmation: the
@@ -304,22 +309,23 @@ class Replacement:
     diff: DefinitionDiff
 
 
-def publishing(version: SurveyVersion, effective_from: date) -> Replacement:
-    """The confirmation of a publication, or PublishRefused if it could not be done."""
+def publication(version: SurveyVersion, effective_from: date) -> Replacement:
+    """The confirmation of a publication, or Refused (invalid) with the reason it could not
+    be done."""
     try:
         versions.check_publishable(version, effective_from)
     except ValueError as refused:
-        raise PublishRefused(str(refused)) from None
+        raise invalid(str(refused)) from None
     replaces = versions.version_in_force(version.survey, version.prefecture_code, effective_from)
     return Replacement(version, effective_from, replaces, version_diff(version, replaces))
 
 
 def publish_version(user: User, version: SurveyVersion, effective_from: date) -> None:
-    """Publish a draft, or PublishRefused with the reason (see ``versions.publish``)."""
+    """Publish a draft, or Refused (invalid) with the reason (see ``versions.publish``)."""
     try:
         versions.publish(version, effective_from, user)
     except ValueError as refused:
-        raise PublishRefused(str(refused)) from None
+        raise invalid(str(refused)) from None
     session.flush()
 
 
@@ -331,14 +337,14 @@ def may_withdraw(user: User, version: SurveyVersion) -> bool:
             and versions.version_restored(version, today_in_japan()) is not None)
 
 
-def withdrawing(version: SurveyVersion, from_day: date) -> Replacement:
+def withdrawal(version: SurveyVersion, from_day: date) -> Replacement:
     """The confirmation of 前の版に戻す from ``from_day``: the version that comes back, and what
-    changes for respondents (the withdrawn version against the restored one). PublishRefused
-    if it cannot be done."""
+    changes for respondents (the withdrawn version against the restored one). Refused
+    (conflict: the versions as they stand do not allow it) if it cannot be done."""
     try:
         restored = versions.check_withdrawable(version, from_day)
     except ValueError as refused:
-        raise PublishRefused(str(refused)) from None
+        raise conflict(str(refused)) from None
     return Replacement(restored, from_day, version, version_diff(restored, version))
 
 
@@ -351,10 +357,10 @@ def restored_by(version: SurveyVersion) -> SurveyVersion | None:
 
 
 def withdraw_version(user: User, version: SurveyVersion, from_day: date) -> SurveyVersion:
-    """前の版に戻す, or PublishRefused with the reason; returns the version back in force."""
+    """前の版に戻す, or Refused (conflict) with the reason; returns the version back in force."""
     try:
         restored = versions.withdraw(version, from_day, user)
     except ValueError as refused:
-        raise PublishRefused(str(refused)) from None
+        raise conflict(str(refused)) from None
     session.flush()
     return restored

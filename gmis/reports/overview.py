@@ -1,8 +1,8 @@
 """What the homes of those who oversee (prefectures, cities, the national office) show:
 today's figures, what waits for them, and a fortnight's trend (aggregators: ``matrix``).
 
-Today's counts come from the answer status (``reports.operations.answer_status``) and the
-bed totals from the bed view (``gmis.beds.operations.area_summary``), so a home never says
+Today's counts come from the answer status (``operations.answer_status``) and the bed
+totals from the bed view (``gmis.beds.operations.area_summary``), so a home never says
 another number than the page it links to.
 """
 
@@ -18,14 +18,6 @@ from gmis import access
 from gmis.access import Permission
 from gmis.beds.operations import FIGURES, BedFilter, area_summary
 from gmis.beds.operations import SURVEY_KEY as BED_SURVEY_KEY
-from gmis.blueprints.reports.operations import (
-    Overseen,
-    StatusFilter,
-    Tally,
-    answer_status,
-    overseen,
-    overseen_surveys,
-)
 from gmis.db import session, utcnow
 from gmis.models import (
     ANSWERED_STATUSES,
@@ -37,6 +29,14 @@ from gmis.models import (
     Survey,
     SurveyResponse,
     User,
+)
+from gmis.reports.operations import (
+    Overseen,
+    StatusFilter,
+    Tally,
+    answer_status,
+    overseen,
+    overseen_surveys,
 )
 from gmis.surveys.engine import periods
 from gmis.surveys.reminders import scope_key

@@ -1,5 +1,8 @@
-"""Issuing accounts: which roles and organisations the issuer may choose, and resolving the
-organisation the form names."""
+"""Issuing accounts (アカウント発行): which roles and organisations the issuer may choose, and
+resolving the organisation the form names. Issuing itself is ``operations.issue_account``.
+
+No Flask here: the blueprint passes the issuer and what was typed, and shows the answers on
+its form's fields."""
 
 from __future__ import annotations
 

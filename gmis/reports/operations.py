@@ -2,24 +2,24 @@
 answered a survey for a period (counted by area and facility type, with the contacts of
 those who have not), and the responses of a date range.
 
-Every query starts from ``access``: the facilities and responses a user may see.
+Every query starts from ``access``: the facilities and responses a user may see. Nothing
+here knows it is served over HTTP: a survey that does not exist is refused as not found
+(``gmis.refusals``), a filter that cannot be used as a ``FilterError``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from flask import abort
 from sqlalchemy.orm import joinedload
 
 from gmis import access
 from gmis.access import nationwide
 from gmis.db import session, utcnow
 from gmis.filters import FilterError, parse_day
-from gmis.japan_time import to_tokyo
 from gmis.models import (
     ANSWERED_STATUSES,
     City,
@@ -33,10 +33,10 @@ from gmis.models import (
     SurveyVersion,
     User,
 )
+from gmis.refusals import not_found
 from gmis.surveys import runtime
 from gmis.surveys.engine import periods
 from gmis.surveys.engine.builder import CompiledSurvey
-from gmis.surveys.engine.export import AnswerColumns
 from gmis.surveys.store import eligibility
 from gmis.surveys.store.versions import version_in_force
 
@@ -59,9 +59,12 @@ class Overseen:
 
 
 def overseen(user: User, survey_key: str, day: date) -> Overseen:
+    """The survey ``survey_key`` as ``user`` oversees it on ``day``. A survey that does not
+    exist is no page at all (not found); a day without a version in force is the date typed
+    in the form, refused as a ``FilterError``."""
     survey = session.scalars(sa.select(Survey).where(Survey.key == survey_key)).first()
     if survey is None:
-        abort(404)
+        raise not_found()
     version = version_in_force(survey, user.home_prefecture_code, day)
     if version is None:
         raise FilterError(f"{day:%Y/%m/%d}に実施中の版がありません。日付を変えてください。")
@@ -122,12 +125,15 @@ class Tally:
 
 @dataclass
 class StatusFilter:
+    """The facilities counted (a ``ListFilter``): by prefecture (nationwide users), secondary
+    area and type."""
+
     prefecture_code: str = ""
     area_code: str = ""
     facility_type: FacilityType | None = None
 
     @classmethod
-    def of(cls, args, user: User) -> StatusFilter:
+    def from_args(cls, args: Mapping[str, str], user: User) -> StatusFilter:
         """Filters from query arguments; unknown values mean "all", outside the user's
         scope the query finds nothing."""
         code = args.get("pref", "") if nationwide(user) else ""
@@ -138,6 +144,11 @@ class StatusFilter:
             area_code=area if area.isdigit() else "",
             facility_type=FacilityType(kind) if kind in FacilityType.__members__ else None,
         )
+
+    def args(self) -> dict[str, str]:
+        args = {"pref": self.prefecture_code, "area": self.area_code,
+                "type": self.facility_type.value if self.facility_type else ""}
+        return {key: value for key, value in args.items() if value}
 
     def clauses(self) -> list[sa.ColumnElement[bool]]:
         clauses = [Facility.prefecture_code == self.prefecture_code] \
@@ -245,6 +256,9 @@ def statuses_of(target: Overseen, facilities: list[Facility]) -> dict[int, Respo
 
 @dataclass
 class ResponseFilter(StatusFilter):
+    """The responses listed (a ``ListFilter``): the facilities' filters, the periods that
+    start within a range of days (today when not given), the status and late answers."""
+
     start: date = date.min
     end: date = date.max
     status: ResponseStatus | None = None
@@ -252,8 +266,8 @@ class ResponseFilter(StatusFilter):
     late: bool = False
 
     @classmethod
-    def of(cls, args, user: User) -> ResponseFilter:
-        base = StatusFilter.of(args, user)
+    def from_args(cls, args: Mapping[str, str], user: User) -> ResponseFilter:
+        base = StatusFilter.from_args(args, user)
         today = periods.today(utcnow())
         start = parse_day(args.get("from"), "開始日", today)
         end = parse_day(args.get("to"), "終了日", start)
@@ -265,6 +279,14 @@ class ResponseFilter(StatusFilter):
         return cls(base.prefecture_code, base.area_code, base.facility_type, start, end,
                    ResponseStatus(status) if status in ResponseStatus.__members__ else None,
                    late=args.get("late") == "1")
+
+    def args(self) -> dict[str, str]:
+        args = {**super().args(), "from": self.start.isoformat(), "to": self.end.isoformat()}
+        if self.status is not None:
+            args["status"] = self.status.value
+        if self.late:
+            args["late"] = "1"
+        return args
 
     def clauses(self) -> list[sa.ColumnElement[bool]]:
         clauses = [SurveyResponse.period_start.between(self.start, self.end)]
@@ -299,65 +321,6 @@ def responses(user: User, survey: Survey, filters: ResponseFilter) -> sa.Select:
         query = query.where(SurveyResponse.status != ResponseStatus.draft)
     return query.order_by(SurveyResponse.period_start.desc(), SurveyResponse.prefecture_code,
                           SurveyResponse.respondent_key)
-
-
-# --- CSV export ------------------------------------------------------------------------------
-
-#: The columns every export starts with, before the answers of the versions answered.
-RESPONSE_COLUMNS = ("対象期間", "都道府県", "二次医療圏", "回答者", "医療機関コード", "種別",
-                    "状態", "提出日時", "期限後", "最終更新日時", "最終更新者", "代理回答", "版")
-
-
-@dataclass
-class Export:
-    """What a CSV export of responses will write: built in the view, streamed after it."""
-
-    filename: str
-    header: list[str]
-    statement: sa.Select
-    columns: AnswerColumns
-    version_numbers: dict[int, int]
-
-    def rows(self) -> Iterator[list]:
-        """The rows, read in batches while the file is sent (constant memory)."""
-        result = session.execute(self.statement.execution_options(yield_per=1000))
-        for row in result:
-            yield [row.period_key, row.prefecture, row.area or "",
-                   row.facility or row.city or row.prefecture, row.code or "",
-                   row.facility_type.label if row.facility_type else "",
-                   ResponseStatus(row.status).label, to_tokyo(row.submitted_at),
-                   "○" if row.late else "", to_tokyo(row.updated_at), row.updated_by or "",
-                   "代理回答" if row.on_behalf else "", self.version_numbers[row.version_id],
-                   *self.columns.cells(row.version_id, row.answers)]
-
-
-def response_export(user: User, survey: Survey, filters: ResponseFilter) -> Export:
-    """The export of the responses the list shows, each in the columns of its own version."""
-    listed = responses(user, survey, filters)
-    version_ids = set(session.scalars(
-        listed.with_only_columns(SurveyResponse.version_id).distinct().order_by(None)))
-    answered = session.scalars(sa.select(SurveyVersion).where(
-        SurveyVersion.id.in_(version_ids)).order_by(SurveyVersion.number.desc())).all()
-    columns = AnswerColumns({v.id: runtime.compiled(v) for v in answered})
-    statement = (
-        listed.with_only_columns(
-            SurveyResponse.period_key, Prefecture.name.label("prefecture"),
-            SecondaryArea.name.label("area"), Facility.name.label("facility"),
-            City.name.label("city"), Facility.code.label("code"), Facility.facility_type,
-            SurveyResponse.status, SurveyResponse.submitted_at, SurveyResponse.late,
-            SurveyResponse.updated_at,
-            User.name.label("updated_by"), SurveyResponse.answered_on_behalf.label("on_behalf"),
-            SurveyResponse.version_id, SurveyResponse.answers)
-        .select_from(SurveyResponse)
-        .join(Prefecture, Prefecture.code == SurveyResponse.prefecture_code)
-        .outerjoin(Facility, Facility.id == SurveyResponse.facility_id)
-        .outerjoin(SecondaryArea, SecondaryArea.id == Facility.secondary_area_id)
-        .outerjoin(City, City.id == SurveyResponse.city_id)
-        .outerjoin(User, User.id == SurveyResponse.updated_by_id))
-    span = (f"{filters.start:%Y%m%d}" if filters.start == filters.end
-            else f"{filters.start:%Y%m%d}-{filters.end:%Y%m%d}")
-    return Export(f"{survey.title}_{span}.csv", [*RESPONSE_COLUMNS, *columns.header],
-                  statement, columns, {v.id: v.number for v in answered})
 
 
 # --- prefectures' and cities' own surveys -----------------------------------------------------

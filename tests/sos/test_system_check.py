@@ -6,10 +6,11 @@ from datetime import timedelta
 import pytest
 
 from gmis.db import utcnow
-from gmis.models import FacilityDesignation, FacilityType
-from gmis.sos.eligibility import check
+from gmis.models import FacilityDesignation, FacilityType, Role
 from gmis.sos.rules import rules
+from gmis.sos.system_check import check
 from gmis.surveys.engine import periods
+from gmis.surveys.store import responses
 from tests.fixtures.surveys import CLINIC_DAY, HOSPITAL_DAY, supplies_week
 
 #: A hospital day that meets none of the daily conditions.
@@ -100,6 +101,19 @@ def test_a_draft_is_not_an_answer(surveys, hospital, answer_survey):
         {"gloves": "within_1_week"}))
     assert "日次調査「病院日次調査」" in messages(
         check(rules(), hospital.facility, ["gloves"], utcnow()))[0]
+
+
+def test_a_returned_answer_is_not_an_answer_the_one_before_it_is(
+        surveys, hospital, make_user, answer_survey):
+    answer_survey(surveys["hospital_daily"], hospital, today() - timedelta(days=1), QUIET_DAY)
+    sent_back = answer_survey(surveys["hospital_daily"], hospital, today(), HOSPITAL_DAY)
+    answer_survey(surveys["supplies_weekly"], hospital, today(), supplies_week(
+        {"gloves": "within_1_week"}))
+    assert check(rules(), hospital.facility, ["gloves"], utcnow()).ok
+    responses.return_response(sent_back, make_user(role=Role.prefecture), "ご確認ください。")
+    [failure] = check(rules(), hospital.facility, ["gloves"], utcnow()).failures
+    assert "いずれの条件も満たしていません" in failure.message
+    assert failure.period_key == (today() - timedelta(days=1)).isoformat()
 
 
 def test_a_clinic_needs_a_daily_answer_but_not_its_conditions(surveys, make_user,

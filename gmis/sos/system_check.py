@@ -13,13 +13,13 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from gmis.db import session
-from gmis.models import ANSWERED_STATUSES, Facility, Survey, SurveyResponse
+from gmis.models import Facility, Survey, SurveyResponse
 from gmis.sos.rules import Rules, SurveyCheck
 from gmis.surveys import runtime
 from gmis.surveys.engine import periods
 from gmis.surveys.engine.expressions import Unknown
 from gmis.surveys.engine.validation import expression_values
-from gmis.surveys.store.eligibility import for_facility
+from gmis.surveys.store import latest
 
 KIND_LABELS = {"daily": "日次調査", "weekly": "週次調査"}
 
@@ -48,21 +48,14 @@ class Latest:
     values: dict
 
 
-def latest(survey_key: str, facility: Facility, since: date) -> Latest | None:
-    """The facility's latest submitted answer to the survey from ``since`` on (values as
-    expressions see them); None when the survey does not exist."""
+def latest_answer(survey_key: str, facility: Facility, since: date) -> Latest | None:
+    """The facility's latest answer to the survey from ``since`` on, as it was given (one
+    returned for a correction does not count), with its values as expressions see them;
+    None when the survey does not exist."""
     survey = session.scalars(sa.select(Survey).where(Survey.key == survey_key)).first()
     if survey is None:
         return None
-    response = session.scalars(
-        sa.select(SurveyResponse)
-        .where(SurveyResponse.survey_id == survey.id,
-               # By respondent, as ix_response_respondent_start is ordered.
-               SurveyResponse.respondent_key == for_facility(facility).key,
-               SurveyResponse.status.in_(ANSWERED_STATUSES),
-               SurveyResponse.period_start >= since)
-        .order_by(SurveyResponse.period_start.desc())
-    ).first()
+    response = latest.response_of(survey, facility, since=since, answered_only=True)
     if response is None:
         return Latest(survey, None, {})
     return Latest(survey, response, expression_values(runtime.compiled(response.version),
@@ -109,7 +102,7 @@ def check(rules: Rules, facility: Facility, item_keys: list[str], now: datetime)
 
 def _answered(result: Result, kind: str, survey_check: SurveyCheck, facility: Facility,
               since: date, days: int) -> Latest | None:
-    found = latest(survey_check.survey, facility, since)
+    found = latest_answer(survey_check.survey, facility, since)
     if found is None:
         result.failures.append(Failure(f"{KIND_LABELS[kind]}({survey_check.survey})が"
                                        "登録されていません。都道府県にお問い合わせください。"))

@@ -1,21 +1,26 @@
-"""Use cases of the survey pages: whom a user answers for, the surveys and periods to answer,
-opening a response to fill, and reading and reviewing a response (what the fill page shows
-is in ``fill_page``)."""
+"""Answering surveys: whom a user answers for, the surveys and periods to answer, opening a
+response to fill, and reading and reviewing a response.
+
+Nothing here reads a request or builds a URL: the blueprint passes in what was asked for
+(an aggregator's ``?facility=``, the day picked) and the links e-mails carry. What cannot be
+done is raised as ``gmis.refusals.Refused``. What the fill form sends is saved through
+``gmis.surveys.store.submission``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import abort, url_for
 from sqlalchemy.orm import joinedload
 
-from gmis import access
+from gmis import access, mail
 from gmis.access import Permission
 from gmis.accounts.operations import addresses_of
 from gmis.db import session, utcnow
 from gmis.models import ANSWERED_STATUSES, ResponseStatus, Role, Survey, SurveyResponse, User
+from gmis.refusals import forbidden, not_found
 from gmis.surveys import runtime
 from gmis.surveys.engine import periods
 from gmis.surveys.engine.builder import CompiledSurvey
@@ -23,23 +28,24 @@ from gmis.surveys.engine.definition import PERIOD_KINDS
 from gmis.surveys.engine.validation import evaluate
 from gmis.surveys.store import eligibility, responses
 from gmis.surveys.store.eligibility import Respondent
-from gmis.surveys.store.responses import Refused, Target
+from gmis.surveys.store.responses import Target
 from gmis.surveys.store.versions import first_starts, version_in_force
 
 # --- who answers, for what -------------------------------------------------------------
 
 def respondent_for(user: User, facility_arg: str | None) -> Respondent:
-    """The respondent ``user`` answers for; an aggregator names a member (404 otherwise)."""
+    """The respondent ``user`` answers for; an aggregator names a member by ``facility_arg``
+    (the facility's id as sent; not found otherwise)."""
     if user.role == Role.aggregator:
         if not (facility_arg or "").isdigit():
-            abort(404)
+            raise not_found()
         facility = eligibility.member_facility(user, int(facility_arg))
         if facility is None:
-            abort(404)
+            raise not_found()
         return eligibility.respondent_of(user, facility)
     respondent = eligibility.respondent_of(user)
     if respondent is None:
-        raise Refused("回答できる組織が登録されていません。")
+        raise forbidden("回答できる組織が登録されていません。")
     return respondent
 
 
@@ -52,86 +58,31 @@ def parse_period(key: str) -> periods.Period | None:
     return None
 
 
-@dataclass
-class FillPage:
-    """A response being filled: the target and how to reach its URLs."""
-
-    target: Target
-    #: ``?facility=`` of an aggregator's URLs.
-    facility_arg: str | None
-
-    @property
-    def compiled(self) -> CompiledSurvey:
-        return self.target.compiled
-
-    def url(self, endpoint: str = "surveys.fill", **args) -> str:
-        if self.facility_arg:
-            args["facility"] = self.facility_arg
-        return url_for(endpoint, survey_key=self.target.survey.key,
-                       period_key=self.target.period.key, **args)
-
-    @property
-    def single_section(self) -> bool:
-        return len(self.compiled.sections) == 1
-
-    @property
-    def correcting(self) -> bool:
-        """A submitted response: changes are a correction, saved apart until submitted."""
-        return self.target.correcting
-
-    @property
-    def has_correction(self) -> bool:
-        """A correction is saved but not submitted yet."""
-        response = self.target.response
-        return self.correcting and (response.correction is not None
-                                    or bool(response.pending_inputs))
-
-    def section(self, requested: str | None) -> str | None:
-        """The section shown (None: all of them). Every section is in the page; the
-        others are hidden, and switched to in the browser without a request."""
-        if self.single_section:
-            return None
-        keys = [s.key for s in self.compiled.sections]
-        return requested if requested in keys else keys[0]
-
-    def posted_section(self, form) -> str | None:
-        """The section the submitted form showed ("" for all); anything else is refused."""
-        value = form.get("section", "")
-        if value == "":
-            return None
-        if value not in {s.key for s in self.compiled.sections}:
-            abort(400)
-        return value
-
-
-def open_page(user: User, survey_key: str, period_key: str,
-              facility_arg: str | None) -> FillPage:
-    survey = session.scalars(sa.select(Survey).where(Survey.key == survey_key)).first()
-    period = parse_period(period_key)
-    if survey is None or period is None:
-        abort(404)
-    respondent = respondent_for(user, facility_arg)
-    target = responses.open_target(survey, respondent, period)
-    return FillPage(target, facility_arg if user.role == Role.aggregator else None)
-
-
-def period_on(survey_key: str, day_text: str | None) -> str:
-    """The key of the survey's period that holds the day typed (YYYY-MM-DD); Refused (400)
-    with a Japanese message for a day that cannot be read."""
-    survey = session.scalars(sa.select(Survey).where(Survey.key == survey_key)).first()
+def survey_named(key: str) -> Survey:
+    """The survey with ``key``, or not found."""
+    survey = session.scalars(sa.select(Survey).where(Survey.key == key)).first()
     if survey is None:
-        abort(404)
-    try:
-        day = datetime.strptime((day_text or "").strip(), "%Y-%m-%d").date()
-    except ValueError:
-        raise Refused("日付を「2026-12-01」の形で入力してください。", 400) from None
+        raise not_found()
+    return survey
+
+
+def target_for(user: User, survey_key: str, period_key: str,
+               facility_arg: str | None) -> Target:
+    """What ``user`` fills for the survey and period the URL names (see ``respondent_for``
+    for ``facility_arg``); not found for an unknown survey or period key, Refused as
+    ``responses.open_target`` refuses."""
+    period = parse_period(period_key)
+    if period is None:
+        raise not_found()
+    survey = survey_named(survey_key)
+    respondent = respondent_for(user, facility_arg)
+    return responses.open_target(survey, respondent, period)
+
+
+def period_on(survey: Survey, day: date) -> str:
+    """The key of the survey's period that holds ``day``."""
     version = version_in_force(survey, None, day) or survey.versions[-1]
     return periods.period_for(runtime.compiled(version).definition.period.kind, day).key
-
-
-def revision_of(form) -> int | None:
-    value = form.get("revision", "")
-    return int(value) if value.isdigit() else None
 
 
 # --- the surveys a respondent answers --------------------------------------------------------
@@ -310,12 +261,6 @@ def answers_view(compiled: CompiledSurvey, response: SurveyResponse) -> list[tup
             for section in compiled.sections]
 
 
-def fill_url(user: User, response: SurveyResponse) -> str:
-    facility = response.facility_id if user.role == Role.aggregator else None
-    return url_for("surveys.fill", survey_key=response.survey.key,
-                   period_key=response.period_key, facility=facility)
-
-
 def respondent_addresses(response: SurveyResponse) -> list[str]:
     """The e-mail addresses of the active users who answer for the response's respondent."""
     kind, _, ident = response.respondent_key.partition(":")
@@ -326,17 +271,11 @@ def respondent_addresses(response: SurveyResponse) -> list[str]:
     return addresses_of(organisation) if organisation is not None else []
 
 
-def notify_returned(response: SurveyResponse, comment: str) -> None:
-    """Tell those who answer that their response was returned, and why (through the outbox)."""
-    from flask import current_app
-
-    from gmis import mail
-
+def notify_returned(response: SurveyResponse, comment: str, link: str) -> None:
+    """Tell those who answer that their response was returned, and why (through the outbox);
+    ``link`` is the fill page the e-mail points to."""
     title = runtime.compiled(response.version).definition.title
     period = parse_period(response.period_key)
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        link = url_for("surveys.fill", survey_key=response.survey.key,
-                       period_key=response.period_key, _external=True)
     for address in respondent_addresses(response):
         mail.enqueue(address, "response_returned", title=title,
                      period=period.label if period else response.period_key,
