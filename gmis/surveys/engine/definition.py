@@ -12,6 +12,7 @@ import json
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import yaml
@@ -320,6 +321,17 @@ class RespondentsSchema(_Strict):
                                  for k, v in data.items()})
 
 
+def _fiscal_day(month_day: str) -> tuple[int, int] | None:
+    """A MM-DD as its place in the fiscal year (April first), or None for a day not in
+    every year (02-30, 04-31, and 02-29)."""
+    month, day = (int(part) for part in month_day.split("-"))
+    try:
+        date(2025, month, day)  # not a leap year: 02-29 is not in every fiscal year
+    except ValueError:
+        return None
+    return ((month - 4) % 12, day)
+
+
 class PeriodSchema(_Strict):
     kind = fields.String(required=True, validate=validate.OneOf(PERIOD_KINDS), metadata={
         "label": "周期", "choices": PERIOD_KIND_LABELS})
@@ -338,10 +350,26 @@ class PeriodSchema(_Strict):
 
     @validates_schema
     def check(self, data, **kwargs):
-        if data["kind"] == "weekly" and data.get("due_time") and not data.get("due_weekday"):
+        kind = data.get("kind")
+        if kind == "weekly" and data.get("due_time") and not data.get("due_weekday"):
             raise ValidationError("週次調査の締切には曜日(due_weekday)も必要です。", "due_weekday")
-        if bool(data.get("window_start")) != bool(data.get("window_end")):
+        if data.get("due_weekday") and kind != "weekly":
+            raise ValidationError("締切の曜日(due_weekday)は週次の調査にだけ指定できます。",
+                                  "due_weekday")
+        start, end = data.get("window_start"), data.get("window_end")
+        if bool(start) != bool(end):
             raise ValidationError("報告期間は開始と終了の両方を書いてください。", "window_end")
+        if start and kind != "fiscal_year":
+            raise ValidationError("報告期間(window_start・window_end)は年度の調査にだけ"
+                                  "指定できます。", "window_start")
+        for name in ("window_start", "window_end"):
+            if data.get(name) and _fiscal_day(data[name]) is None:
+                raise ValidationError("その日付は毎年あるとは限りません(2月29日など)。"
+                                      "ある日付を書いてください。", name)
+        if start and end and _fiscal_day(start) and _fiscal_day(end) \
+                and _fiscal_day(end) < _fiscal_day(start):
+            raise ValidationError("報告期間の終了が開始より前です(年度は4月1日から3月31日"
+                                  "までです)。", "window_end")
 
     @post_load
     def make(self, data, **kwargs):
