@@ -74,15 +74,21 @@ def test_a_bad_start_keeps_what_was_typed(national):
 def test_fields_are_added_from_the_palette_and_changed(national):
     draft_id = start(national)
     response = post(national, draft_id, "/fields", {"type": "integer", "section": "section_1",
-                                                    "after": "field_1"})
+                                                    "after": "field_1",
+                                                    "item": "section:section_1"})
     assert response.status_code == 200
     assert labels(draft_id) == ["項目1", "新しい整数の項目"]
+    # The new field opens with the focus on its heading, wherever the palette was scrolled.
+    heading = re.compile(r'<h2 id="panel-heading" tabindex="-1" autofocus>新しい整数の項目')
+    assert heading.search(response.get_data(as_text=True))
     key = [k for k in authoring.field_keys(draft_of(draft_id).document) if k != "field_1"][0]
     response = post(national, draft_id, f"/fields/{key}", {
         "field.key": "vacant_beds", "field.label": "空床数", "field.unit": "床",
         "field.required": "1", "field.min": "0", "field.max": "9999",
-        "field.visible_if": "field_1 != null && field_1 > 0"})
+        "field.visible_if": "field_1 != null && field_1 > 0", "item": f"field:{key}"})
     assert response.status_code == 200, text(response.get_data(as_text=True))
+    # A settings form saves as it is typed into: the focus stays where the typing is.
+    assert "autofocus" not in response.get_data(as_text=True)
     field = draft_of(draft_id).document["sections"][0]["fields"][1]
     assert field == {"key": "vacant_beds", "type": "integer", "label": "空床数", "unit": "床",
                      "required": True, "min": 0, "max": 9999,
@@ -95,6 +101,9 @@ def test_a_table_is_edited_by_its_rows_and_columns(national):
     key = authoring.field_keys(draft_of(draft_id).document)[1]
     page = national.get(f"{BUILDER}/{draft_id}?item=field:{key}").get_data(as_text=True)
     assert "行の名前" in page and "列" in page
+    # Each cell of a table of settings is named by its row, for screen readers.
+    assert re.search(r'for="s-options-rows-1-key">2行目のキー<', page)
+    assert re.search(r'for="s-options-rows-1-label">2行目の行の名前<', page)
     response = post(national, draft_id, f"/fields/{key}", {
         "field.key": key, "field.label": "物資",
         "options.rows.0.key": "n95", "options.rows.0.label": "N95マスク",

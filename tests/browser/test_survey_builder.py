@@ -42,6 +42,8 @@ def setting(page, name: str):
 def add_field(page, type_label: str) -> None:
     page.locator(".builder-palette").get_by_role("button", name=type_label, exact=True).click()
     settled(page)
+    expect(page.locator("#panel-heading")).to_be_focused()  # the new field, in view
+    expect(page.locator("#panel-heading")).to_be_in_viewport()
 
 
 def name_field(page, key: str, label: str) -> None:
