@@ -257,7 +257,9 @@ def trial(document: Document, registry: FieldTypeRegistry, key: str | None,
         parsed = compiled.type.parse(answers, input_name(name))
         if parsed.error is None:
             values[name] = parsed.value
-    result = evaluate(survey, values, respondent=None)
+    # Only what the sample answers say: the fields left empty are not the question, so
+    # "入力してください" for each of them would bury the answer.
+    result = evaluate(survey, values, respondent=None, partial=True)
     variables = expression_values(survey, result.values)
     outcomes: list[tuple[str, str]] = []
     if key is not None and key in survey.fields:
