@@ -291,6 +291,7 @@ sections:
     draft_id = int(response.headers["Location"].rsplit("/", 1)[1])
     page = prefecture.get(f"{BUILDER}/{draft_id}?item=field:total").get_data(as_text=True)
     assert "全国共通の固定項目です" in page
+    assert '<fieldset class="locked-settings" disabled>' in page  # shown, not offered
     refused = post(prefecture, draft_id, "/fields/total", {"field.key": "total",
                                                            "field.label": "変えた"})
     assert refused.status_code == 422
