@@ -114,6 +114,15 @@ def test_a_table_is_edited_by_its_rows_and_columns(national):
     assert options == {"rows": [{"key": "n95", "label": "N95マスク"}],
                        "columns": [{"key": "stock", "label": "在庫数", "type": "integer",
                                     "min": 0}]}
+    # A row half typed is refused in the form's own words, as its rows are numbered.
+    half = post(national, draft_id, f"/fields/{key}", {
+        "field.key": key, "field.label": "物資",
+        "options.rows.0.key": "n95", "options.rows.0.label": "N95マスク",
+        "options.rows.1.key": "gown",
+        "options.columns.0.key": "stock", "options.columns.0.label": "在庫数",
+        "options.columns.0.type": "integer"})
+    assert half.status_code == 422
+    assert "行 2の「行の名前」: 必須のキーがありません。" in text(half.get_data(as_text=True))
 
 
 def test_a_bad_setting_is_refused_next_to_it_and_nothing_is_lost(national):
