@@ -82,6 +82,7 @@ def build_the_survey(page) -> None:
     # A row half typed is refused with a message, and kept on the page until it is whole.
     save(rows.get_by_label("2行目のキー"), "icu")
     expect(page.get_by_text("入力に誤りがあるため、保存していません。")).to_be_visible()
+    expect(page.get_by_text("行 2の「行の名前」: 必須のキーがありません。")).to_be_visible()
     save(rows.get_by_label("2行目の行の名前"), "ICU")
     first = page.get_by_role("group", name="列 1", exact=True)
     save(first.get_by_role("textbox", name="キー", exact=True), "staffed")
@@ -109,10 +110,11 @@ def build_the_survey(page) -> None:
     condition.fill("ventilators_u")
     # Field keys are offered as an expression is typed.
     page.get_by_role("button", name="ventilators_used").click()
-    condition.type(" == true")
+    condition.press_sequentially(" == true")
     expect(page.locator("#s-field-visible_if-check")).to_have_text("式として使えます。")
     condition.press("Tab")
     settled(page)
+    expect(page.locator("#builder-logic")).to_contain_text("使う項目: ventilators_used")
     # Tried with a sample answer in the side panel: nothing is stored.
     page.get_by_label(re.compile("^人工呼吸器を使用していますか")).fill("yes")
     page.get_by_role("button", name="この回答で試す").click()
