@@ -242,6 +242,17 @@ document.addEventListener("htmx:afterRequest", function (event) {
   });
 });
 
+// A refused save, or one that renamed the item open, answers with the whole editor
+// (HX-Retarget #builder). Taking the form's parts out of band first would leave the new
+// editor without its toolbar and outline: the whole answer replaces the editor instead.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var form = event.detail.requestConfig && event.detail.requestConfig.elt;
+  if (event.detail.target && event.detail.target.id === "builder" && form &&
+      form.hasAttribute("hx-select-oob")) {
+    form.removeAttribute("hx-select-oob");
+  }
+});
+
 // Keyboard first: Alt+↑/↓ move the open item, Ctrl+Z / Ctrl+Shift+Z (Ctrl+Y) undo and redo
 // when no text is being edited.
 document.addEventListener("keydown", function (event) {

@@ -75,17 +75,37 @@ class SettingsRefused(Exception):
         self.data = data
 
 
-def _checked(schema, data: dict) -> None:
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def where(settings: list[Setting], path: str) -> str:
+    """A path inside a settings form in the form's own words, as its rows and cards are
+    numbered: ``rows[1].label`` is 「行 2の「行の名前」」."""
+    words, current = [], settings
+    for name, index in _STEP.findall(path):
+        if index:
+            words[-1] = f"{words[-1]} {int(index) + 1}" if words else str(int(index) + 1)
+            continue
+        found = next((s for s in current if s.name == name), None)
+        words.append(found.label if found is not None else name)
+        current = list(found.columns) if found is not None else []
+    return "の".join(f"「{w}」" if i == len(words) - 1 and len(words) > 1 else w
+                     for i, w in enumerate(words))
+
+
+def _checked(schema, data: dict, settings: list[Setting]) -> None:
     """``data`` checked by ``schema`` with the format's own messages (not loaded: only what
-    a form holds is checked, not the definition it belongs to)."""
+    a form holds is checked, not the definition it belongs to); each message goes beside
+    its setting, naming the row or card inside it."""
     messages = schema().validate(data)
     if messages:
         problems: dict[str, list[str]] = {}
         for problem in schema_problems(messages):
             name = problem.path.split(".", 1)[0].split("[", 1)[0]
-            rest = problem.path[len(name):].lstrip(".")
+            inside = problem.path != name
             problems.setdefault(name or "_", []).append(
-                f"{rest}: {problem.message}" if rest else problem.message)
+                f"{where(settings, problem.path)}: {problem.message}" if inside
+                else problem.message)
         raise SettingsRefused(problems, data)
 
 
@@ -98,7 +118,7 @@ def survey_settings(document: Document, form: Mapping[str, Any],
     data = read_settings(SURVEY_SETTINGS, form, "survey")
     if locked and data.get("key") != document.get("key"):
         raise SettingsRefused({"key": ["都道府県の版では、調査キーは全国版と同じです。"]}, data)
-    _checked(lambda: SurveyDefinitionSchema(only=SURVEY_KEYS), data)
+    _checked(lambda: SurveyDefinitionSchema(only=SURVEY_KEYS), data, SURVEY_SETTINGS)
     kept = {k: v for k, v in document.items() if k in ("schema_version", "sections", "rules")}
     return authoring.canonical({**data, **kept})
 
@@ -107,7 +127,8 @@ def survey_settings(document: Document, form: Mapping[str, Any],
 
 def section_settings(document: Document, key: str, form: Mapping[str, Any]) -> Document:
     data = read_settings(SECTION_SETTINGS, form, "section")
-    _checked(SectionSchema, {**data, "fields": [{"key": "x", "type": "text", "label": "x"}]})
+    _checked(SectionSchema, {**data, "fields": [{"key": "x", "type": "text", "label": "x"}]},
+             SECTION_SETTINGS)
     return authoring.update_section(document, key, data.get("title", ""),
                                     data.get("description", ""), new_key=data.get("key"))
 
@@ -126,12 +147,13 @@ def field_update(document: Document, key: str, form: Mapping[str, Any],
     if "options" in item and field_type is None:
         options = item["options"]  # an unknown (removed) plugin type's: kept as written
     checked = {**data, "type": item.get("type"), "options": options}
-    _checked(FieldSchema, checked)
+    _checked(FieldSchema, checked, field_settings(field_type))
     if field_type is not None and field_type.options_schema is not None:
         messages = field_type.options_schema().validate(options)
         if messages:
-            raise SettingsRefused({"options": [str(p) for p in schema_problems(messages)]},
-                                  checked)
+            shown = option_settings(field_type)
+            raise SettingsRefused({"options": [f"{where(shown, p.path)}: {p.message}"
+                                               for p in schema_problems(messages)]}, checked)
     new_key = data.pop("key", key)
     settings = {name: data.get(name) for name in
                 {s.name for s in field_settings(field_type)} - {"key"}}
@@ -146,7 +168,7 @@ def field_update(document: Document, key: str, form: Mapping[str, Any],
 
 def rule_update(document: Document, key: str, form: Mapping[str, Any]) -> Document:
     data = read_settings(RULE_SETTINGS, form, "rule")
-    _checked(RuleSchema, {**data, "key": key})
+    _checked(RuleSchema, {**data, "key": key}, RULE_SETTINGS)
     return authoring.update_rule(document, key, data.get("expression", ""),
                                  data.get("message", ""), data.get("fields"))
 
@@ -257,7 +279,9 @@ def trial(document: Document, registry: FieldTypeRegistry, key: str | None,
         parsed = compiled.type.parse(answers, input_name(name))
         if parsed.error is None:
             values[name] = parsed.value
-    result = evaluate(survey, values, respondent=None)
+    # Only what the sample answers say: the fields left empty are not the question, so
+    # "入力してください" for each of them would bury the answer.
+    result = evaluate(survey, values, respondent=None, partial=True)
     variables = expression_values(survey, result.values)
     outcomes: list[tuple[str, str]] = []
     if key is not None and key in survey.fields:

@@ -75,15 +75,21 @@ def test_a_bad_start_keeps_what_was_typed(national):
 def test_fields_are_added_from_the_palette_and_changed(national):
     draft_id = start(national)
     response = post(national, draft_id, "/fields", {"type": "integer", "section": "section_1",
-                                                    "after": "field_1"})
+                                                    "after": "field_1",
+                                                    "item": "section:section_1"})
     assert response.status_code == 200
     assert labels(draft_id) == ["項目1", "新しい整数の項目"]
+    # The new field opens with the focus on its heading, wherever the palette was scrolled.
+    heading = re.compile(r'<h2 id="panel-heading" tabindex="-1" autofocus>新しい整数の項目')
+    assert heading.search(response.get_data(as_text=True))
     key = [k for k in authoring.field_keys(draft_of(draft_id).document) if k != "field_1"][0]
     response = post(national, draft_id, f"/fields/{key}", {
         "field.key": "vacant_beds", "field.label": "空床数", "field.unit": "床",
         "field.required": "1", "field.min": "0", "field.max": "9999",
-        "field.visible_if": "field_1 != null && field_1 > 0"})
+        "field.visible_if": "field_1 != null && field_1 > 0", "item": f"field:{key}"})
     assert response.status_code == 200, text(response.get_data(as_text=True))
+    # A settings form saves as it is typed into: the focus stays where the typing is.
+    assert "autofocus" not in response.get_data(as_text=True)
     field = draft_of(draft_id).document["sections"][0]["fields"][1]
     assert field == {"key": "vacant_beds", "type": "integer", "label": "空床数", "unit": "床",
                      "required": True, "min": 0, "max": 9999,
@@ -96,6 +102,9 @@ def test_a_table_is_edited_by_its_rows_and_columns(national):
     key = authoring.field_keys(draft_of(draft_id).document)[1]
     page = national.get(f"{BUILDER}/{draft_id}?item=field:{key}").get_data(as_text=True)
     assert "行の名前" in page and "列" in page
+    # Each cell of a table of settings is named by its row, for screen readers.
+    assert re.search(r'for="s-options-rows-1-key">2行目のキー<', page)
+    assert re.search(r'for="s-options-rows-1-label">2行目の行の名前<', page)
     response = post(national, draft_id, f"/fields/{key}", {
         "field.key": key, "field.label": "物資",
         "options.rows.0.key": "n95", "options.rows.0.label": "N95マスク",
@@ -106,6 +115,15 @@ def test_a_table_is_edited_by_its_rows_and_columns(national):
     assert options == {"rows": [{"key": "n95", "label": "N95マスク"}],
                        "columns": [{"key": "stock", "label": "在庫数", "type": "integer",
                                     "min": 0}]}
+    # A row half typed is refused in the form's own words, as its rows are numbered.
+    half = post(national, draft_id, f"/fields/{key}", {
+        "field.key": key, "field.label": "物資",
+        "options.rows.0.key": "n95", "options.rows.0.label": "N95マスク",
+        "options.rows.1.key": "gown",
+        "options.columns.0.key": "stock", "options.columns.0.label": "在庫数",
+        "options.columns.0.type": "integer"})
+    assert half.status_code == 422
+    assert "行 2の「行の名前」: 必須のキーがありません。" in text(half.get_data(as_text=True))
 
 
 def test_a_bad_setting_is_refused_next_to_it_and_nothing_is_lost(national):
@@ -189,6 +207,8 @@ def test_logic_is_tried_with_sample_answers(national):
     shown = post(national, draft_id, "/try", {"field": second, "f.field_1": "25"})
     assert "表示する" in text(shown.get_data(as_text=True))
     assert "必須" in text(shown.get_data(as_text=True))
+    # The fields left empty are not reported: only what the sample answers say.
+    assert "入力してください" not in text(shown.get_data(as_text=True))
     hidden = post(national, draft_id, "/try", {"field": second, "f.field_1": "3"})
     assert "表示しない" in text(hidden.get_data(as_text=True))
 
@@ -273,6 +293,7 @@ def test_a_prefecture_extends_a_national_survey_with_its_items_locked(app, make_
     draft_id = int(response.headers["Location"].rsplit("/", 1)[1])
     page = prefecture.get(f"{BUILDER}/{draft_id}?item=field:total").get_data(as_text=True)
     assert "全国共通の固定項目です" in page
+    assert '<fieldset class="locked-settings" disabled>' in page  # shown, not offered
     refused = post(prefecture, draft_id, "/fields/total", {"field.key": "total",
                                                            "field.label": "変えた"})
     assert refused.status_code == 422

@@ -162,14 +162,23 @@ def _editor_context(draft, item: str, *, refused: EditRefused | None = None,
     )
 
 
+#: The settings forms: each saves as it is typed into, without moving the focus.
+SETTINGS_SAVES = frozenset({"survey_builder.survey_settings", "survey_builder.section_settings",
+                            "survey_builder.field_settings", "survey_builder.rule_settings"})
+
+
 def _editor(draft, item: str, status: int = 200, **context):
     values = _editor_context(draft, item, **context)
+    shown = values["kind"] + (f":{values['key']}" if values["key"] else "")
+    # A change that opens another item (a field added from the palette, the section of a
+    # deleted field) moves the focus to that item's heading, and so into view.
+    values["opened"] = bool(request.headers.get("HX-Request")) and shown != request.form.get(
+        "item", shown) and request.endpoint not in SETTINGS_SAVES
     template = "survey_builder/_editor.html" if request.headers.get("HX-Request") \
         else "survey_builder/editor.html"
     response = make_response(render_template(template, **values), status)
     # Every form of the page sends the revision it was drawn for (app.js keeps them current).
     response.headers["X-Draft-Revision"] = str(draft.revision)
-    shown = values["kind"] + (f":{values['key']}" if values["key"] else "")
     if request.headers.get("HX-Request") and (status >= 400 or shown != request.form.get(
             "item", shown)):
         # A settings form saves without redrawing what is being typed; a refusal (shown
