@@ -4,6 +4,7 @@ preview, the file round trip and sending a draft to publishing."""
 
 import io
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -284,7 +285,6 @@ def test_a_prefecture_extends_a_national_survey_with_its_items_locked(app, make_
     national_version = versions.import_definition(
         yaml.safe_load(LOCKED_BEDS), field_types(),
         source="beds.yaml").version
-    from datetime import date
     versions.publish(national_version, date(2026, 4, 1))
     prefecture = client_of(app, make_user(Role.prefecture, prefecture_code="13"))
     response = post_form(prefecture, f"{BUILDER}/from-version",
@@ -344,3 +344,13 @@ def test_a_version_page_opens_the_next_version_in_the_builder(national):
     assert response.status_code == 303
     draft = draft_of(int(response.headers["Location"].rsplit("/", 1)[1]))
     assert draft.document == version.definition and draft.based_on_id == version.id
+
+
+def test_only_a_prefecture_is_offered_to_extend(app, national, make_user):
+    version = versions.import_definition(yaml.safe_load(LOCKED_BEDS), field_types(),
+                                         source="beds.yaml").version
+    versions.publish(version, date(2026, 4, 1))
+    session.commit()
+    assert "都道府県の版として拡張する" not in national.get(BUILDER).get_data(as_text=True)
+    prefecture = client_of(app, make_user(Role.prefecture))
+    assert "都道府県の版として拡張する" in prefecture.get(BUILDER).get_data(as_text=True)

@@ -217,7 +217,8 @@ def test_a_valid_unchanged_value_is_kept_as_written(field, value):
 
 
 @pytest.mark.parametrize(("period", "message"), [
-    ("{kind: daily, due_weekday: monday}", "締切の曜日(due_weekday)は週次の調査にだけ指定できます。"),
+    ("{kind: daily, due_weekday: monday}",
+     "締切の曜日(due_weekday)は週次の調査にだけ指定できます。"),
     ("{kind: weekly, window_start: '04-01', window_end: '05-31'}",
      "報告期間(window_start・window_end)は年度の調査にだけ指定できます。"),
     ("{kind: fiscal_year, window_start: '02-30', window_end: '03-31'}",

@@ -10,6 +10,7 @@ from flask import Response, flash, make_response, redirect, render_template, req
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from gmis import access
 from gmis.access import Permission, allow
 from gmis.blueprints.survey_builder import bp
 from gmis.blueprints.survey_builder.forms import BlankForm, FromVersionForm, UploadForm
@@ -52,6 +53,9 @@ def _index_page(blank=None, start=None, upload=None, problems=(), status=200):
     start.version.choices = [SelectChoice(v.id, f"{v.title}({v.survey.key})版{v.number}・"
                                                 f"{v.scope_label}・{v.status.label}")
                              for v in versions]
+    if access.survey_owner(user) is None:
+        # The national office's surveys are the ones prefectures extend.
+        start.how.choices = [c for c in start.how.choices if c.value != "extension"]
     return render_template(
         "survey_builder/index.html", drafts=drafts.drafts_of(user),
         blank=blank or BlankForm(formdata=None), start=start,
