@@ -213,6 +213,15 @@ def test_a_missing_item_is_refused_not_an_error():
         authoring.update_field(BEDS, "gone", {"label": "x"})
 
 
+def test_a_rule_of_a_survey_without_rules_is_refused_not_an_error():
+    # A stale page (or a hand-made request) names a rule of a draft that has none left.
+    blank = authoring.blank("beds", "病床")
+    for change in (lambda: authoring.update_rule(blank, "rule_1", "true", "確認"),
+                   lambda: authoring.delete_rule(blank, "rule_1")):
+        with pytest.raises(EditRefused, match="ルール「rule_1」はこの定義にありません"):
+            change()
+
+
 def test_a_blank_survey_is_a_definition():
     compiles(authoring.blank("new_survey", "新しい調査"))
 

@@ -471,7 +471,8 @@ def add_rule(document: Document, expression: str, message: str,
 def update_rule(document: Document, key: str, expression: str, message: str,
                 shown_at: list[str] | None = None) -> Document:
     doc = copy.deepcopy(document)
-    rule = doc["rules"][find_rule(doc, key)]
+    r = find_rule(doc, key)  # first: a draft without rules has no list to index
+    rule = doc["rules"][r]
     rule["expression"], rule["message"] = expression, message
     if shown_at:
         rule["fields"] = list(shown_at)
@@ -482,7 +483,8 @@ def update_rule(document: Document, key: str, expression: str, message: str,
 
 def delete_rule(document: Document, key: str) -> Document:
     doc = copy.deepcopy(document)
-    doc["rules"].pop(find_rule(doc, key))
+    r = find_rule(doc, key)
+    doc["rules"].pop(r)
     if not doc["rules"]:
         del doc["rules"]
     return doc
