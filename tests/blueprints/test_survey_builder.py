@@ -252,6 +252,18 @@ def test_a_draft_with_problems_is_not_sent_and_a_good_one_is(national):
     assert version.status == VersionStatus.draft and version.survey.key == "ready_survey"
 
 
+def test_a_prefecture_survey_without_a_national_one_lists_why_it_is_not_sent(app, make_user):
+    # A prefecture's version extends a published national survey; a blank one has none, and
+    # the list of problems says so rather than "nothing to fix" next to a refusal.
+    prefecture = client_of(app, make_user(Role.prefecture, prefecture_code="13"))
+    draft_id = start(prefecture, key="tokyo_only")
+    page = text(prefecture.get(f"{BUILDER}/{draft_id}?item=problems").get_data(as_text=True))
+    assert "誤りが1件あります" in page
+    assert "全国版の調査「tokyo_only」が公開されていないため、拡張できません" in page
+    refused = post(prefecture, draft_id, "/publish")
+    assert refused.status_code == 422 and draft_of(draft_id).version_id is None
+
+
 def test_another_organisations_draft_is_not_found(app, national, make_user):
     draft_id = start(national)
     prefecture = client_of(app, make_user(Role.prefecture))

@@ -293,7 +293,10 @@ def problems(draft: SurveyDraft, registry: FieldTypeRegistry) -> list[Problem]:
         return list(error.problems)
     found = versions.contract_problems(compiled.definition, registry)
     national = _national_base(draft)
-    if national is not None:
+    if national is None and draft.prefecture_code is not None:
+        # Else the list says there is nothing to fix and publishing refuses all the same.
+        found.append(versions.no_national_base(compiled.definition.key))
+    elif national is not None:
         found += versions.locked_field_problems(
             load_definition(national.definition, f"版{national.number}"), compiled.definition)
     return found

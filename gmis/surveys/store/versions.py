@@ -153,6 +153,12 @@ def contract_problems(definition: SurveyDefinition,
             for breach in contracts.breaches(definition.key, field_types)]
 
 
+def no_national_base(key: str) -> Problem:
+    """Why a prefecture's version of ``key`` cannot be stored: a prefecture's version extends
+    the published national one, and there is none."""
+    return Problem("key", f"全国版の調査「{key}」が公開されていないため、拡張できません。")
+
+
 def import_definition(data: dict, registry: FieldTypeRegistry, *, source: str,
                       prefecture_code: str | None = None, user: User | None = None) -> Imported:
     """Store ``data`` as a new draft version of its survey (creating the survey), unless the
@@ -169,8 +175,7 @@ def import_definition(data: dict, registry: FieldTypeRegistry, *, source: str,
     if prefecture_code is not None:
         base = latest_published_national(survey) if survey else None
         if base is None:
-            raise DefinitionError(source, [Problem("key", f"全国版の調査「{definition.key}」が"
-                                                          "公開されていないため、拡張できません。")])
+            raise DefinitionError(source, [no_national_base(definition.key)])
         base_definition = load_definition(base.definition, f"{source} (全国版)")
         problems = locked_field_problems(base_definition, definition)
         if problems:
