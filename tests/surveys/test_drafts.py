@@ -167,16 +167,39 @@ def test_a_draft_sent_to_publishing_is_a_version_and_changes_no_more(national_us
 
 def test_a_file_becomes_a_draft_even_with_mistakes(national_user):
     text = NATIONAL.replace("type: text", "type: no_such_type")
-    draft = drafts.start_from_file(national_user, text, "beds.yaml")
+    draft = drafts.start_from_file(national_user, text, "beds.yaml", field_types())
     assert draft.origin == DraftOrigin.upload and draft.survey_key == "beds"
     assert any("no_such_type" in p.message for p in drafts.problems(draft, field_types()))
 
 
 def test_a_file_that_is_no_definition_is_refused(national_user):
     with pytest.raises(DefinitionError):
-        drafts.start_from_file(national_user, "- just\n- a list\n", "list.yaml")
+        drafts.start_from_file(national_user, "- just\n- a list\n", "list.yaml",
+                                field_types())
     with pytest.raises(DefinitionError):
-        drafts.start_from_file(national_user, "title: no key\n", "nokey.yaml")
+        drafts.start_from_file(national_user, "title: no key\n", "nokey.yaml",
+                                field_types())
+
+
+@pytest.mark.parametrize("shape, path", [
+    ("sections: abc", "sections"),
+    ("sections: [1]", "sections[0]"),
+    ("sections: [{key: s, title: s, fields: [1]}]", "sections[0].fields[0]"),
+    ("sections: [{key: s, title: s, fields: [{key: [f], type: text, label: x}]}]",
+     "sections[0].fields[0].key"),
+    ("sections: [{key: s, title: s, fields: [{key: f, type: single_choice, label: x,"
+     " choices: abc}]}]", "sections[0].fields[0].choices"),
+    ("sections: [{key: s, title: s, fields: [{key: f, type: table, label: x,"
+     " options: {rows: abc, columns: [1]}}]}]", "sections[0].fields[0].options.rows"),
+    ("rules: [1]", "rules[0]"),
+])
+def test_a_file_of_another_shape_is_refused_with_where(national_user, shape, path):
+    # The editor walks a draft by the format's shape: a file whose sections are a string
+    # (or a field a number) would be a draft that no page of the builder can show.
+    with pytest.raises(DefinitionError) as refused:
+        drafts.start_from_file(national_user, f"key: odd\ntitle: 形が違う\n{shape}\n",
+                               "odd.yaml", field_types())
+    assert path in [p.path for p in refused.value.problems]
 
 
 def test_a_draft_is_held_to_the_size_of_a_definition_file(national_user):

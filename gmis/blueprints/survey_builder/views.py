@@ -128,7 +128,8 @@ def start_from_file():
         form.file.errors = [message]
         return _index_page(upload=form, status=422)
     try:
-        draft = drafts.start_from_file(_user(), text, form.file.data.filename[:100])
+        draft = drafts.start_from_file(_user(), text, form.file.data.filename[:100],
+                                       field_types())
     except DefinitionError as error:
         session.rollback()
         return _index_page(upload=form, problems=error.problems, status=422)
@@ -470,7 +471,8 @@ def import_file(draft_id: int):
         session.rollback()
         return _editor(draft, "file", 422, message=message)
     try:
-        document = drafts.document_from_file(text, request.files["file"].filename[:100])
+        document = drafts.document_from_file(text, request.files["file"].filename[:100],
+                                             field_types())
     except DefinitionError as error:
         session.rollback()
         return _editor(draft, "file", 422, message="ファイルを読み込めませんでした: "

@@ -32,8 +32,11 @@ from gmis.surveys.engine.definition import (
     KEY_MESSAGE,
     KEY_PATTERN,
     SCHEMA_VERSION,
+    FieldSchema,
     SurveyDefinitionSchema,
+    schema_problems,
 )
+from gmis.surveys.engine.errors import Problem
 from gmis.surveys.engine.expression_bounds import (
     COMPREHENSIONS,
     KEYWORDS,
@@ -491,6 +494,45 @@ def delete_rule(document: Document, key: str) -> Document:
 
 
 # --- the file -----------------------------------------------------------------------------
+
+#: marshmallow's own words (translated by ``schema_problems``) for a value of the wrong kind.
+_NOT_A = {fields.List: "Not a valid list.", fields.Nested: "Not a valid mapping type.",
+          fields.Dict: "Not a valid mapping type.", fields.String: "Not a valid string."}
+
+
+def shape_problems(document: Document, registry) -> list[Problem]:
+    """Where a file's values are not of the kind the format declares: a list of sections
+    that is a string, a field that is a number, a key that is a list. The editor walks the
+    document by that shape (a draft with other mistakes is listed and kept), so a file of
+    another shape is refused as a whole."""
+    problems: list[Problem] = []
+
+    def walk(value: Any, schema: Schema, path: str) -> None:
+        for name, declared in schema.fields.items():
+            name = declared.data_key or name
+            if isinstance(value, dict) and value.get(name) is not None:
+                check(value[name], declared, f"{path}.{name}" if path else name)
+        if isinstance(schema, FieldSchema) and isinstance(value.get("options"), dict) \
+                and isinstance(value.get("type"), str):
+            field_type = registry.get(value["type"])
+            if field_type is not None and field_type.options_schema is not None:
+                walk(value["options"], field_type.options_schema(), f"{path}.options")
+
+    def check(value: Any, declared: fields.Field, path: str) -> None:
+        kind = next((k for k in _NOT_A if isinstance(declared, k)), None)
+        if kind is fields.List and isinstance(value, list):
+            for i, item in enumerate(value):
+                check(item, declared.inner, f"{path}[{i}]")
+        elif kind is fields.Nested and isinstance(value, dict):
+            walk(value, declared.schema, path)
+        elif kind is not None and not isinstance(value, list if kind is fields.List else
+                                                 str if kind is fields.String else dict):
+            problems.extend(schema_problems([_NOT_A[kind]], path))
+
+    if isinstance(document, dict):
+        walk(document, SurveyDefinitionSchema(), "")
+    return problems
+
 
 def canonical(document: Document) -> Document:
     """The document with its keys in the order the format documents them (the schema's

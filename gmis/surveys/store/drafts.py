@@ -129,18 +129,23 @@ def start_extension(user: User, national: SurveyVersion) -> SurveyDraft:
                   f"全国版(版{national.number})の拡張を開始")
 
 
-def document_from_file(text: str, source: str) -> Document:
+def document_from_file(text: str, source: str, registry: FieldTypeRegistry) -> Document:
     """The definition of an uploaded file, read with the format's bounds, as a draft's
-    document. A file that is not a definition at all is a DefinitionError; one with
-    mistakes in it is a document all the same, whose problems are listed as any draft's."""
+    document. A file that is not a definition at all (or not of its shape) is a
+    DefinitionError; one with mistakes in it is a document all the same, whose problems are
+    listed as any draft's."""
     document = versions.plain_data(parse_text(text, source), source)
     if not isinstance(document.get("key"), str):
         raise DefinitionError(source, [Problem("key", "調査のキー(key)がありません。")])
+    problems = authoring.shape_problems(document, registry)
+    if problems:
+        raise DefinitionError(source, problems)
     return document
 
 
-def start_from_file(user: User, text: str, source: str) -> SurveyDraft:
-    return _start(user, DraftOrigin.upload, document_from_file(text, source), None,
+def start_from_file(user: User, text: str, source: str,
+                    registry: FieldTypeRegistry) -> SurveyDraft:
+    return _start(user, DraftOrigin.upload, document_from_file(text, source, registry), None,
                   f"ファイル「{source}」を読み込み")
 
 
