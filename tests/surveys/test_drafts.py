@@ -11,6 +11,7 @@ from gmis.models import AuditEvent, DraftOrigin, Role, SurveyDraftStep, VersionS
 from gmis.refusals import Kind, Refused
 from gmis.surveys.engine import authoring
 from gmis.surveys.engine.authoring import EditRefused
+from gmis.surveys.engine.definition import SectionSchema
 from gmis.surveys.engine.errors import DefinitionError
 from gmis.surveys.runtime import field_types
 from gmis.surveys.store import drafts, versions
@@ -200,6 +201,21 @@ def test_a_file_of_another_shape_is_refused_with_where(national_user, shape, pat
         drafts.start_from_file(national_user, f"key: odd\ntitle: 形が違う\n{shape}\n",
                                "odd.yaml", field_types())
     assert path in [p.path for p in refused.value.problems]
+
+
+def test_a_large_field_changed_over_and_over_is_not_remembered_past_a_bound(national_user,
+                                                                              monkeypatch):
+    # Checking a draft after each change remembers the fields it loaded; a table of
+    # thousands of rows edited again and again must not keep every version of it.
+    remembered = type(SectionSchema().fields["fields"].inner)
+    monkeypatch.setattr(remembered, "KEPT_CHARACTERS", 500_000)
+    draft = drafts.start_blank(national_user, "stock", "在庫", "daily")
+    for n in range(12):
+        rows = [{"key": f"row_{i}", "label": f"物資{n}-{i}" * 20} for i in range(600)]
+        drafts.change(draft, draft.revision, lambda d, rows=rows: authoring.update_field(
+            d, "field_1", {"type": "table", "options": {"rows": rows}}), "行", national_user)
+        drafts.problems(draft, field_types())
+    assert sum(len(key) for key in remembered._loaded) <= 500_000
 
 
 def test_a_draft_is_held_to_the_size_of_a_definition_file(national_user):
