@@ -9,8 +9,16 @@ from pathlib import Path
 import pytest
 import yaml
 
+from gmis.blueprints.survey_admin.operations import today_in_japan
 from gmis.db import session
-from gmis.models import Role, SurveyDraft, SurveyVersion, VersionStatus
+from gmis.models import (
+    ResponseStatus,
+    Role,
+    SurveyDraft,
+    SurveyResponse,
+    SurveyVersion,
+    VersionStatus,
+)
 from gmis.surveys.engine import authoring
 from gmis.surveys.engine.definition import load_definition
 from gmis.surveys.runtime import field_types
@@ -335,3 +343,32 @@ def test_a_version_page_opens_the_next_version_in_the_builder(national):
     assert response.status_code == 303
     draft = draft_of(int(response.headers["Location"].rsplit("/", 1)[1]))
     assert draft.document == version.definition and draft.based_on_id == version.id
+
+
+def test_a_re_typed_field_with_last_periods_answers_gets_its_impact_report(national,
+                                                                          make_facility):
+    # The old version's answers of a field re-typed in the builder (a number, now text)
+    # cannot be read as the new type: the report says who the change breaks, not a 500.
+    version = versions.import_definition(yaml.safe_load(LOCKED_BEDS), field_types(),
+                                         source="beds.yaml").version
+    versions.publish(version, today_in_japan())
+    facility = make_facility()
+    session.add(SurveyResponse(
+        survey_id=version.survey_id, version_id=version.id,
+        respondent_key=f"facility:{facility.id}", facility_id=facility.id,
+        prefecture_code="13", period_key=today_in_japan().isoformat(),
+        period_start=today_in_japan(), status=ResponseStatus.submitted,
+        answers={"total": 120, "note": "通常"}))
+    session.commit()
+    response = post_form(national, f"{BUILDER}/from-version",
+                         {"version": version.id, "how": "new_version"}, page=BUILDER)
+    draft_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    post(national, draft_id, "/fields/note/type", {"type": "integer"})
+    post(national, draft_id, "/fields/note", {"field.key": "note", "field.label": "備考"})
+    assert post(national, draft_id, "/publish", htmx=False).status_code == 303
+    sent = session.get(SurveyVersion, draft_of(draft_id).version_id)
+    response = national.get(f"/admin/surveys/versions/{sent.id}")
+    assert response.status_code == 200
+    page = text(response.get_data(as_text=True))
+    assert "公開したときの影響" in page and "項目「備考」(note)" in page
+    assert "CSV出力の列「備考」" in page
