@@ -203,6 +203,24 @@ def test_a_file_of_another_shape_is_refused_with_where(national_user, shape, pat
     assert path in [p.path for p in refused.value.problems]
 
 
+@pytest.mark.parametrize("value, reason", [("9" * 5000, "数値の桁が多すぎます"),
+                                           ("2026-13-45", "日付として正しくありません")])
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_value_python_cannot_build_is_refused_in_japanese(national_user, value, reason,
+                                                            as_json):
+    # The readers build numbers with int() and dates with date(), whose ValueError is
+    # neither a YAML nor a JSON error.
+    if as_json and "-" in value:
+        return  # JSON has no dates
+    text = (f'{{"key": "odd", "title": "t", "period": {{"kind": "daily", "backfill_periods":'
+            f' {value}}}}}' if as_json else
+            f"key: odd\ntitle: t\nperiod: {{kind: daily, backfill_periods: {value}}}\n")
+    with pytest.raises(DefinitionError) as refused:
+        drafts.start_from_file(national_user, text, "odd.json" if as_json else "odd.yaml",
+                               field_types())
+    assert reason in str(refused.value.problems[0])
+
+
 def test_a_large_field_changed_over_and_over_is_not_remembered_past_a_bound(national_user,
                                                                               monkeypatch):
     # Checking a draft after each change remembers the fields it loaded; a table of
