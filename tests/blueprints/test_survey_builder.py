@@ -128,6 +128,19 @@ def test_a_bad_setting_is_refused_next_to_it_and_nothing_is_lost(national):
     assert draft_of(draft_id).document == before
 
 
+@pytest.mark.parametrize("typed", ["1e5000", "1e999999999", "9" * 5000])
+def test_a_number_of_thousands_of_digits_is_kept_as_typed_not_built(national, typed):
+    # An integer of thousands of digits cannot be stored as JSON, and 1e999999999 would be
+    # built digit by digit: such a setting is kept as typed, for the schema to refuse.
+    draft_id = start(national)
+    response = post(national, draft_id, "/survey", {
+        "survey.key": "bed_check", "survey.title": "病床確認", "survey.period.kind": "daily",
+        "survey.period.backfill_periods": typed})
+    assert response.status_code == 422
+    assert "整数で書いてください" in text(response.get_data(as_text=True))
+    assert typed[:40] in response.get_data(as_text=True)
+
+
 def test_deleting_a_field_others_read_is_refused_and_lists_them(national):
     draft_id = start(national)
     post(national, draft_id, "/fields", {"type": "integer", "section": "section_1"})
