@@ -312,7 +312,7 @@ def add_field(document: Document, section: str, field_type: str, label: str,
     _room(len(field_keys(doc)), limits.MAX_FIELDS, "定義全体の項目")
     target = doc["sections"][find_section(doc, section)]
     items = target.setdefault("fields", [])
-    _room(len(items), limits.MAX_FIELDS_PER_SECTION, "1つのセクションの項目", section)
+    _room_in(target)
     key = free_key(doc, f"{field_type}_{len(field_keys(doc)) + 1}"
                    if re.match(r"^[a-z][a-z0-9_]*$", field_type) else "field")
     item = {"key": key, "type": field_type, "label": label or "新しい項目", **(settings or {})}
@@ -392,8 +392,10 @@ def move_field(document: Document, key: str, offset: int) -> Document:
     if 0 <= target < len(items):
         items.insert(target, items.pop(f))
     elif target < 0 and s > 0:
+        _room_in(sections[s - 1])
         sections[s - 1]["fields"].append(items.pop(f))
     elif target >= len(items) and s + 1 < len(sections):
+        _room_in(sections[s + 1])
         sections[s + 1]["fields"].insert(0, items.pop(f))
     return doc
 
@@ -403,8 +405,9 @@ def move_field_to(document: Document, key: str, section: str, index: int) -> Doc
     doc = copy.deepcopy(document)
     s, f = find_field(doc, key)
     item = doc["sections"][s]["fields"].pop(f)
-    items = doc["sections"][find_section(doc, section)]["fields"]
-    _room(len(items), limits.MAX_FIELDS_PER_SECTION, "1つのセクションの項目", section)
+    target = doc["sections"][find_section(doc, section)]
+    _room_in(target)
+    items = target["fields"]
     items.insert(max(0, min(len(items), index)), item)
     return doc
 
@@ -414,6 +417,7 @@ def duplicate_field(document: Document, key: str) -> tuple[Document, str]:
     doc = copy.deepcopy(document)
     _room(len(field_keys(doc)), limits.MAX_FIELDS, "定義全体の項目")
     s, f = find_field(doc, key)
+    _room_in(doc["sections"][s])
     items = doc["sections"][s]["fields"]
     item = copy.deepcopy(items[f])
     item["key"] = free_key(doc, f"{key}_copy")
@@ -446,6 +450,11 @@ def _room(count: int, limit: int, what: str, key: str = "") -> None:
     """Refuses one more item where the format's limit is reached already."""
     if count >= limit:
         raise EditRefused(f"{what}は{limit:,}個までです。", key)
+
+
+def _room_in(section: dict) -> None:
+    _room(len(section.get("fields") or []), limits.MAX_FIELDS_PER_SECTION,
+          "1つのセクションの項目", section.get("key", ""))
 
 
 def _refuse_locked(document: Document, key: str, locked: frozenset[str], verb: str) -> None:
