@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from marshmallow import Schema, fields, validate
 
+from gmis.surveys.engine import limits
 from gmis.surveys.engine.document import DocumentRefused, read_document
 
 #: The controls a setting is edited with: one line, several lines, a whole number, a number,
@@ -192,18 +193,13 @@ def _row_numbers(form: Mapping[str, Any], name: str) -> list[int]:
     return sorted(numbers)
 
 
-#: Digits a number typed into a setting may have before it is kept as typed (and refused by
-#: the schema): ``1e999999999`` would otherwise be built as an integer of a billion digits.
-NUMBER_DIGITS = 100
-
-
 def _number(text: str, integer: bool) -> Any:
     cleaned = text.strip().replace(",", "")
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
         return text.strip()
-    if not number.is_finite() or abs(number.adjusted()) > NUMBER_DIGITS:
+    if not number.is_finite() or number.adjusted() >= limits.MAX_NUMBER_DIGITS:
         return text.strip()
     if integer or (number == number.to_integral_value() and "." not in cleaned):
         return int(number) if number == number.to_integral_value() else text.strip()

@@ -56,6 +56,7 @@ def plain_data(data: dict, source: str) -> dict:
     taken from JSON: YAML dates become ISO strings and keys strings. Values JSON cannot hold
     (binary, sets, NaN) and definitions of absurd size are a DefinitionError."""
     budget = [MAX_VALUES]
+    largest = 10 ** limits.MAX_NUMBER_DIGITS
     problems: list[Problem] = []
 
     def plain(value, path: str):
@@ -70,6 +71,10 @@ def plain_data(data: dict, source: str) -> dict:
             return [plain(v, f"{path}[{i}]") for i, v in enumerate(value)]
         if isinstance(value, date):
             return value.isoformat()
+        if isinstance(value, int) and abs(value) >= largest:
+            problems.append(Problem(path, "数値の桁が多すぎます"
+                                          f"({limits.MAX_NUMBER_DIGITS}桁まで)。"))
+            return None
         if value is None or isinstance(value, str | bool | int) or (
                 isinstance(value, float) and math.isfinite(value)):
             return value
