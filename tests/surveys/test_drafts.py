@@ -1,6 +1,7 @@
 """Survey builder drafts in the database: whose they are, every change kept at once, undo and
 redo, two people on one draft, and a draft sent to publishing as a version."""
 
+import json
 from datetime import date
 
 import pytest
@@ -117,6 +118,20 @@ def test_history_is_bounded(national_user, monkeypatch):
     numbers = [s.number for s in session.query(SurveyDraftStep).filter_by(draft_id=draft.id)
                .order_by(SurveyDraftStep.number)]
     assert numbers == [4, 5, 6]
+
+
+def test_the_history_of_a_large_draft_is_bounded_by_its_size(national_user, monkeypatch):
+    # Each step holds the whole document: 200 steps of a 1 MB draft would be 200 MB.
+    draft = drafts.start_blank(national_user, "large", "大きな調査", "daily")
+    rows = [{"key": f"row_{n}", "label": "行" * 100} for n in range(300)]
+    drafts.change(draft, draft.revision, lambda d: authoring.update_field(
+        d, "field_1", {"type": "table", "options": {"rows": rows}}), "行", national_user)
+    monkeypatch.setattr(drafts, "HISTORY_BYTES", 4 * len(json.dumps(
+        draft.document, ensure_ascii=False).encode()))
+    for number in range(6):
+        add_field(draft, national_user, f"項目{number}")
+    assert session.query(SurveyDraftStep).filter_by(draft_id=draft.id).count() == 3
+    assert drafts.can_undo(draft)
 
 
 def test_an_extension_keeps_the_national_locked_items(published_national, make_user):

@@ -41,6 +41,9 @@ from gmis.surveys.store.models import (
 
 #: Steps kept for undo; older ones are dropped (the draft itself is never lost).
 HISTORY_KEPT = 200
+#: And about as many bytes of them: each step holds the whole document, and a draft may be
+#: as large as a definition file (1 MB), so a large draft keeps fewer steps (20 at 1 MB).
+HISTORY_BYTES = 20 * 1024 * 1024
 
 
 # --- whose ---------------------------------------------------------------------------------
@@ -185,6 +188,7 @@ def change(draft: SurveyDraft, revision: int, edit: Callable[[Document], Documen
     ``EditRefused`` from the edit leaves everything as it was."""
     _check_revision(draft, revision)
     document = bounded(edit(draft.document))
+    kept = max(2, min(HISTORY_KEPT, HISTORY_BYTES // _size(document)))
     _advance(draft, user)
     session.execute(sa.delete(SurveyDraftStep).where(SurveyDraftStep.draft_id == draft.id,
                                                      SurveyDraftStep.number > draft.step))
@@ -194,15 +198,19 @@ def change(draft: SurveyDraft, revision: int, edit: Callable[[Document], Documen
                                 summary=summary[:200], author_id=user.id, at=draft.updated_at))
     session.execute(sa.delete(SurveyDraftStep).where(
         SurveyDraftStep.draft_id == draft.id,
-        SurveyDraftStep.number <= draft.step - HISTORY_KEPT))
+        SurveyDraftStep.number <= draft.step - kept))
     return draft
+
+
+def _size(document: Document) -> int:
+    """Bytes of ``document`` as a file (as stored, near enough)."""
+    return len(json.dumps(document, ensure_ascii=False).encode())
 
 
 def bounded(document: Document) -> Document:
     """``document`` if a definition file of it would be accepted: a draft grows one change at
     a time, and is held to the limits of the file it becomes (size, values, depth)."""
-    size = len(json.dumps(document, ensure_ascii=False).encode())
-    message = too_large(size)
+    message = too_large(_size(document))
     if message:
         raise EditRefused(message.replace("このファイル", "変更後の下書き")
                           + "項目や選択肢を減らしてください。")
