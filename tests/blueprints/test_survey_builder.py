@@ -316,6 +316,32 @@ def test_a_prefecture_extends_a_national_survey_with_its_items_locked(app, make_
     assert re.search(r"版\d+", text(prefecture.get(BUILDER).get_data(as_text=True)))
 
 
+def test_an_extension_without_locked_items_keeps_the_national_key(app, make_user):
+    # The key was kept only while the national survey had locked items: without them a new
+    # key, typed or from a file, made the extension another survey's (or none's).
+    national_version = versions.import_definition(
+        yaml.safe_load(LOCKED_BEDS.replace(", locked: true", "")), field_types(),
+        source="beds.yaml").version
+    versions.publish(national_version, today_in_japan())
+    prefecture = client_of(app, make_user(Role.prefecture, prefecture_code="13"))
+    response = post_form(prefecture, f"{BUILDER}/from-version",
+                         {"version": national_version.id, "how": "extension"}, page=BUILDER)
+    draft_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    before = draft_of(draft_id).document
+    refused = post(prefecture, draft_id, "/survey", {
+        "survey.key": "tokyo_beds", "survey.title": "病床", "survey.period.kind": "daily"})
+    assert refused.status_code == 422
+    assert "調査キーは全国版と同じです" in text(refused.get_data(as_text=True))
+    other = LOCKED_BEDS.replace(", locked: true", "").replace("key: beds", "key: tokyo_beds")
+    imported = prefecture.post(f"{BUILDER}/{draft_id}/import", headers={"HX-Request": "true"},
+                               data={"revision": draft_of(draft_id).revision,
+                                     "csrf_token": csrf_token(prefecture, BUILDER),
+                                     "file": (io.BytesIO(other.encode()), "other.yaml")})
+    assert imported.status_code == 422
+    assert "調査キーは全国版と同じです" in text(imported.get_data(as_text=True))
+    assert draft_of(draft_id).document == before
+
+
 SURVEY_DEFS = sorted((Path(__file__).parents[2] / "gmis" / "survey_defs").glob("*.yaml"))
 
 

@@ -296,6 +296,13 @@ def locked_keys(draft: SurveyDraft) -> frozenset[str]:
                      for item in section.get("fields") or [] if item.get("locked"))
 
 
+def keeps_key(draft: SurveyDraft) -> bool:
+    """A prefecture's version of a published national survey extends that survey: a new key
+    (typed, or from a file read into it) would make it another survey's, locked items or
+    not."""
+    return _national_base(draft) is not None
+
+
 def problems(draft: SurveyDraft, registry: FieldTypeRegistry) -> list[Problem]:
     """What stops the draft from being published, each with the path of what it is about.
     A draft with problems is kept all the same: it is being built."""
