@@ -222,6 +222,16 @@ def test_a_rule_of_a_survey_without_rules_is_refused_not_an_error():
             change()
 
 
+def test_a_section_of_a_survey_without_sections_is_refused_not_an_error():
+    # A file read into a draft may have no sections yet (its problems are listed).
+    bare = {"key": "beds", "title": "病床"}
+    for change in (lambda: authoring.add_field(bare, "s", "integer", "病床数"),
+                   lambda: authoring.update_section(bare, "s", "病床", ""),
+                   lambda: authoring.move_section(bare, "s", 1)):
+        with pytest.raises(EditRefused, match="セクション「s」はこの定義にありません"):
+            change()
+
+
 def test_a_full_section_takes_no_field_by_duplicating_or_moving(monkeypatch):
     # Adding and dragging into a full section were refused; duplicating in it and moving
     # into it past the end of the section before or after grew it past the format's limit.

@@ -263,7 +263,8 @@ def add_section(document: Document, title: str, after: str | None = None) -> tup
 def update_section(document: Document, key: str, title: str, description: str,
                    new_key: str | None = None) -> Document:
     doc = copy.deepcopy(document)
-    section = doc["sections"][find_section(doc, key)]
+    s = find_section(doc, key)
+    section = doc["sections"][s]
     if not title.strip():
         raise EditRefused("セクション名を入力してください。", key)
     if new_key and new_key != key:
@@ -275,8 +276,8 @@ def update_section(document: Document, key: str, title: str, description: str,
 
 def move_section(document: Document, key: str, offset: int) -> Document:
     doc = copy.deepcopy(document)
-    sections = doc["sections"]
     s = find_section(doc, key)
+    sections = doc["sections"]
     target = max(0, min(len(sections) - 1, s + offset))
     sections.insert(target, sections.pop(s))
     return doc
@@ -310,7 +311,8 @@ def add_field(document: Document, section: str, field_type: str, label: str,
     None and the section is empty, else last); returns its key too."""
     doc = copy.deepcopy(document)
     _room(len(field_keys(doc)), limits.MAX_FIELDS, "定義全体の項目")
-    target = doc["sections"][find_section(doc, section)]
+    s = find_section(doc, section)  # first: a file read into a draft may have no sections
+    target = doc["sections"][s]
     items = target.setdefault("fields", [])
     _room_in(target)
     key = free_key(doc, f"{field_type}_{len(field_keys(doc)) + 1}"
