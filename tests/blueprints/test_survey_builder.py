@@ -285,6 +285,21 @@ def test_a_prefecture_survey_without_a_national_one_lists_why_it_is_not_sent(app
     assert refused.status_code == 422 and draft_of(draft_id).version_id is None
 
 
+def test_a_draft_the_same_as_the_version_in_force_is_not_sent(national):
+    # Sent, it became the published version itself, "registered as a draft" to publish.
+    version = versions.import_definition(yaml.safe_load(LOCKED_BEDS), field_types(),
+                                         source="beds.yaml").version
+    versions.publish(version, today_in_japan())
+    session.commit()
+    response = post_form(national, f"{BUILDER}/from-version",
+                         {"version": version.id, "how": "new_version"}, page=BUILDER)
+    draft_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    refused = post(national, draft_id, "/publish")
+    assert refused.status_code == 409
+    assert "公開中の版1と同じ内容です" in text(refused.get_data(as_text=True))
+    assert draft_of(draft_id).version_id is None
+
+
 def test_another_organisations_draft_is_not_found(app, national, make_user):
     draft_id = start(national)
     prefecture = client_of(app, make_user(Role.prefecture))

@@ -342,6 +342,12 @@ def send_to_publishing(draft: SurveyDraft, revision: int, registry: FieldTypeReg
     imported = versions.import_definition(draft.document, registry,
                                           source=f"調査ビルダー: {draft.title}",
                                           prefecture_code=draft.prefecture_code, user=user)
+    if not imported.created and imported.version.status != VersionStatus.draft:
+        # The newest version of its scope already reads so: there is nothing to publish,
+        # and the draft would be sent as a version that is in force already.
+        raise conflict(f"この下書きは、{imported.version.status.label}の版"
+                       f"{imported.version.number}と同じ内容です。変更してから公開の手続きに"
+                       "進んでください。")
     _advance(draft, user)
     draft.version_id = imported.version.id
     audit.record("survey.draft_sent", draft, user=user, version=imported.version.id)
