@@ -112,11 +112,11 @@ def _checked(schema, data: dict, settings: list[Setting]) -> None:
 # --- the survey's settings ---------------------------------------------------------------------
 
 def survey_settings(document: Document, form: Mapping[str, Any],
-                    locked: frozenset[str]) -> Document:
+                    keeps_key: bool) -> Document:
     """The survey's settings as sent; the sections and rules as they are. A prefecture's
-    extension keeps the national survey's key."""
+    extension keeps the national survey's key (``keeps_key``)."""
     data = read_settings(SURVEY_SETTINGS, form, "survey")
-    if locked and data.get("key") != document.get("key"):
+    if keeps_key and data.get("key") != document.get("key"):
         raise SettingsRefused({"key": ["都道府県の版では、調査キーは全国版と同じです。"]}, data)
     _checked(lambda: SurveyDefinitionSchema(only=SURVEY_KEYS), data, SURVEY_SETTINGS)
     kept = {k: v for k, v in document.items() if k in ("schema_version", "sections", "rules")}

@@ -11,9 +11,17 @@ import pytest
 import yaml
 
 from gmis.db import session
-from gmis.models import Role, SurveyDraft, SurveyVersion, VersionStatus
+from gmis.models import (
+    ResponseStatus,
+    Role,
+    SurveyDraft,
+    SurveyResponse,
+    SurveyVersion,
+    VersionStatus,
+)
 from gmis.surveys.engine import authoring
 from gmis.surveys.engine.definition import load_definition
+from gmis.surveys.publishing import today_in_japan
 from gmis.surveys.runtime import field_types
 from gmis.surveys.store import versions
 from tests.fixtures.surveys import LOCKED_BEDS
@@ -137,6 +145,19 @@ def test_a_bad_setting_is_refused_next_to_it_and_nothing_is_lost(national):
     assert "入力に誤りがあるため、保存していません" in text(page)
     assert 'value="十"' in page  # what was typed is shown again
     assert draft_of(draft_id).document == before
+
+
+@pytest.mark.parametrize("typed", ["1e5000", "1e999999999", "9" * 5000])
+def test_a_number_of_thousands_of_digits_is_kept_as_typed_not_built(national, typed):
+    # An integer of thousands of digits cannot be stored as JSON, and 1e999999999 would be
+    # built digit by digit: such a setting is kept as typed, for the schema to refuse.
+    draft_id = start(national)
+    response = post(national, draft_id, "/survey", {
+        "survey.key": "bed_check", "survey.title": "病床確認", "survey.period.kind": "daily",
+        "survey.period.backfill_periods": typed})
+    assert response.status_code == 422
+    assert "整数で書いてください" in text(response.get_data(as_text=True))
+    assert typed[:40] in response.get_data(as_text=True)
 
 
 def test_deleting_a_field_others_read_is_refused_and_lists_them(national):
@@ -273,6 +294,33 @@ def test_a_draft_with_problems_is_not_sent_and_a_good_one_is(national):
     assert version.status == VersionStatus.draft and version.survey.key == "ready_survey"
 
 
+def test_a_prefecture_survey_without_a_national_one_lists_why_it_is_not_sent(app, make_user):
+    # A prefecture's version extends a published national survey; a blank one has none, and
+    # the list of problems says so rather than "nothing to fix" next to a refusal.
+    prefecture = client_of(app, make_user(Role.prefecture, prefecture_code="13"))
+    draft_id = start(prefecture, key="tokyo_only")
+    page = text(prefecture.get(f"{BUILDER}/{draft_id}?item=problems").get_data(as_text=True))
+    assert "誤りが1件あります" in page
+    assert "全国版の調査「tokyo_only」が公開されていないため、拡張できません" in page
+    refused = post(prefecture, draft_id, "/publish")
+    assert refused.status_code == 422 and draft_of(draft_id).version_id is None
+
+
+def test_a_draft_the_same_as_the_version_in_force_is_not_sent(national):
+    # Sent, it became the published version itself, "registered as a draft" to publish.
+    version = versions.import_definition(yaml.safe_load(LOCKED_BEDS), field_types(),
+                                         source="beds.yaml").version
+    versions.publish(version, today_in_japan())
+    session.commit()
+    response = post_form(national, f"{BUILDER}/from-version",
+                         {"version": version.id, "how": "new_version"}, page=BUILDER)
+    draft_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    refused = post(national, draft_id, "/publish")
+    assert refused.status_code == 409
+    assert "公開中の版1と同じ内容です" in text(refused.get_data(as_text=True))
+    assert draft_of(draft_id).version_id is None
+
+
 def test_another_organisations_draft_is_not_found(app, national, make_user):
     draft_id = start(national)
     prefecture = client_of(app, make_user(Role.prefecture))
@@ -302,6 +350,32 @@ def test_a_prefecture_extends_a_national_survey_with_its_items_locked(app, make_
                                                    "after": "total"})
     assert added.status_code == 200 and len(labels(draft_id)) == 3
     assert re.search(r"版\d+", text(prefecture.get(BUILDER).get_data(as_text=True)))
+
+
+def test_an_extension_without_locked_items_keeps_the_national_key(app, make_user):
+    # The key was kept only while the national survey had locked items: without them a new
+    # key, typed or from a file, made the extension another survey's (or none's).
+    national_version = versions.import_definition(
+        yaml.safe_load(LOCKED_BEDS.replace(", locked: true", "")), field_types(),
+        source="beds.yaml").version
+    versions.publish(national_version, today_in_japan())
+    prefecture = client_of(app, make_user(Role.prefecture, prefecture_code="13"))
+    response = post_form(prefecture, f"{BUILDER}/from-version",
+                         {"version": national_version.id, "how": "extension"}, page=BUILDER)
+    draft_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    before = draft_of(draft_id).document
+    refused = post(prefecture, draft_id, "/survey", {
+        "survey.key": "tokyo_beds", "survey.title": "病床", "survey.period.kind": "daily"})
+    assert refused.status_code == 422
+    assert "調査キーは全国版と同じです" in text(refused.get_data(as_text=True))
+    other = LOCKED_BEDS.replace(", locked: true", "").replace("key: beds", "key: tokyo_beds")
+    imported = prefecture.post(f"{BUILDER}/{draft_id}/import", headers={"HX-Request": "true"},
+                               data={"revision": draft_of(draft_id).revision,
+                                     "csrf_token": csrf_token(prefecture, BUILDER),
+                                     "file": (io.BytesIO(other.encode()), "other.yaml")})
+    assert imported.status_code == 422
+    assert "調査キーは全国版と同じです" in text(imported.get_data(as_text=True))
+    assert draft_of(draft_id).document == before
 
 
 SURVEY_DEFS = sorted((Path(__file__).parents[2] / "gmis" / "survey_defs").glob("*.yaml"))
@@ -354,3 +428,32 @@ def test_only_a_prefecture_is_offered_to_extend(app, national, make_user):
     assert "都道府県の版として拡張する" not in national.get(BUILDER).get_data(as_text=True)
     prefecture = client_of(app, make_user(Role.prefecture))
     assert "都道府県の版として拡張する" in prefecture.get(BUILDER).get_data(as_text=True)
+
+
+def test_a_re_typed_field_with_last_periods_answers_gets_its_impact_report(national,
+                                                                          make_facility):
+    # The old version's answers of a field re-typed in the builder (a number, now text)
+    # cannot be read as the new type: the report says who the change breaks, not a 500.
+    version = versions.import_definition(yaml.safe_load(LOCKED_BEDS), field_types(),
+                                         source="beds.yaml").version
+    versions.publish(version, today_in_japan())
+    facility = make_facility()
+    session.add(SurveyResponse(
+        survey_id=version.survey_id, version_id=version.id,
+        respondent_key=f"facility:{facility.id}", facility_id=facility.id,
+        prefecture_code="13", period_key=today_in_japan().isoformat(),
+        period_start=today_in_japan(), status=ResponseStatus.submitted,
+        answers={"total": 120, "note": "通常"}))
+    session.commit()
+    response = post_form(national, f"{BUILDER}/from-version",
+                         {"version": version.id, "how": "new_version"}, page=BUILDER)
+    draft_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    post(national, draft_id, "/fields/note/type", {"type": "integer"})
+    post(national, draft_id, "/fields/note", {"field.key": "note", "field.label": "備考"})
+    assert post(national, draft_id, "/publish", htmx=False).status_code == 303
+    sent = session.get(SurveyVersion, draft_of(draft_id).version_id)
+    response = national.get(f"/admin/surveys/versions/{sent.id}")
+    assert response.status_code == 200
+    page = text(response.get_data(as_text=True))
+    assert "公開したときの影響" in page and "項目「備考」(note)" in page
+    assert "CSV出力の列「備考」" in page

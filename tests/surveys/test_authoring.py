@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gmis.surveys.engine import authoring
+from gmis.surveys.engine import authoring, limits
 from gmis.surveys.engine.authoring import EditRefused
 from gmis.surveys.engine.builder import compile_survey
 from gmis.surveys.engine.definition import load_definition, parse_definition
@@ -211,6 +211,38 @@ def test_rules_are_added_changed_and_deleted():
 def test_a_missing_item_is_refused_not_an_error():
     with pytest.raises(EditRefused, match="ほかの人が削除した可能性があります"):
         authoring.update_field(BEDS, "gone", {"label": "x"})
+
+
+def test_a_rule_of_a_survey_without_rules_is_refused_not_an_error():
+    # A stale page (or a hand-made request) names a rule of a draft that has none left.
+    blank = authoring.blank("beds", "病床")
+    for change in (lambda: authoring.update_rule(blank, "rule_1", "true", "確認"),
+                   lambda: authoring.delete_rule(blank, "rule_1")):
+        with pytest.raises(EditRefused, match="ルール「rule_1」はこの定義にありません"):
+            change()
+
+
+def test_a_section_of_a_survey_without_sections_is_refused_not_an_error():
+    # A file read into a draft may have no sections yet (its problems are listed).
+    bare = {"key": "beds", "title": "病床"}
+    for change in (lambda: authoring.add_field(bare, "s", "integer", "病床数"),
+                   lambda: authoring.update_section(bare, "s", "病床", ""),
+                   lambda: authoring.move_section(bare, "s", 1)):
+        with pytest.raises(EditRefused, match="セクション「s」はこの定義にありません"):
+            change()
+
+
+def test_a_full_section_takes_no_field_by_duplicating_or_moving(monkeypatch):
+    # Adding and dragging into a full section were refused; duplicating in it and moving
+    # into it past the end of the section before or after grew it past the format's limit.
+    monkeypatch.setattr(limits, "MAX_FIELDS_PER_SECTION", 2)
+    for change in (lambda: authoring.duplicate_field(BEDS, "note"),
+                   lambda: authoring.move_field(BEDS, "note", -1),
+                   lambda: authoring.move_field(BEDS, "used", 1),
+                   lambda: authoring.move_field_to(BEDS, "beds", "notes", 0)):
+        with pytest.raises(EditRefused, match="1つのセクションの項目は2個までです"):
+            change()
+    assert authoring.move_field(BEDS, "vacant_beds", 1) != BEDS  # within a section: fine
 
 
 def test_a_blank_survey_is_a_definition():

@@ -1,6 +1,7 @@
 """Survey builder drafts in the database: whose they are, every change kept at once, undo and
 redo, two people on one draft, and a draft sent to publishing as a version."""
 
+import json
 from datetime import date
 
 import pytest
@@ -11,6 +12,7 @@ from gmis.models import AuditEvent, DraftOrigin, Role, SurveyDraftStep, VersionS
 from gmis.refusals import Kind, Refused
 from gmis.surveys.engine import authoring
 from gmis.surveys.engine.authoring import EditRefused
+from gmis.surveys.engine.definition import SectionSchema
 from gmis.surveys.engine.errors import DefinitionError
 from gmis.surveys.runtime import field_types
 from gmis.surveys.store import drafts, versions
@@ -118,6 +120,20 @@ def test_history_is_bounded(national_user, monkeypatch):
     assert numbers == [4, 5, 6]
 
 
+def test_the_history_of_a_large_draft_is_bounded_by_its_size(national_user, monkeypatch):
+    # Each step holds the whole document: 200 steps of a 1 MB draft would be 200 MB.
+    draft = drafts.start_blank(national_user, "large", "大きな調査", "daily")
+    rows = [{"key": f"row_{n}", "label": "行" * 100} for n in range(300)]
+    drafts.change(draft, draft.revision, lambda d: authoring.update_field(
+        d, "field_1", {"type": "table", "options": {"rows": rows}}), "行", national_user)
+    monkeypatch.setattr(drafts, "HISTORY_BYTES", 4 * len(json.dumps(
+        draft.document, ensure_ascii=False).encode()))
+    for number in range(6):
+        add_field(draft, national_user, f"項目{number}")
+    assert session.query(SurveyDraftStep).filter_by(draft_id=draft.id).count() == 3
+    assert drafts.can_undo(draft)
+
+
 def test_an_extension_keeps_the_national_locked_items(published_national, make_user):
     prefecture = make_user(Role.prefecture, prefecture_code="13")
     draft = drafts.start_extension(prefecture, published_national)
@@ -167,16 +183,76 @@ def test_a_draft_sent_to_publishing_is_a_version_and_changes_no_more(national_us
 
 def test_a_file_becomes_a_draft_even_with_mistakes(national_user):
     text = NATIONAL.replace("type: text", "type: no_such_type")
-    draft = drafts.start_from_file(national_user, text, "beds.yaml")
+    draft = drafts.start_from_file(national_user, text, "beds.yaml", field_types())
     assert draft.origin == DraftOrigin.upload and draft.survey_key == "beds"
     assert any("no_such_type" in p.message for p in drafts.problems(draft, field_types()))
 
 
 def test_a_file_that_is_no_definition_is_refused(national_user):
     with pytest.raises(DefinitionError):
-        drafts.start_from_file(national_user, "- just\n- a list\n", "list.yaml")
+        drafts.start_from_file(national_user, "- just\n- a list\n", "list.yaml",
+                                field_types())
     with pytest.raises(DefinitionError):
-        drafts.start_from_file(national_user, "title: no key\n", "nokey.yaml")
+        drafts.start_from_file(national_user, "title: no key\n", "nokey.yaml",
+                                field_types())
+
+
+@pytest.mark.parametrize("shape, path", [
+    ("sections: abc", "sections"),
+    ("sections: [1]", "sections[0]"),
+    ("sections: [{key: s, title: s, fields: [1]}]", "sections[0].fields[0]"),
+    ("sections: [{key: s, title: s, fields: [{key: [f], type: text, label: x}]}]",
+     "sections[0].fields[0].key"),
+    ("sections: [{key: s, title: s, fields: [{key: f, type: single_choice, label: x,"
+     " choices: abc}]}]", "sections[0].fields[0].choices"),
+    ("sections: [{key: s, title: s, fields: [{key: f, type: table, label: x,"
+     " options: {rows: abc, columns: [1]}}]}]", "sections[0].fields[0].options.rows"),
+    ("rules: [1]", "rules[0]"),
+])
+def test_a_file_of_another_shape_is_refused_with_where(national_user, shape, path):
+    # The editor walks a draft by the format's shape: a file whose sections are a string
+    # (or a field a number) would be a draft that no page of the builder can show.
+    with pytest.raises(DefinitionError) as refused:
+        drafts.start_from_file(national_user, f"key: odd\ntitle: 形が違う\n{shape}\n",
+                               "odd.yaml", field_types())
+    assert path in [p.path for p in refused.value.problems]
+
+
+@pytest.mark.parametrize("value, reason", [("9" * 5000, "数値の桁が多すぎます"),
+                                           ("2026-13-45", "日付として正しくありません"),
+                                           ("0x" + "f" * 5000, "数値の桁が多すぎます"),
+                                           (":".join(["59"] * 3000), "数値の桁が多すぎます"),
+                                           ("9" * 101, "数値の桁が多すぎます(100桁まで)")])
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_value_python_cannot_build_is_refused_in_japanese(national_user, value, reason,
+                                                            as_json):
+    # The readers build numbers with int() and dates with date(), whose ValueError is
+    # neither a YAML nor a JSON error; and a number YAML reads at any length (0x...) could
+    # not be stored.
+    if as_json and not value.isdigit():
+        return  # JSON has no dates, nor hexadecimal or sexagesimal numbers
+    text = (f'{{"key": "odd", "title": "t", "period": {{"kind": "daily", "backfill_periods":'
+            f' {value}}}}}' if as_json else
+            f"key: odd\ntitle: t\nperiod: {{kind: daily, backfill_periods: {value}}}\n")
+    with pytest.raises(DefinitionError) as refused:
+        drafts.start_from_file(national_user, text, "odd.json" if as_json else "odd.yaml",
+                               field_types())
+    assert reason in str(refused.value.problems[0])
+
+
+def test_a_large_field_changed_over_and_over_is_not_remembered_past_a_bound(national_user,
+                                                                              monkeypatch):
+    # Checking a draft after each change remembers the fields it loaded; a table of
+    # thousands of rows edited again and again must not keep every version of it.
+    remembered = type(SectionSchema().fields["fields"].inner)
+    monkeypatch.setattr(remembered, "KEPT_CHARACTERS", 500_000)
+    draft = drafts.start_blank(national_user, "stock", "在庫", "daily")
+    for n in range(12):
+        rows = [{"key": f"row_{i}", "label": f"物資{n}-{i}" * 20} for i in range(600)]
+        drafts.change(draft, draft.revision, lambda d, rows=rows: authoring.update_field(
+            d, "field_1", {"type": "table", "options": {"rows": rows}}), "行", national_user)
+        drafts.problems(draft, field_types())
+    assert sum(len(key) for key in remembered._loaded) <= 500_000
 
 
 def test_a_draft_is_held_to_the_size_of_a_definition_file(national_user):

@@ -132,7 +132,8 @@ def start_from_file():
         form.file.errors = [message]
         return _index_page(upload=form, status=422)
     try:
-        draft = drafts.start_from_file(_user(), text, form.file.data.filename[:100])
+        draft = drafts.start_from_file(_user(), text, form.file.data.filename[:100],
+                                       field_types())
     except DefinitionError as error:
         session.rollback()
         return _index_page(upload=form, problems=error.problems, status=422)
@@ -242,9 +243,8 @@ def _apply(draft_id: int, edit: Callable, summary: str, item: str | Callable[[],
 @bp.post("/<int:draft_id>/survey")
 @allow(Permission.manage_surveys)
 def survey_settings(draft_id: int):
-    draft = _draft(draft_id)
-    locked = drafts.locked_keys(draft)
-    return _apply(draft_id, lambda d: drafting.survey_settings(d, request.form, locked),
+    keeps_key = drafts.keeps_key(_draft(draft_id))
+    return _apply(draft_id, lambda d: drafting.survey_settings(d, request.form, keeps_key),
                   "調査の設定を変更", "survey")
 
 
@@ -483,12 +483,13 @@ def import_file(draft_id: int):
         session.rollback()
         return _editor(draft, "file", 422, message=message)
     try:
-        document = drafts.document_from_file(text, request.files["file"].filename[:100])
+        document = drafts.document_from_file(text, request.files["file"].filename[:100],
+                                             field_types())
     except DefinitionError as error:
         session.rollback()
         return _editor(draft, "file", 422, message="ファイルを読み込めませんでした: "
                        + " ".join(str(p) for p in error.problems[:3]))
-    if drafts.locked_keys(draft) and document.get("key") != draft.survey_key:
+    if drafts.keeps_key(draft) and document.get("key") != draft.survey_key:
         session.rollback()
         return _editor(draft, "file", 422, message="都道府県の版では、調査キーは全国版と同じです。")
     return _apply(draft_id, lambda _: document, "ファイルを読み込み", "survey")

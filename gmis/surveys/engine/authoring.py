@@ -32,8 +32,11 @@ from gmis.surveys.engine.definition import (
     KEY_MESSAGE,
     KEY_PATTERN,
     SCHEMA_VERSION,
+    FieldSchema,
     SurveyDefinitionSchema,
+    schema_problems,
 )
+from gmis.surveys.engine.errors import Problem
 from gmis.surveys.engine.expression_bounds import (
     COMPREHENSIONS,
     KEYWORDS,
@@ -260,7 +263,8 @@ def add_section(document: Document, title: str, after: str | None = None) -> tup
 def update_section(document: Document, key: str, title: str, description: str,
                    new_key: str | None = None) -> Document:
     doc = copy.deepcopy(document)
-    section = doc["sections"][find_section(doc, key)]
+    s = find_section(doc, key)
+    section = doc["sections"][s]
     if not title.strip():
         raise EditRefused("セクション名を入力してください。", key)
     if new_key and new_key != key:
@@ -272,8 +276,8 @@ def update_section(document: Document, key: str, title: str, description: str,
 
 def move_section(document: Document, key: str, offset: int) -> Document:
     doc = copy.deepcopy(document)
-    sections = doc["sections"]
     s = find_section(doc, key)
+    sections = doc["sections"]
     target = max(0, min(len(sections) - 1, s + offset))
     sections.insert(target, sections.pop(s))
     return doc
@@ -307,9 +311,10 @@ def add_field(document: Document, section: str, field_type: str, label: str,
     None and the section is empty, else last); returns its key too."""
     doc = copy.deepcopy(document)
     _room(len(field_keys(doc)), limits.MAX_FIELDS, "定義全体の項目")
-    target = doc["sections"][find_section(doc, section)]
+    s = find_section(doc, section)  # first: a file read into a draft may have no sections
+    target = doc["sections"][s]
     items = target.setdefault("fields", [])
-    _room(len(items), limits.MAX_FIELDS_PER_SECTION, "1つのセクションの項目", section)
+    _room_in(target)
     key = free_key(doc, f"{field_type}_{len(field_keys(doc)) + 1}"
                    if re.match(r"^[a-z][a-z0-9_]*$", field_type) else "field")
     item = {"key": key, "type": field_type, "label": label or "新しい項目", **(settings or {})}
@@ -389,8 +394,10 @@ def move_field(document: Document, key: str, offset: int) -> Document:
     if 0 <= target < len(items):
         items.insert(target, items.pop(f))
     elif target < 0 and s > 0:
+        _room_in(sections[s - 1])
         sections[s - 1]["fields"].append(items.pop(f))
     elif target >= len(items) and s + 1 < len(sections):
+        _room_in(sections[s + 1])
         sections[s + 1]["fields"].insert(0, items.pop(f))
     return doc
 
@@ -400,8 +407,9 @@ def move_field_to(document: Document, key: str, section: str, index: int) -> Doc
     doc = copy.deepcopy(document)
     s, f = find_field(doc, key)
     item = doc["sections"][s]["fields"].pop(f)
-    items = doc["sections"][find_section(doc, section)]["fields"]
-    _room(len(items), limits.MAX_FIELDS_PER_SECTION, "1つのセクションの項目", section)
+    target = doc["sections"][find_section(doc, section)]
+    _room_in(target)
+    items = target["fields"]
     items.insert(max(0, min(len(items), index)), item)
     return doc
 
@@ -411,6 +419,7 @@ def duplicate_field(document: Document, key: str) -> tuple[Document, str]:
     doc = copy.deepcopy(document)
     _room(len(field_keys(doc)), limits.MAX_FIELDS, "定義全体の項目")
     s, f = find_field(doc, key)
+    _room_in(doc["sections"][s])
     items = doc["sections"][s]["fields"]
     item = copy.deepcopy(items[f])
     item["key"] = free_key(doc, f"{key}_copy")
@@ -445,6 +454,11 @@ def _room(count: int, limit: int, what: str, key: str = "") -> None:
         raise EditRefused(f"{what}は{limit:,}個までです。", key)
 
 
+def _room_in(section: dict) -> None:
+    _room(len(section.get("fields") or []), limits.MAX_FIELDS_PER_SECTION,
+          "1つのセクションの項目", section.get("key", ""))
+
+
 def _refuse_locked(document: Document, key: str, locked: frozenset[str], verb: str) -> None:
     if key in locked:
         s, f = find_field(document, key)
@@ -471,7 +485,8 @@ def add_rule(document: Document, expression: str, message: str,
 def update_rule(document: Document, key: str, expression: str, message: str,
                 shown_at: list[str] | None = None) -> Document:
     doc = copy.deepcopy(document)
-    rule = doc["rules"][find_rule(doc, key)]
+    r = find_rule(doc, key)  # first: a draft without rules has no list to index
+    rule = doc["rules"][r]
     rule["expression"], rule["message"] = expression, message
     if shown_at:
         rule["fields"] = list(shown_at)
@@ -482,13 +497,53 @@ def update_rule(document: Document, key: str, expression: str, message: str,
 
 def delete_rule(document: Document, key: str) -> Document:
     doc = copy.deepcopy(document)
-    doc["rules"].pop(find_rule(doc, key))
+    r = find_rule(doc, key)
+    doc["rules"].pop(r)
     if not doc["rules"]:
         del doc["rules"]
     return doc
 
 
 # --- the file -----------------------------------------------------------------------------
+
+#: marshmallow's own words (translated by ``schema_problems``) for a value of the wrong kind.
+_NOT_A = {fields.List: "Not a valid list.", fields.Nested: "Not a valid mapping type.",
+          fields.Dict: "Not a valid mapping type.", fields.String: "Not a valid string."}
+
+
+def shape_problems(document: Document, registry) -> list[Problem]:
+    """Where a file's values are not of the kind the format declares: a list of sections
+    that is a string, a field that is a number, a key that is a list. The editor walks the
+    document by that shape (a draft with other mistakes is listed and kept), so a file of
+    another shape is refused as a whole."""
+    problems: list[Problem] = []
+
+    def walk(value: Any, schema: Schema, path: str) -> None:
+        for name, declared in schema.fields.items():
+            name = declared.data_key or name
+            if isinstance(value, dict) and value.get(name) is not None:
+                check(value[name], declared, f"{path}.{name}" if path else name)
+        if isinstance(schema, FieldSchema) and isinstance(value.get("options"), dict) \
+                and isinstance(value.get("type"), str):
+            field_type = registry.get(value["type"])
+            if field_type is not None and field_type.options_schema is not None:
+                walk(value["options"], field_type.options_schema(), f"{path}.options")
+
+    def check(value: Any, declared: fields.Field, path: str) -> None:
+        kind = next((k for k in _NOT_A if isinstance(declared, k)), None)
+        if kind is fields.List and isinstance(value, list):
+            for i, item in enumerate(value):
+                check(item, declared.inner, f"{path}[{i}]")
+        elif kind is fields.Nested and isinstance(value, dict):
+            walk(value, declared.schema, path)
+        elif kind is not None and not isinstance(value, list if kind is fields.List else
+                                                 str if kind is fields.String else dict):
+            problems.extend(schema_problems([_NOT_A[kind]], path))
+
+    if isinstance(document, dict):
+        walk(document, SurveyDefinitionSchema(), "")
+    return problems
+
 
 def canonical(document: Document) -> Document:
     """The document with its keys in the order the format documents them (the schema's

@@ -241,10 +241,16 @@ class FieldSchema(_Strict):
 class _Remembered(fields.Nested):
     """A nested schema whose loads are remembered by the JSON of what was loaded. Loading is
     a pure function of it, and the survey builder checks the whole draft after every change:
-    the fields that did not change are not read again. Refusals are not remembered."""
+    the fields that did not change are not read again. Refusals are not remembered.
+
+    Bounded by count and by the length of what is remembered: a field may be as large as a
+    definition (a table of thousands of rows), and one changed over and over would else
+    keep a copy of each version in every worker."""
 
     KEPT = 20_000
+    KEPT_CHARACTERS = 32 * 1024 * 1024
     _loaded: OrderedDict[str, Any] = OrderedDict()
+    _characters = 0
 
     def _deserialize(self, value, attr, data, partial=None, **kwargs):
         if partial:
@@ -256,9 +262,13 @@ class _Remembered(fields.Nested):
         found = self._loaded.get(key)
         if found is None:
             found = super()._deserialize(value, attr, data, partial=partial, **kwargs)
-            self._loaded[key] = found
-            if len(self._loaded) > self.KEPT:
-                self._loaded.popitem(last=False)
+            loaded = _Remembered._loaded
+            if key not in loaded:  # loaded meanwhile by another thread: counted already
+                _Remembered._characters += len(key)
+            loaded[key] = found
+            while loaded and (len(loaded) > self.KEPT
+                              or _Remembered._characters > self.KEPT_CHARACTERS):
+                _Remembered._characters -= len(loaded.popitem(last=False)[0])
         return found
 
 

@@ -28,7 +28,8 @@ from gmis.surveys.engine.authoring import names_in
 from gmis.surveys.engine.builder import CompiledSurvey
 from gmis.surveys.engine.definition import FieldDef, SurveyDefinition
 from gmis.surveys.engine.diff import DefinitionDiff, FieldChange
-from gmis.surveys.engine.validation import evaluate, stored_values
+from gmis.surveys.engine.fields.base import UNREADABLE
+from gmis.surveys.engine.validation import evaluate
 
 
 class Impact(enum.StrEnum):
@@ -192,11 +193,18 @@ class Refusals:
 def refusals(survey: CompiledSurvey, answers: Iterable[Mapping[str, Any]],
              respondent: Mapping[str, Any] | None = None) -> Refusals:
     """How the compiled new version judges answers given to an older one. Fields the new
-    version does not have are not read."""
+    version does not have are not read, nor answers a re-typed field cannot read (the
+    change is reported as breaking consumers already): as a new response skips them."""
     found = Refusals(Counter(), Counter(), 0)
     for stored in answers:
         found.checked += 1
-        values = stored_values(survey, {k: v for k, v in stored.items() if k in survey.fields})
+        values = {}
+        for key, value in stored.items():
+            if key in survey.fields:
+                try:
+                    values[key] = survey.fields[key].type.from_json(value)
+                except UNREADABLE:
+                    continue
         result = evaluate(survey, values, respondent=respondent)
         found.fields.update(result.errors.keys())
         found.messages.update({m for messages in result.errors.values() for m in messages})

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from marshmallow import Schema, fields, validate
 
+from gmis.surveys.engine import limits
 from gmis.surveys.engine.document import DocumentRefused, read_document
 
 #: The controls a setting is edited with: one line, several lines, a whole number, a number,
@@ -198,7 +199,7 @@ def _number(text: str, integer: bool) -> Any:
         number = Decimal(cleaned)
     except InvalidOperation:
         return text.strip()
-    if not number.is_finite():
+    if not number.is_finite() or number.adjusted() >= limits.MAX_NUMBER_DIGITS:
         return text.strip()
     if integer or (number == number.to_integral_value() and "." not in cleaned):
         return int(number) if number == number.to_integral_value() else text.strip()

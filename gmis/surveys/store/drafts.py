@@ -41,6 +41,9 @@ from gmis.surveys.store.models import (
 
 #: Steps kept for undo; older ones are dropped (the draft itself is never lost).
 HISTORY_KEPT = 200
+#: And about as many bytes of them: each step holds the whole document, and a draft may be
+#: as large as a definition file (1 MB), so a large draft keeps fewer steps (20 at 1 MB).
+HISTORY_BYTES = 20 * 1024 * 1024
 
 
 # --- whose ---------------------------------------------------------------------------------
@@ -129,18 +132,23 @@ def start_extension(user: User, national: SurveyVersion) -> SurveyDraft:
                   f"全国版(版{national.number})の拡張を開始")
 
 
-def document_from_file(text: str, source: str) -> Document:
+def document_from_file(text: str, source: str, registry: FieldTypeRegistry) -> Document:
     """The definition of an uploaded file, read with the format's bounds, as a draft's
-    document. A file that is not a definition at all is a DefinitionError; one with
-    mistakes in it is a document all the same, whose problems are listed as any draft's."""
+    document. A file that is not a definition at all (or not of its shape) is a
+    DefinitionError; one with mistakes in it is a document all the same, whose problems are
+    listed as any draft's."""
     document = versions.plain_data(parse_text(text, source), source)
     if not isinstance(document.get("key"), str):
         raise DefinitionError(source, [Problem("key", "調査のキー(key)がありません。")])
+    problems = authoring.shape_problems(document, registry)
+    if problems:
+        raise DefinitionError(source, problems)
     return document
 
 
-def start_from_file(user: User, text: str, source: str) -> SurveyDraft:
-    return _start(user, DraftOrigin.upload, document_from_file(text, source), None,
+def start_from_file(user: User, text: str, source: str,
+                    registry: FieldTypeRegistry) -> SurveyDraft:
+    return _start(user, DraftOrigin.upload, document_from_file(text, source, registry), None,
                   f"ファイル「{source}」を読み込み")
 
 
@@ -180,6 +188,7 @@ def change(draft: SurveyDraft, revision: int, edit: Callable[[Document], Documen
     ``EditRefused`` from the edit leaves everything as it was."""
     _check_revision(draft, revision)
     document = bounded(edit(draft.document))
+    kept = max(2, min(HISTORY_KEPT, HISTORY_BYTES // _size(document)))
     _advance(draft, user)
     session.execute(sa.delete(SurveyDraftStep).where(SurveyDraftStep.draft_id == draft.id,
                                                      SurveyDraftStep.number > draft.step))
@@ -189,15 +198,19 @@ def change(draft: SurveyDraft, revision: int, edit: Callable[[Document], Documen
                                 summary=summary[:200], author_id=user.id, at=draft.updated_at))
     session.execute(sa.delete(SurveyDraftStep).where(
         SurveyDraftStep.draft_id == draft.id,
-        SurveyDraftStep.number <= draft.step - HISTORY_KEPT))
+        SurveyDraftStep.number <= draft.step - kept))
     return draft
+
+
+def _size(document: Document) -> int:
+    """Bytes of ``document`` as a file (as stored, near enough)."""
+    return len(json.dumps(document, ensure_ascii=False).encode())
 
 
 def bounded(document: Document) -> Document:
     """``document`` if a definition file of it would be accepted: a draft grows one change at
     a time, and is held to the limits of the file it becomes (size, values, depth)."""
-    size = len(json.dumps(document, ensure_ascii=False).encode())
-    message = too_large(size)
+    message = too_large(_size(document))
     if message:
         raise EditRefused(message.replace("このファイル", "変更後の下書き")
                           + "項目や選択肢を減らしてください。")
@@ -283,6 +296,13 @@ def locked_keys(draft: SurveyDraft) -> frozenset[str]:
                      for item in section.get("fields") or [] if item.get("locked"))
 
 
+def keeps_key(draft: SurveyDraft) -> bool:
+    """A prefecture's version of a published national survey extends that survey: a new key
+    (typed, or from a file read into it) would make it another survey's, locked items or
+    not."""
+    return _national_base(draft) is not None
+
+
 def problems(draft: SurveyDraft, registry: FieldTypeRegistry) -> list[Problem]:
     """What stops the draft from being published, each with the path of what it is about.
     A draft with problems is kept all the same: it is being built."""
@@ -293,7 +313,10 @@ def problems(draft: SurveyDraft, registry: FieldTypeRegistry) -> list[Problem]:
         return list(error.problems)
     found = versions.contract_problems(compiled.definition, registry)
     national = _national_base(draft)
-    if national is not None:
+    if national is None and draft.prefecture_code is not None:
+        # Else the list says there is nothing to fix and publishing refuses all the same.
+        found.append(versions.no_national_base(compiled.definition.key))
+    elif national is not None:
         found += versions.locked_field_problems(
             load_definition(national.definition, f"版{national.number}"), compiled.definition)
     return found
@@ -319,6 +342,12 @@ def send_to_publishing(draft: SurveyDraft, revision: int, registry: FieldTypeReg
     imported = versions.import_definition(draft.document, registry,
                                           source=f"調査ビルダー: {draft.title}",
                                           prefecture_code=draft.prefecture_code, user=user)
+    if not imported.created and imported.version.status != VersionStatus.draft:
+        # The newest version of its scope already reads so: there is nothing to publish,
+        # and the draft would be sent as a version that is in force already.
+        raise conflict(f"この下書きは、{imported.version.status.label}の版"
+                       f"{imported.version.number}と同じ内容です。変更してから公開の手続きに"
+                       "進んでください。")
     _advance(draft, user)
     draft.version_id = imported.version.id
     audit.record("survey.draft_sent", draft, user=user, version=imported.version.id)
