@@ -330,8 +330,8 @@ class Selected:
     read_by: list[authoring.Reference] = field(default_factory=list)
     section: str = ""
     #: The fields whose answers the side panel asks for, to try the item's logic with:
-    #: (key, label), of types answered with one text input.
-    tried: list[tuple[str, str]] = field(default_factory=list)
+    #: (key, label, choices or None), of types answered with one input.
+    tried: list[tuple[str, str, list[tuple[str, str]] | None]] = field(default_factory=list)
 
 
 def selection(document: Document, registry: FieldTypeRegistry, kind: str,
@@ -374,10 +374,24 @@ TYPED_IN_ONE_INPUT = frozenset({"integer", "decimal", "text", "long_text", "sing
 
 
 def _tried(document: Document, registry: FieldTypeRegistry,
-           keys: list[str]) -> list[tuple[str, str]]:
+           keys: list[str]) -> list[tuple[str, str, list[tuple[str, str]] | None]]:
+    """(key, label, the choices offered or None for a text input) of each field asked."""
     fields = {item.get("key"): item for _, item in authoring.fields_of(document)}
-    return [(k, fields[k].get("label", k)) for k in keys
-            if k in fields and fields[k].get("type") in TYPED_IN_ONE_INPUT]
+    asked = []
+    for k in keys:
+        item = fields.get(k)
+        if item is None or item.get("type") not in TYPED_IN_ONE_INPUT:
+            continue
+        options = item.get("options") or {}
+        offered = None
+        if item.get("type") == "yes_no":
+            offered = [("yes", options.get("yes_label", "はい")),
+                       ("no", options.get("no_label", "いいえ"))]
+        elif item.get("type") == "single_choice":
+            offered = [(str(c.get("value", "")), str(c.get("label", "")))
+                       for c in item.get("choices") or [] if isinstance(c, dict)]
+        asked.append((k, item.get("label", k), offered))
+    return asked
 
 
 def section_of(document: Document, key: str) -> str | None:

@@ -457,3 +457,21 @@ def test_a_re_typed_field_with_last_periods_answers_gets_its_impact_report(natio
     page = text(response.get_data(as_text=True))
     assert "公開したときの影響" in page and "項目「備考」(note)" in page
     assert "CSV出力の列「備考」" in page
+
+
+def test_sample_answers_to_a_choice_are_chosen_and_the_preview_goes_section_by_section(national):
+    draft_id = start(national)
+    post(national, draft_id, "/fields/field_1/type", {"type": "yes_no"})
+    post(national, draft_id, "/fields", {"type": "text", "section": "section_1"})
+    second = authoring.field_keys(draft_of(draft_id).document)[1]
+    post(national, draft_id, f"/fields/{second}", {
+        "field.key": second, "field.label": "理由", "field.visible_if": "field_1 == true"})
+    page = national.get(f"{BUILDER}/{draft_id}?item=field:{second}").get_data(as_text=True)
+    assert '<select class="input narrow" id="try-field_1" name="f.field_1">' in page
+    assert '<option value="yes">はい</option>' in page
+    post(national, draft_id, "/sections", {"title": "二つ目"})
+    post(national, draft_id, "/fields", {"type": "integer", "section": "section_2"})
+    first = national.get(f"{BUILDER}/{draft_id}/preview").get_data(as_text=True)
+    assert 'name="go" value="section_2">次へ' in first and ">前へ<" not in first
+    moved = post(national, draft_id, "/preview", {"go": "section_2", "section": "section_1"})
+    assert 'name="go" value="section_1">前へ' in moved.get_data(as_text=True)
