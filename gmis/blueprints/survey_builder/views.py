@@ -27,10 +27,6 @@ from gmis.surveys.runtime import field_types
 from gmis.surveys.store import drafts
 from gmis.web import content_disposition, render_error
 
-#: A definition file read into a draft: the format's own limit on a definition.
-MAX_UPLOAD_BYTES = 1024 * 1024
-
-
 def _user():
     return current_user._get_current_object()
 
@@ -113,7 +109,8 @@ def start_from_version():
 def _uploaded_text(storage) -> tuple[str | None, str]:
     if storage is None or not storage.filename:
         return None, "ファイルを選んでください。"
-    data = storage.stream.read(MAX_UPLOAD_BYTES + 1)
+    # One byte past the format's limit on a definition is enough to refuse it by size.
+    data = storage.stream.read(limits.MAX_DEFINITION_BYTES + 1)
     message = too_large(len(data))
     if message:
         return None, message
