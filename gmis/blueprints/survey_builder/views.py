@@ -27,6 +27,7 @@ from gmis.surveys.runtime import field_types
 from gmis.surveys.store import drafts
 from gmis.web import content_disposition, render_error
 
+
 def _user():
     return current_user._get_current_object()
 
