@@ -26,6 +26,7 @@ from gmis.models import (
     ResponseStatus,
     Role,
     SosRequest,
+    SurveyDraft,
     SurveyResponse,
     SurveyVersion,
     User,
@@ -298,6 +299,22 @@ def survey_publish_scope(user: User) -> sa.ColumnElement[bool]:
         return SurveyVersion.prefecture_code.is_(None)
     if user.role == Role.prefecture:
         return SurveyVersion.prefecture_code == user.prefecture_code
+    return sa.false()
+
+
+def survey_owner(user: User) -> str | None:
+    """Whose surveys ``user`` builds and publishes: None for the national office (national
+    and the secretariat), else the prefecture's code. Only those who manage surveys ask."""
+    return None if user.role in (Role.national, Role.secretariat) else user.prefecture_code
+
+
+def survey_draft_scope(user: User) -> sa.ColumnElement[bool]:
+    """The survey builder drafts ``user`` may open: those of their own organisation (the
+    national office's, or their prefecture's), whoever of it started them."""
+    if user.role in (Role.national, Role.secretariat):
+        return SurveyDraft.prefecture_code.is_(None)
+    if user.role == Role.prefecture:
+        return SurveyDraft.prefecture_code == user.prefecture_code
     return sa.false()
 
 

@@ -13,10 +13,11 @@ def register_blueprints(app: Flask) -> None:
     from gmis.blueprints.reports import bp as reports
     from gmis.blueprints.sos import bp as sos
     from gmis.blueprints.survey_admin.views import bp as survey_admin
+    from gmis.blueprints.survey_builder import bp as survey_builder
     from gmis.blueprints.surveys.views import bp as surveys
     from gmis.blueprints.two_factor.views import bp as two_factor
     from gmis.blueprints.users.views import bp as users
 
     for blueprint in (core, auth, two_factor, home, facilities, registration, users, survey_admin,
-                      surveys, reports, sos, beds):
+                      survey_builder, surveys, reports, sos, beds):
         app.register_blueprint(blueprint)

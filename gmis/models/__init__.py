@@ -34,12 +34,15 @@ from gmis.registration.models import ApplicationStatus, RegistrationApplication
 from gmis.sos.models import SOS_STATUS_LABELS, SosEvent, SosRequest, SosRequestItem, SosStatus
 from gmis.surveys.store.models import (
     ANSWERED_STATUSES,
+    DraftOrigin,
     LatestResponse,
     ReminderBroadcast,
     ResponseChange,
     ResponseEvent,
     ResponseStatus,
     Survey,
+    SurveyDraft,
+    SurveyDraftStep,
     SurveyReminder,
     SurveyResponse,
     SurveyVersion,
@@ -48,6 +51,7 @@ from gmis.surveys.store.models import (
 
 __all__ = [
     "ANSWERED_STATUSES",
+    "DraftOrigin",
     "LatestResponse",
     "SOS_STATUS_LABELS",
     "SosEvent",
@@ -78,6 +82,8 @@ __all__ = [
     "SecondaryArea",
     "Survey",
     "ReminderBroadcast",
+    "SurveyDraft",
+    "SurveyDraftStep",
     "SurveyReminder",
     "SurveyResponse",
     "SurveyVersion",

@@ -227,3 +227,97 @@ window.addEventListener("beforeunload", function (event) {
     event.returnValue = "";
   }
 });
+
+// --- The survey builder (survey_builder/_editor.html) ------------------------------------
+// A settings form saves without redrawing the editor, so the revision the other forms
+// send must follow the one the server answered with.
+document.addEventListener("htmx:afterRequest", function (event) {
+  var builder = document.getElementById("builder");
+  var revision = event.detail.xhr && event.detail.xhr.getResponseHeader("X-Draft-Revision");
+  if (!builder || !revision) {
+    return;
+  }
+  builder.querySelectorAll("input[name=revision]").forEach(function (input) {
+    input.value = revision;
+  });
+});
+
+// A refused save, or one that renamed the item open, answers with the whole editor
+// (HX-Retarget #builder). Taking the form's parts out of band first would leave the new
+// editor without its toolbar and outline: the whole answer replaces the editor instead.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var form = event.detail.requestConfig && event.detail.requestConfig.elt;
+  if (event.detail.target && event.detail.target.id === "builder" && form &&
+      form.hasAttribute("hx-select-oob")) {
+    form.removeAttribute("hx-select-oob");
+  }
+});
+
+// Keyboard first: Alt+↑/↓ move the open item, Ctrl+Z / Ctrl+Shift+Z (Ctrl+Y) undo and redo
+// when no text is being edited.
+document.addEventListener("keydown", function (event) {
+  var builder = document.getElementById("builder");
+  if (!builder) {
+    return;
+  }
+  var name = null;
+  if (event.altKey && (event.key === "ArrowUp" || event.key === "ArrowDown")) {
+    name = event.key === "ArrowUp" ? "up" : "down";
+  } else if ((event.ctrlKey || event.metaKey) && !event.target.closest("input, textarea, select")) {
+    if (event.key.toLowerCase() === "z") {
+      name = event.shiftKey ? "redo" : "undo";
+    } else if (event.key.toLowerCase() === "y") {
+      name = "redo";
+    }
+  }
+  var button = name && builder.querySelector("[data-shortcut=" + name + "]");
+  if (button) {
+    event.preventDefault();
+    button.click();
+  }
+});
+
+// A field key offered while an expression is typed replaces the name being typed.
+document.addEventListener("click", function (event) {
+  var offered = event.target.closest("[data-complete]");
+  if (!offered) {
+    return;
+  }
+  var input = document.querySelector("textarea[name='" + offered.dataset.target + "']");
+  if (!input) {
+    return;
+  }
+  input.value = input.value.replace(/[a-z_][a-z0-9_]*$/, offered.dataset.complete);
+  input.focus();
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+  input.dispatchEvent(new Event("change", { bubbles: true }));
+});
+
+// Drag and drop in the builder's outline (SortableJS, loaded by the editor page only): a
+// field dropped in a section is moved there by the same request as the move form. Not
+// while the outline is filtered by a search: the places would not be the survey's.
+function sortableOutline() {
+  var builder = document.getElementById("builder");
+  if (!builder || !window.Sortable || !window.htmx || document.getElementById("outline-q").value) {
+    return;
+  }
+  builder.querySelectorAll(".outline ul[data-section]").forEach(function (list) {
+    window.Sortable.create(list, {
+      group: "fields",
+      animation: 150,
+      onEnd: function (event) {
+        if (event.from === event.to && event.oldIndex === event.newIndex) {
+          return;
+        }
+        var revision = builder.querySelector("input[name=revision]");
+        window.htmx.ajax("POST", event.item.dataset.moveUrl, {
+          source: builder, target: "#builder", swap: "outerHTML",
+          values: {revision: revision ? revision.value : "", section: event.to.dataset.section,
+                   index: String(event.newIndex)}
+        });
+      }
+    });
+  });
+}
+window.addEventListener("load", sortableOutline);
+document.addEventListener("htmx:afterSettle", sortableOutline);

@@ -606,3 +606,27 @@ def test_a_broken_definition_lists_every_problem_and_keeps_the_text(national):
             "を参照しています。") in html
     assert "<code>rules[0].fields</code>: 知らない項目キー「patiens」です。" in html
     assert "outpatient_opn == false</textarea>" in html or "outpatient_opn == false\n" in html
+
+
+def test_a_draft_version_says_what_publishing_it_would_do(published_national, national,
+                                                          make_facility):
+    """The impact report: a narrower range counts the last period's answers it refuses, a
+    removed field names who reads it."""
+    for patients in (50, 5000, 9000):
+        facility = make_facility()
+        session.add(SurveyResponse(
+            survey_id=published_national.survey_id, version_id=published_national.id,
+            respondent_key=f"facility:{facility.id}", facility_id=facility.id,
+            prefecture_code="13", period_key=today_in_japan().isoformat(),
+            period_start=today_in_japan(), status=ResponseStatus.submitted,
+            answers={"outpatient_open": True, "patients": patients}))
+    session.commit()
+    narrower = OUTPATIENT.replace("min: 0, max: 9999", "min: 0, max: 1000").replace(
+        "      - key: closed_reason\n        type: text\n        label: 休止の理由\n"
+        "        visible_if: outpatient_open == false\n", "")
+    draft = uploaded_version(upload(national, narrower))
+    html = text(page(national, f"/admin/surveys/versions/{draft.id}"))
+    assert "公開したときの影響" in html and "利用側に影響" in html
+    assert "直近の回答3件のうち2件が、この版では受け付けられません" in html
+    assert "項目「休止の理由」(closed_reason) : 項目を削除" in html
+    assert "CSV出力の列「休止の理由」" in html

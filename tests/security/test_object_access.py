@@ -22,7 +22,6 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
@@ -35,6 +34,7 @@ from gmis.models import (
     Aggregator,
     ApplicationStatus,
     City,
+    DraftOrigin,
     Facility,
     FacilityType,
     FireDepartment,
@@ -45,17 +45,19 @@ from gmis.models import (
     SosRequest,
     SosRequestItem,
     SosStatus,
+    SurveyDraft,
+    SurveyDraftStep,
     SurveyResponse,
     SurveyVersion,
     User,
     VersionStatus,
 )
-from gmis.surveys.engine import periods
+from gmis.surveys.engine import authoring, periods
 from gmis.surveys.runtime import field_types
 from gmis.surveys.store import versions
 from tests.fixtures.factories import PASSWORD, facility_code
 from tests.fixtures.surveys import SURVEY_DEFS
-from tests.fixtures.web import sign_in
+from tests.fixtures.web import form_fields, sign_in
 
 TOKYO, OSAKA = "13", "27"
 
@@ -238,6 +240,7 @@ class World:
     applications: dict[int, str]  # id → prefecture
     accounts: dict[int, Viewer]
     versions: dict[int, Version]
+    drafts: dict[int, str | None]  # id → the owning prefecture (None: the national office)
     fire_departments: dict[int, str]  # id → prefecture
     city_ids: dict[str, int]
     aggregator_id: int
@@ -381,6 +384,18 @@ def _build() -> dict:
         applications[application.id] = code
     session.flush()
 
+    # Survey builder drafts: the national office's and each prefecture's own.
+    drafts = {}
+    for owner in (None, TOKYO, OSAKA):
+        draft = SurveyDraft(prefecture_code=owner, origin=DraftOrigin.blank,
+                            document=authoring.blank(f"draft_{owner or 'national'}", "下書き"),
+                            revision=1, step=1)
+        session.add(draft)
+        session.flush()
+        session.add(SurveyDraftStep(draft_id=draft.id, number=1, document=draft.document,
+                                    summary="作成"))
+        drafts[draft.id] = owner
+
     all_versions = {v.id: Version(f"{v.survey.key} {v.prefecture_code or '全国'} 版{v.number}",
                                   v.prefecture_code,
                                   v.status == VersionStatus.published)
@@ -391,7 +406,7 @@ def _build() -> dict:
         people={key: (viewer, users[key].id) for key, (viewer, _) in people.items()},
         answers=answers, supply_requests=supply_requests, applications=applications,
         accounts={users[key].id: viewer for key, (viewer, _) in people.items()},
-        versions=all_versions,
+        versions=all_versions, drafts=drafts,
         fire_departments={d.id: code for code, d in fire.items()},
         city_ids={name: c.id for name, c in cities.items()}, aggregator_id=aggregator.id,
         today=today, yesterday=yesterday)
@@ -772,56 +787,39 @@ def test_survey_versions(world):
     compare(expected, seen)
 
 
-# --- a form as a browser would send it ----------------------------------------------------------
-
-class _FormFields(HTMLParser):
-    """The fields of the first form whose action ends with ``action_end``, with the values
-    a browser would send unchanged."""
-
-    def __init__(self, action_end: str):
-        super().__init__()
-        self.action_end, self.inside, self.fields = action_end, False, {}
-        self._select: str | None = None
-        self._textarea: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form" and (a.get("action") or "").endswith(self.action_end):
-            self.inside = True
-        if not self.inside:
-            return
-        name = a.get("name")
-        if tag == "input" and name:
-            kind = a.get("type", "text")
-            if kind in ("checkbox", "radio"):
-                if "checked" in a:
-                    self.fields.setdefault(name, []).append(a.get("value", "on"))
-            elif kind not in ("submit", "button"):
-                self.fields[name] = a.get("value") or ""
-        elif tag == "select" and name:
-            self._select = name
-            self.fields.setdefault(name, "")
-        elif tag == "option" and self._select and "selected" in a:
-            self.fields[self._select] = a.get("value", "")
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self.fields[name] = ""
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.fields[self._textarea] += data
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.inside = False
-        elif tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
+def builds_with(v: Viewer, owner: str | None) -> bool:
+    """A survey builder draft belongs to an organisation: the national office's to national
+    and the secretariat, a prefecture's to that prefecture."""
+    if owner is None:
+        return v.nationwide
+    return v.role == Role.prefecture and v.prefecture == owner
 
 
-def form_fields(html: str, action_end: str) -> dict:
-    parser = _FormFields(action_end)
-    parser.feed(html)
-    assert parser.fields, f"no form ending in {action_end}"
-    return parser.fields
+def test_survey_builder_drafts(world):
+    expected, seen = {}, {}
+    for browser in world.everyone():
+        v, client = browser.viewer, browser.client
+        expected[v.key] = {*(("read", owner) for owner in world.drafts.values()
+                             if builds_with(v, owner)),
+                           *(("change", owner) for owner in world.drafts.values()
+                             if builds_with(v, owner))}
+        seen[v.key] = {("read", world.drafts[i]) for i in world.drafts
+                       if reached(client.get(f"/admin/surveys/builder/{i}"))
+                       or reached(client.get(f"/admin/surveys/builder/{i}/export"))
+                       or reached(client.get(f"/admin/surveys/builder/{i}/preview"))}
+        listing = client.get("/admin/surveys/builder")
+        if listing.status_code == 200:
+            seen[v.key] |= {("read", world.drafts[i]) for i in linked_ids(
+                listing.get_data(as_text=True), "/admin/surveys/builder/") if i in world.drafts}
+        for i, owner in world.drafts.items():
+            for path, data in (("/fields/field_1", {"field.key": "field_1",
+                                                    "field.label": "書き換え"}),
+                               ("/sections", {"title": "追加"}),
+                               ("/publish", {})):
+                if attempt(world, browser, f"/admin/surveys/builder/{i}{path}",
+                           {"revision": "1", **data},
+                           lambda i=i: session.get(SurveyDraft, i).revision != 1):
+                    seen[v.key].add(("change", owner))
+    compare(expected, seen)
+
+

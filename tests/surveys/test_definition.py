@@ -214,3 +214,26 @@ def test_a_valid_unchanged_value_is_kept_as_written(field, value):
     survey = compile_survey(parse_definition(text, "survey.yaml"), build_registry())
     (compiled,) = survey.fields.values()
     assert compiled.definition.unchanged_value == value
+
+
+@pytest.mark.parametrize(("period", "message"), [
+    ("{kind: daily, due_weekday: monday}",
+     "締切の曜日(due_weekday)は週次の調査にだけ指定できます。"),
+    ("{kind: weekly, window_start: '04-01', window_end: '05-31'}",
+     "報告期間(window_start・window_end)は年度の調査にだけ指定できます。"),
+    ("{kind: fiscal_year, window_start: '02-30', window_end: '03-31'}",
+     "その日付は毎年あるとは限りません"),
+    ("{kind: fiscal_year, window_start: '04-01', window_end: '02-29'}",
+     "その日付は毎年あるとは限りません"),
+    ("{kind: fiscal_year, window_start: '03-01', window_end: '05-31'}",
+     "報告期間の終了が開始より前です"),
+])
+def test_a_deadline_or_window_outside_its_period_is_refused(period, message):
+    found = problems(MINIMAL.replace('{kind: daily, due_time: "13:00"}', period))
+    assert any(message in p for p in found), found
+
+
+def test_a_window_across_the_new_year_within_the_fiscal_year_is_accepted():
+    parse_definition(MINIMAL.replace('{kind: daily, due_time: "13:00"}',
+                                     "{kind: fiscal_year, window_start: '12-01', "
+                                     "window_end: '01-31'}"))

@@ -24,12 +24,15 @@ from gmis.surveys.engine.registry import FieldType, Parsed
 
 
 class StarOptions(Schema):
-    stars = fields.Integer(load_default=5, validate=validate.Range(min=2, max=10))
+    stars = fields.Integer(load_default=5, validate=validate.Range(min=2, max=10),
+                           metadata={"label": "星の数", "help": "2〜10個"})
 
 
 class StarRating(FieldType):
     name = "star_rating"
     label = "星評価"
+    description = "満足度などを星の数で答える。"
+    category = "評価"
     options_schema = StarOptions
     grouped = True
     template_folder = Path(__file__).parent / "templates"
@@ -160,3 +163,43 @@ def test_without_the_plugin_a_definition_naming_its_type_is_refused_with_the_kno
     assert known == sorted(known)
     assert {"integer", "table", "repeating_group", "weekly_hours"} <= set(known)
     assert "star_rating" not in known
+
+
+def test_a_plugin_type_is_in_the_builders_palette_with_its_settings_form(
+        star_rating, app, monkeypatch, make_user, signed_in):
+    """No builder code knows the type: its palette entry and settings come from the class
+    and its options schema."""
+    from gmis.db import session
+    from gmis.models import Role, SurveyDraft
+    from tests.fixtures.web import csrf_token
+
+    monkeypatch.setitem(app.extensions, "gmis.field_types", build_registry())
+    client = signed_in(make_user(Role.national))
+    page = client.get("/admin/surveys/builder")
+    token = csrf_token(client, "/admin/surveys/builder")
+    started = client.post("/admin/surveys/builder/new", data={
+        "csrf_token": token, "key": "stars", "title": "満足度", "period": "ad_hoc"})
+    draft_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    editor = client.get(f"/admin/surveys/builder/{draft_id}").get_data(as_text=True)
+    assert "評価" in editor and "星評価" in editor and "満足度などを星の数で答える。" in editor
+    draft = session.get(SurveyDraft, draft_id)
+    client.post(f"/admin/surveys/builder/{draft_id}/fields", data={
+        "csrf_token": token, "revision": draft.revision, "type": "star_rating",
+        "section": "section_1"})
+    session.expire_all()
+    draft = session.get(SurveyDraft, draft_id)
+    key = draft.document["sections"][0]["fields"][1]["key"]
+    form = client.get(f"/admin/surveys/builder/{draft_id}?item=field:{key}").get_data(
+        as_text=True)
+    assert "星評価の設定" in form and "星の数" in form and 'name="options.stars"' in form
+    saved = client.post(f"/admin/surveys/builder/{draft_id}/fields/{key}", data={
+        "csrf_token": token, "revision": draft.revision, "field.key": key,
+        "field.label": "満足度", "options.stars": "4"})
+    assert saved.status_code == 303
+    session.expire_all()
+    stored = session.get(SurveyDraft, draft_id).document["sections"][0]["fields"][1]
+    assert stored["options"] == {"stars": 4} and page.status_code == 200
+    refused = client.post(f"/admin/surveys/builder/{draft_id}/fields/{key}", data={
+        "csrf_token": token, "revision": session.get(SurveyDraft, draft_id).revision,
+        "field.key": key, "field.label": "満足度", "options.stars": "30"})
+    assert refused.status_code == 422 and "2以上10以下" in refused.get_data(as_text=True)

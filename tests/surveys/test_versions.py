@@ -13,19 +13,9 @@ from gmis.surveys.engine.definition import parse_definition
 from gmis.surveys.engine.errors import DefinitionError
 from gmis.surveys.runtime import field_types
 from gmis.surveys.store import versions
+from tests.fixtures.surveys import LOCKED_BEDS
 
-BEDS = """
-schema_version: 1
-key: beds
-title: 病床
-period: {kind: daily}
-sections:
-  - key: s
-    title: 病床
-    fields:
-      - {key: total, type: integer, label: 病床数, locked: true, min: 0}
-      - {key: note, type: text, label: 備考}
-"""
+BEDS = LOCKED_BEDS
 
 
 def load(text: str = BEDS) -> dict:

@@ -3,10 +3,10 @@
 
 import sys
 
-from tools.bench import daily_reporting, page_weight, sos_pdf, survey_form
+from tools.bench import daily_reporting, page_weight, sos_pdf, survey_builder, survey_form
 
-BENCHMARKS = {"survey_form": survey_form, "page_weight": page_weight, "sos_pdf": sos_pdf,
-              "daily_reporting": daily_reporting}
+BENCHMARKS = {"survey_form": survey_form, "survey_builder": survey_builder,
+              "page_weight": page_weight, "sos_pdf": sos_pdf, "daily_reporting": daily_reporting}
 
 
 def main(names: list[str]) -> None:

@@ -14,6 +14,7 @@ from gmis.refusals import Refused
 from gmis.surveys import publishing
 from gmis.surveys.engine.errors import DefinitionError
 from gmis.surveys.runtime import compiled
+from gmis.surveys.store import drafts, impacts
 from gmis.web import render_error
 
 bp = Blueprint("survey_admin", __name__, url_prefix="/admin/surveys")
@@ -101,13 +102,17 @@ def _version_page(version, form, error=None, status=200):
     try:
         survey = compiled(version)
         diff = publishing.version_diff(version, against)
+        old = compiled(against).definition if against is not None else None
     except DefinitionError as broken:
         # A stored version that no longer compiles, e.g. a plugin field type uninstalled.
-        survey, diff, sections, broken_problems = None, None, [], broken.problems
+        survey, diff, sections, broken_problems, impact = None, None, [], broken.problems, None
     else:
         sections, broken_problems = publishing.preview(survey, show_all), []
+        impact = impacts.impact_report(version, survey, against, old, diff) \
+            if version.status == VersionStatus.draft else None
     context = dict(
-        version=version, against=against, diff=diff, sections=sections,
+        version=version, against=against, diff=diff, sections=sections, impact=impact,
+        builds=drafts.way_to_start(user, version),
         broken_problems=broken_problems, show_all=show_all,
         hidden_count=publishing.hidden_count(sections), form=form, error=error,
         may_publish=version.status == VersionStatus.draft and publishing.may_publish(

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import yaml
@@ -40,17 +42,43 @@ RESPONDENT_ROLES = ("facility", "prefecture", "city")
 FACILITY_TYPES = ("hospital", "clinic", "dental_clinic", "pharmacy", "outpatient_centre")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-_key = fields.String(required=True, validate=validate.Regexp(KEY_PATTERN, error=KEY_MESSAGE))
-_text = fields.String(load_default="", validate=validate.Length(
-    max=limits.MAX_TEXT_LENGTH, error=f"{limits.MAX_TEXT_LENGTH:,}文字以内で書いてください。"))
+#: The Japanese names of the format's fixed values, for the builder's forms and the diff.
+PERIOD_KIND_LABELS = {"daily": "毎日", "weekly": "毎週(月曜始まり)",
+                      "fiscal_year": "年度(4月〜3月)", "ad_hoc": "随時"}
+RESPONDENT_ROLE_LABELS = {"facility": "医療機関等", "prefecture": "都道府県",
+                          "city": "保健所設置市・特別区"}
+FACILITY_TYPE_LABELS = {"hospital": "病院", "clinic": "診療所", "dental_clinic": "歯科診療所",
+                        "pharmacy": "薬局", "outpatient_centre": "外来・検査センター"}
+WEEKDAY_LABELS = {day: f"{name}曜日" for day, name in zip(WEEKDAYS, "月火水木金土日", strict=True)}
+
+# Each schema field's metadata gives the survey builder the setting's Japanese label and
+# help (``gmis.surveys.engine.settings``): the builder has no form code of its own.
+
+def _key(label: str = "キー") -> fields.String:
+    return fields.String(required=True, validate=validate.Regexp(KEY_PATTERN, error=KEY_MESSAGE),
+                         metadata={"label": label, "help": "英小文字・数字・_ で書きます。"
+                                   "回答の保存やCSV、式で使われる名前です。"})
+
+
+def _text(label: str, help_text: str = "", kind: str = "text") -> fields.String:
+    return fields.String(load_default="", validate=validate.Length(
+        max=limits.MAX_TEXT_LENGTH, error=f"{limits.MAX_TEXT_LENGTH:,}文字以内で書いてください。"),
+        metadata={"label": label, "help": help_text, "kind": kind})
+
+
+def _expression(label: str, help_text: str) -> fields.String:
+    return fields.String(load_default=None,
+                         metadata={"label": label, "help": help_text, "kind": "expression"})
 
 
 def _at_most(count: int, what: str) -> validate.Length:
     return validate.Length(max=count, error=f"{what}は{count:,}個までです。")
-_time = fields.String(validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$",
-                                               error="時刻は HH:MM (24時間制)で書いてください。"))
-_month_day = fields.String(validate=validate.Regexp(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",
-                                                    error="日付は MM-DD で書いてください。"))
+
+
+_TIME = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$",
+                        error="時刻は HH:MM (24時間制)で書いてください。")
+_MONTH_DAY = validate.Regexp(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",
+                             error="日付は MM-DD で書いてください。")
 
 
 @dataclass(frozen=True)
@@ -156,8 +184,10 @@ class _Strict(Schema):
 
 
 class ChoiceSchema(_Strict):
-    value = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    label = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    value = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                          metadata={"label": "値", "help": "保存される値(英数字)。"})
+    label = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                          metadata={"label": "表示"})
 
     @post_load
     def make(self, data, **kwargs):
@@ -165,25 +195,32 @@ class ChoiceSchema(_Strict):
 
 
 class FieldSchema(_Strict):
-    key = _key
+    key = _key("項目キー")
     type = fields.String(required=True, validate=validate.Length(
-        max=63, error="項目の種類の名前が長すぎます。"))
-    label = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    help = _text
-    unit = _text
-    required = fields.Boolean(load_default=False)
-    required_if = fields.String(load_default=None)
-    visible_if = fields.String(load_default=None)
-    min = fields.Raw(load_default=None)
-    max = fields.Raw(load_default=None)
+        max=63, error="項目の種類の名前が長すぎます。"), metadata={"label": "種類",
+                                                         "kind": "field_type"})
+    label = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                          metadata={"label": "項目名"})
+    help = _text("説明", "項目名の下に表示します。", kind="long_text")
+    unit = _text("単位", "例: 床、人、枚")
+    required = fields.Boolean(load_default=False, metadata={"label": "必須"})
+    required_if = _expression("必須条件", "この式が true のとき必須になります。")
+    visible_if = _expression("表示条件", "この式が true のときだけ表示します。")
+    min = fields.Raw(load_default=None, metadata={"label": "最小値"})
+    max = fields.Raw(load_default=None, metadata={"label": "最大値"})
     choices = fields.List(fields.Nested(ChoiceSchema), load_default=list,
-                          validate=_at_most(limits.MAX_CHOICES, "選択肢"))
-    default = fields.Raw(load_default=None)
-    prefill = fields.Boolean(load_default=False)
-    unchanged_value = fields.Raw(load_default=None)
-    compute = fields.String(load_default=None)
-    locked = fields.Boolean(load_default=False)
-    options = fields.Dict(keys=fields.String(), load_default=dict)
+                          validate=_at_most(limits.MAX_CHOICES, "選択肢"),
+                          metadata={"label": "選択肢"})
+    default = fields.Raw(load_default=None, metadata={"label": "初期値"})
+    prefill = fields.Boolean(load_default=False, metadata={
+        "label": "前回の回答を引き継ぐ", "help": "病床数など、変わるまで続く数に付けます。"})
+    unchanged_value = fields.Raw(load_default=None, metadata={
+        "label": "変化なしの日の値", "help": "「前日から変更なし」で回答したときの値(例: 0)。"})
+    compute = _expression("計算式", "入力せず、この式で計算する項目になります。")
+    locked = fields.Boolean(load_default=False, metadata={
+        "label": "固定項目", "help": "都道府県の版で変更・削除できなくします。"})
+    options = fields.Dict(keys=fields.String(), load_default=dict,
+                          metadata={"label": "種類ごとの設定", "kind": "options"})
 
     @validates_schema
     def check(self, data, **kwargs):
@@ -201,11 +238,47 @@ class FieldSchema(_Strict):
         return FieldDef(**{**data, "choices": tuple(data["choices"])})
 
 
+class _Remembered(fields.Nested):
+    """A nested schema whose loads are remembered by the JSON of what was loaded. Loading is
+    a pure function of it, and the survey builder checks the whole draft after every change:
+    the fields that did not change are not read again. Refusals are not remembered.
+
+    Bounded by count and by the length of what is remembered: a field may be as large as a
+    definition (a table of thousands of rows), and one changed over and over would else
+    keep a copy of each version in every worker."""
+
+    KEPT = 20_000
+    KEPT_CHARACTERS = 32 * 1024 * 1024
+    _loaded: OrderedDict[str, Any] = OrderedDict()
+    _characters = 0
+
+    def _deserialize(self, value, attr, data, partial=None, **kwargs):
+        if partial:
+            return super()._deserialize(value, attr, data, partial=partial, **kwargs)
+        try:
+            key = json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError):
+            return super()._deserialize(value, attr, data, partial=partial, **kwargs)
+        found = self._loaded.get(key)
+        if found is None:
+            found = super()._deserialize(value, attr, data, partial=partial, **kwargs)
+            loaded = _Remembered._loaded
+            if key not in loaded:  # loaded meanwhile by another thread: counted already
+                _Remembered._characters += len(key)
+            loaded[key] = found
+            while loaded and (len(loaded) > self.KEPT
+                              or _Remembered._characters > self.KEPT_CHARACTERS):
+                _Remembered._characters -= len(loaded.popitem(last=False)[0])
+        return found
+
+
 class SectionSchema(_Strict):
-    key = _key
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = _text
-    fields = fields.List(fields.Nested(FieldSchema), required=True,
+    key = _key("セクションキー")
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                          metadata={"label": "セクション名"})
+    description = _text("説明", kind="long_text")
+    fields = fields.List(_Remembered(FieldSchema), required=True,
+                         metadata={"builder": "structure"},
                          validate=[validate.Length(min=1, error="項目が1つもありません。"),
                                    _at_most(limits.MAX_FIELDS_PER_SECTION,
                                             "1つのセクションの項目")])
@@ -216,11 +289,15 @@ class SectionSchema(_Strict):
 
 
 class RuleSchema(_Strict):
-    key = _key
-    expression = fields.String(required=True)
-    message = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    key = _key("ルールキー")
+    expression = fields.String(required=True, metadata={
+        "label": "条件式", "help": "回答がこの式を満たさないとき、メッセージを表示します。",
+        "kind": "expression"})
+    message = fields.String(required=True, validate=validate.Length(min=1, max=500),
+                            metadata={"label": "メッセージ"})
     fields = fields.List(fields.String(), load_default=list,
-                         validate=_at_most(limits.MAX_FIELDS, "項目キー"))
+                         validate=_at_most(limits.MAX_FIELDS, "項目キー"),
+                         metadata={"label": "メッセージを表示する項目"})
 
     @post_load
     def make(self, data, **kwargs):
@@ -229,14 +306,24 @@ class RuleSchema(_Strict):
 
 class RespondentsSchema(_Strict):
     roles = fields.List(fields.String(validate=validate.OneOf(RESPONDENT_ROLES)),
-                        load_default=lambda: ["facility"])
+                        load_default=lambda: ["facility"], metadata={
+                            "label": "回答する組織", "kind": "choices",
+                            "choices": RESPONDENT_ROLE_LABELS})
     facility_types = fields.List(fields.String(validate=validate.OneOf(FACILITY_TYPES)),
-                                 load_default=list)
+                                 load_default=list, metadata={
+                                     "label": "回答する施設の種別", "kind": "choices",
+                                     "choices": FACILITY_TYPE_LABELS,
+                                     "help": "何も選ばなければ、すべての種別です。"})
     designations = fields.List(fields.String(validate=validate.Length(max=100)),
-                               load_default=list, validate=_at_most(100, "指定"))
+                               load_default=list, validate=_at_most(100, "指定"), metadata={
+                                   "label": "指定を受けた施設のみ",
+                                   "help": "1行に1つ。空欄なら指定を問いません。"})
     prefectures = fields.List(fields.String(validate=validate.Regexp(r"^(0[1-9]|[1-3]\d|4[0-7])$")),
-                              load_default=list)
-    aggregators_on_behalf = fields.Boolean(load_default=False)
+                              load_default=list, metadata={
+                                  "label": "対象の都道府県(コード)",
+                                  "help": "1行に1つ(例: 13)。空欄なら全国です。"})
+    aggregators_on_behalf = fields.Boolean(load_default=False, metadata={
+        "label": "とりまとめ団体が代わりに回答できる"})
 
     @post_load
     def make(self, data, **kwargs):
@@ -244,20 +331,55 @@ class RespondentsSchema(_Strict):
                                  for k, v in data.items()})
 
 
+def _fiscal_day(month_day: str) -> tuple[int, int] | None:
+    """A MM-DD as its place in the fiscal year (April first), or None for a day not in
+    every year (02-30, 04-31, and 02-29)."""
+    month, day = (int(part) for part in month_day.split("-"))
+    try:
+        date(2025, month, day)  # not a leap year: 02-29 is not in every fiscal year
+    except ValueError:
+        return None
+    return ((month - 4) % 12, day)
+
+
 class PeriodSchema(_Strict):
-    kind = fields.String(required=True, validate=validate.OneOf(PERIOD_KINDS))
-    due_time = _time
-    due_weekday = fields.String(validate=validate.OneOf(WEEKDAYS))
-    window_start = _month_day
-    window_end = _month_day
-    backfill_periods = fields.Integer(load_default=0, validate=validate.Range(min=0, max=366))
+    kind = fields.String(required=True, validate=validate.OneOf(PERIOD_KINDS), metadata={
+        "label": "周期", "choices": PERIOD_KIND_LABELS})
+    due_time = fields.String(validate=_TIME, metadata={
+        "label": "締切時刻", "help": "日本時間、HH:MM(例: 13:00)。"})
+    due_weekday = fields.String(validate=validate.OneOf(WEEKDAYS), metadata={
+        "label": "締切の曜日(週次)", "choices": WEEKDAY_LABELS})
+    window_start = fields.String(validate=_MONTH_DAY, metadata={
+        "label": "報告期間の開始(年度)", "help": "MM-DD(例: 01-01)。"})
+    window_end = fields.String(validate=_MONTH_DAY, metadata={
+        "label": "報告期間の終了(年度)", "help": "MM-DD(例: 03-31)。"})
+    backfill_periods = fields.Integer(load_default=0, validate=validate.Range(min=0, max=366),
+                                      metadata={"label": "さかのぼって回答できる期間の数",
+                                                "help": "メンテナンスの後などに、過去の日・週を"
+                                                        "回答できるようにします。"})
 
     @validates_schema
     def check(self, data, **kwargs):
-        if data["kind"] == "weekly" and data.get("due_time") and not data.get("due_weekday"):
+        kind = data.get("kind")
+        if kind == "weekly" and data.get("due_time") and not data.get("due_weekday"):
             raise ValidationError("週次調査の締切には曜日(due_weekday)も必要です。", "due_weekday")
-        if bool(data.get("window_start")) != bool(data.get("window_end")):
+        if data.get("due_weekday") and kind != "weekly":
+            raise ValidationError("締切の曜日(due_weekday)は週次の調査にだけ指定できます。",
+                                  "due_weekday")
+        start, end = data.get("window_start"), data.get("window_end")
+        if bool(start) != bool(end):
             raise ValidationError("報告期間は開始と終了の両方を書いてください。", "window_end")
+        if start and kind != "fiscal_year":
+            raise ValidationError("報告期間(window_start・window_end)は年度の調査にだけ"
+                                  "指定できます。", "window_start")
+        for name in ("window_start", "window_end"):
+            if data.get(name) and _fiscal_day(data[name]) is None:
+                raise ValidationError("その日付は毎年あるとは限りません(2月29日など)。"
+                                      "ある日付を書いてください。", name)
+        if start and end and _fiscal_day(start) and _fiscal_day(end) \
+                and _fiscal_day(end) < _fiscal_day(start):
+            raise ValidationError("報告期間の終了が開始より前です(年度は4月1日から3月31日"
+                                  "までです)。", "window_end")
 
     @post_load
     def make(self, data, **kwargs):
@@ -266,16 +388,21 @@ class PeriodSchema(_Strict):
 
 class SurveyDefinitionSchema(_Strict):
     schema_version = fields.Integer(required=True, validate=validate.Equal(
-        SCHEMA_VERSION, error=f"schema_version は {SCHEMA_VERSION} です。"))
-    key = _key
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = _text
-    respondents = fields.Nested(RespondentsSchema, load_default=lambda: RespondentsDef())
-    period = fields.Nested(PeriodSchema, required=True)
+        SCHEMA_VERSION, error=f"schema_version は {SCHEMA_VERSION} です。"),
+        metadata={"builder": "hidden"})
+    key = _key("調査キー")
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                          metadata={"label": "調査名"})
+    description = _text("説明", "回答画面の最初に表示します。", kind="long_text")
+    respondents = fields.Nested(RespondentsSchema, load_default=lambda: RespondentsDef(),
+                                metadata={"label": "回答者"})
+    period = fields.Nested(PeriodSchema, required=True, metadata={"label": "周期と締切"})
     sections = fields.List(fields.Nested(SectionSchema), required=True,
+                           metadata={"builder": "structure"},
                            validate=[validate.Length(min=1, error="セクションが1つもありません。"),
                                      _at_most(limits.MAX_SECTIONS, "セクション")])
     rules = fields.List(fields.Nested(RuleSchema), load_default=list,
+                        metadata={"builder": "structure"},
                         validate=_at_most(limits.MAX_RULES, "ルール"))
 
     @validates_schema

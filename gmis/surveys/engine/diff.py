@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from gmis.surveys.engine.definition import (
+    FACILITY_TYPE_LABELS,
+    PERIOD_KIND_LABELS,
+    RESPONDENT_ROLE_LABELS,
+    WEEKDAY_LABELS,
     Choice,
     FieldDef,
     RuleDef,
@@ -22,15 +26,6 @@ from gmis.surveys.engine.definition import (
 )
 
 NONE = "(なし)"
-
-PERIOD_KINDS = {"daily": "毎日", "weekly": "毎週(月曜始まり)", "fiscal_year": "年度(4月〜3月)",
-                "ad_hoc": "随時"}
-WEEKDAYS = {"monday": "月曜日", "tuesday": "火曜日", "wednesday": "水曜日", "thursday": "木曜日",
-            "friday": "金曜日", "saturday": "土曜日", "sunday": "日曜日"}
-ROLES = {"facility": "医療機関等", "prefecture": "都道府県", "city": "保健所設置市・特別区"}
-FACILITY_TYPES = {"hospital": "病院", "clinic": "診療所", "dental_clinic": "歯科診療所",
-                  "pharmacy": "薬局", "outpatient_centre": "外来・検査センター"}
-
 
 @dataclass(frozen=True)
 class Change:
@@ -159,17 +154,17 @@ SURVEY_ATTRIBUTES = (
 )
 
 PERIOD_ATTRIBUTES = (
-    ("周期", _attribute("kind"), _labels(PERIOD_KINDS)),
+    ("周期", _attribute("kind"), _labels(PERIOD_KIND_LABELS)),
     ("締切時刻", _attribute("due_time"), _text),
-    ("締切曜日", _attribute("due_weekday"), _labels(WEEKDAYS)),
+    ("締切曜日", _attribute("due_weekday"), _labels(WEEKDAY_LABELS)),
     ("回答受付期間(開始)", _attribute("window_start"), _text),
     ("回答受付期間(終了)", _attribute("window_end"), _text),
     ("過去分の回答可能期間", _attribute("backfill_periods"), lambda n: f"{n}期間前まで"),
 )
 
 RESPONDENT_ATTRIBUTES = (
-    ("回答者", _attribute("roles"), _labels(ROLES)),
-    ("対象施設種別", _attribute("facility_types"), _labels(FACILITY_TYPES)),
+    ("回答者", _attribute("roles"), _labels(RESPONDENT_ROLE_LABELS)),
+    ("対象施設種別", _attribute("facility_types"), _labels(FACILITY_TYPE_LABELS)),
     ("対象の指定", _attribute("designations"), _listed),
     ("対象都道府県", _attribute("prefectures"), _listed),
     ("とりまとめ団体の代理回答", _attribute("aggregators_on_behalf"), _text),

@@ -203,6 +203,9 @@ _READER_REASONS = (
     ("Expecting ':' delimiter", "「:」がありません"),
     ("Invalid control character", "文字列の中に改行などの制御文字があります"),
     ("Invalid \\escape", "文字列の「\\」の書き方が正しくありません"),
+    ("integer string conversion", "数値の桁が多すぎます"),
+    ("must be in", "日付として正しくありません"),
+    ("out of range", "日付として正しくありません"),
 )
 
 
@@ -218,11 +221,18 @@ def read_document(text: str, is_json: bool):
     message = too_large(len(text.encode("utf-8", "surrogatepass")))
     if message:
         raise DocumentRefused(message)
-    if is_json:
-        _check_json_depth(text)
-        return json.loads(text, object_pairs_hook=_json_object)
-    loader = DefinitionLoader(text)
     try:
-        return loader.get_single_data()
-    finally:
-        loader.dispose()
+        if is_json:
+            _check_json_depth(text)
+            return json.loads(text, object_pairs_hook=_json_object)
+        loader = DefinitionLoader(text)
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
+    except ValueError as error:
+        if isinstance(error, json.JSONDecodeError):
+            raise
+        # Not the readers' own: Python's int() and date(), which they build values with,
+        # refuse a number of thousands of digits and a 13th month.
+        raise DocumentRefused(reader_reason(str(error)) + "。") from None

@@ -53,6 +53,10 @@ MAX_DEFINITION_BYTES = 1024 * 1024
 MAX_DOCUMENT_DEPTH = 40
 #: Characters of a key of a YAML/JSON mapping (field keys are already 63 at most).
 MAX_MAPPING_KEY_LENGTH = 100
+#: Digits of a number of a definition, as written or typed into the builder. YAML reads
+#: ``0x`` and ``1:2:3`` numbers of any length, which cannot be stored as JSON past 4,300
+#: digits, and ``1e999999999`` typed as an integer would be built digit by digit.
+MAX_NUMBER_DIGITS = 100
 #: Values (each scalar, list and mapping) of a definition with its YAML aliases written
 #: out, as it is stored. A few aliases of aliases would otherwise expand a small file into
 #: billions of values.

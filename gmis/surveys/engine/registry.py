@@ -22,6 +22,9 @@ __all__ = ["ENTRY_POINT_GROUP", "FieldType", "FieldTypeClash", "FieldTypeRegistr
 
 ENTRY_POINT_GROUP = "gmis.field_types"
 
+#: The palette's groups in the order the builder shows them (``FieldType.category``).
+CATEGORIES = ("数値", "文字", "選択", "日付・時刻", "連絡先", "表・繰り返し", "その他")
+
 
 class FieldTypeClash(Exception):
     pass
@@ -51,6 +54,14 @@ class FieldTypeRegistry:
 
     def __iter__(self):
         return iter(self._types.values())
+
+    def palette(self) -> list[tuple[str, list[type[FieldType]]]]:
+        """The types by category, for the survey builder: the built-ins' categories in
+        their order, then those only plugins use, each type in the order registered."""
+        groups: dict[str, list[type[FieldType]]] = {name: [] for name in CATEGORIES}
+        for field_type in self:
+            groups.setdefault(field_type.category, []).append(field_type)
+        return [(name, types) for name, types in groups.items() if types]
 
     def template_folders(self) -> list[Path]:
         """The folders the types declare for their templates, each once, in the order the

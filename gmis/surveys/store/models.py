@@ -279,3 +279,91 @@ class LatestResponse(Base):
     period_start: Mapped[date]
 
     response: Mapped[SurveyResponse] = relationship()
+
+
+class DraftOrigin(enum.StrEnum):
+    """How a survey builder draft began."""
+
+    blank = "blank"
+    copy = "copy"
+    new_version = "new_version"
+    extension = "extension"
+    upload = "upload"
+
+    @property
+    def label(self) -> str:
+        return DRAFT_ORIGIN_LABELS[self]
+
+
+DRAFT_ORIGIN_LABELS = {
+    DraftOrigin.blank: "新規作成",
+    DraftOrigin.copy: "既存の調査のコピー",
+    DraftOrigin.new_version: "公開中の版の改訂",
+    DraftOrigin.extension: "全国版の都道府県拡張",
+    DraftOrigin.upload: "ファイルから",
+}
+
+
+class SurveyDraft(Base):
+    """調査ビルダーの下書き: a definition being built in the browser, before it becomes a
+    version. The document is the definition format itself; each change is kept as a step
+    (``SurveyDraftStep``) for undo and redo."""
+
+    __tablename__ = "survey_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The organisation that owns it: None for the national office (national and the
+    #: secretariat share it), else the prefecture's code.
+    prefecture_code: Mapped[str | None] = mapped_column(sa.ForeignKey("prefectures.code"),
+                                                        index=True)
+    origin: Mapped[DraftOrigin] = mapped_column(stored_enum(DraftOrigin, "draft_origin"))
+    #: The version it began from (a copy, a new version, an extension of a national one).
+    based_on_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_versions.id"))
+    document: Mapped[dict] = mapped_column(sa.JSON)
+    #: Raised by every change, undo and redo: a change sent for an older revision is refused
+    #: as a conflict instead of overwriting what someone else did meanwhile.
+    revision: Mapped[int] = mapped_column(default=1)
+    #: The step the document is at; undo goes back one, redo forward one.
+    step: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: The version made from it, once sent to publishing.
+    version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_versions.id"))
+
+    based_on: Mapped[SurveyVersion | None] = relationship(foreign_keys=[based_on_id])
+    version: Mapped[SurveyVersion | None] = relationship(foreign_keys=[version_id])
+    prefecture: Mapped[Prefecture | None] = relationship()
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+
+    @property
+    def title(self) -> str:
+        return str(self.document.get("title") or "(無題)")
+
+    @property
+    def survey_key(self) -> str:
+        return str(self.document.get("key") or "")
+
+    @property
+    def scope_label(self) -> str:
+        return self.prefecture.name if self.prefecture else "全国"
+
+
+class SurveyDraftStep(Base):
+    """One state of a draft's document, with what changed to reach it."""
+
+    __tablename__ = "survey_draft_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_drafts.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    document: Mapped[dict] = mapped_column(sa.JSON)
+    #: What the change did, in Japanese ("項目「空床数」を追加").
+    summary: Mapped[str] = mapped_column(sa.String(200))
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("draft_id", "number", name="uq_survey_draft_step_number"),
+    )

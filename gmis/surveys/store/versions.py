@@ -56,6 +56,7 @@ def plain_data(data: dict, source: str) -> dict:
     taken from JSON: YAML dates become ISO strings and keys strings. Values JSON cannot hold
     (binary, sets, NaN) and definitions of absurd size are a DefinitionError."""
     budget = [MAX_VALUES]
+    largest = 10 ** limits.MAX_NUMBER_DIGITS
     problems: list[Problem] = []
 
     def plain(value, path: str):
@@ -70,6 +71,10 @@ def plain_data(data: dict, source: str) -> dict:
             return [plain(v, f"{path}[{i}]") for i, v in enumerate(value)]
         if isinstance(value, date):
             return value.isoformat()
+        if isinstance(value, int) and abs(value) >= largest:
+            problems.append(Problem(path, "数値の桁が多すぎます"
+                                          f"({limits.MAX_NUMBER_DIGITS}桁まで)。"))
+            return None
         if value is None or isinstance(value, str | bool | int) or (
                 isinstance(value, float) and math.isfinite(value)):
             return value
@@ -153,6 +158,12 @@ def contract_problems(definition: SurveyDefinition,
             for breach in contracts.breaches(definition.key, field_types)]
 
 
+def no_national_base(key: str) -> Problem:
+    """Why a prefecture's version of ``key`` cannot be stored: a prefecture's version extends
+    the published national one, and there is none."""
+    return Problem("key", f"全国版の調査「{key}」が公開されていないため、拡張できません。")
+
+
 def import_definition(data: dict, registry: FieldTypeRegistry, *, source: str,
                       prefecture_code: str | None = None, user: User | None = None) -> Imported:
     """Store ``data`` as a new draft version of its survey (creating the survey), unless the
@@ -169,8 +180,7 @@ def import_definition(data: dict, registry: FieldTypeRegistry, *, source: str,
     if prefecture_code is not None:
         base = latest_published_national(survey) if survey else None
         if base is None:
-            raise DefinitionError(source, [Problem("key", f"全国版の調査「{definition.key}」が"
-                                                          "公開されていないため、拡張できません。")])
+            raise DefinitionError(source, [no_national_base(definition.key)])
         base_definition = load_definition(base.definition, f"{source} (全国版)")
         problems = locked_field_problems(base_definition, definition)
         if problems:

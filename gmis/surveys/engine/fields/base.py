@@ -45,7 +45,20 @@ class FieldType:
     name: ClassVar[str]
     #: Japanese name shown to people who write definitions.
     label: ClassVar[str]
-    #: Schema of ``FieldDef.options`` for this type; None: the type takes no options.
+    #: One line on what the type is for, under its name in the survey builder's palette.
+    description: ClassVar[str] = ""
+    #: The palette group it is listed in (数値, 文字, 選択, 日付・時刻, 連絡先, 表・繰り返し...).
+    category: ClassVar[str] = "その他"
+    #: Which of the definition's ``min``, ``max`` and ``choices`` this type gives a meaning
+    #: to: the builder offers those settings, and a built-in type refuses the others.
+    uses: ClassVar[frozenset[str]] = frozenset()
+    #: What a field of this type added in the survey builder starts with, so that it is a
+    #: valid field from the first click (a choice needs choices, a table rows and columns).
+    starting_settings: ClassVar[dict] = {}
+    #: Schema of ``FieldDef.options`` for this type; None: the type takes no options. The
+    #: survey builder renders its settings form from it: each schema field's ``metadata``
+    #: gives its Japanese ``label``, a ``help`` line and, for a fixed set of values, the
+    #: ``choices`` labels (``gmis.surveys.engine.settings``).
     options_schema: ClassVar[type[Schema] | None] = None
     #: The control is a group (radios, checkboxes, a table): wrapped in <fieldset>/<legend>.
     grouped: ClassVar[bool] = False
@@ -190,8 +203,6 @@ class BuiltinField(FieldType):
     type does not use them (instead of ignoring them), runs the type's own
     ``check_settings`` and then checks the ``default``."""
 
-    #: Which of ``min``, ``max`` and ``choices`` this type gives a meaning to.
-    uses: ClassVar[frozenset[str]] = frozenset()
     #: Why ``min``/``max`` do not apply, when a hint helps (e.g. where lengths are set).
     bounds_hint: ClassVar[str] = ""
     template_folder: ClassVar[Path | None] = BUILTIN_TEMPLATE_FOLDER

@@ -30,7 +30,9 @@ class _Choices(BuiltinField):
 class SingleChoiceOptions(Schema):
     #: Radio buttons (every choice in view), or a drop-down list for long lists.
     widget = fields.String(load_default="radio", validate=validate.OneOf(
-        ("radio", "select"), error="widget は radio か select です。"))
+        ("radio", "select"), error="widget は radio か select です。"), metadata={
+            "label": "表示の形", "help": "選択肢が多いときはドロップダウンが読みやすくなります。",
+            "choices": {"radio": "ラジオボタン", "select": "ドロップダウン"}})
 
 
 class SingleChoiceField(_Choices):
@@ -38,6 +40,10 @@ class SingleChoiceField(_Choices):
 
     name = "single_choice"
     label = "単一選択"
+    description = "選択肢から1つを選ぶ(ラジオボタンまたはドロップダウン)。"
+    category = "選択"
+    starting_settings = {"choices": [{"value": "choice_1", "label": "選択肢1"},
+                                     {"value": "choice_2", "label": "選択肢2"}]}
     #: The chosen value, as stored.
     stored_as = "string"
     uses = frozenset({"choices"})
@@ -73,6 +79,10 @@ class MultipleChoiceField(_Choices):
 
     name = "multiple_choice"
     label = "複数選択"
+    description = "選択肢から当てはまるものをすべて選ぶ(チェックボックス)。"
+    category = "選択"
+    starting_settings = {"choices": [{"value": "choice_1", "label": "選択肢1"},
+                                     {"value": "choice_2", "label": "選択肢2"}]}
     uses = frozenset({"choices", "min", "max"})
 
     def check_settings(self) -> list[tuple[str, str]]:
@@ -153,8 +163,10 @@ class MultipleChoiceField(_Choices):
 
 class YesNoOptions(Schema):
     # Two flat keys: YAML reads a bare ``yes:``/``no:`` key as a boolean.
-    yes_label = fields.String(load_default="はい", validate=text_length(1, 50))
-    no_label = fields.String(load_default="いいえ", validate=text_length(1, 50))
+    yes_label = fields.String(load_default="はい", validate=text_length(1, 50),
+                              metadata={"label": "「はい」の表示"})
+    no_label = fields.String(load_default="いいえ", validate=text_length(1, 50),
+                             metadata={"label": "「いいえ」の表示"})
 
 
 #: What a form (or a person typing into an API client) may send for yes and no.
@@ -168,6 +180,8 @@ class YesNoField(BuiltinField):
 
     name = "yes_no"
     label = "はい/いいえ"
+    description = "はい/いいえで答える質問。"
+    category = "選択"
     grouped = True
     options_schema = YesNoOptions
 

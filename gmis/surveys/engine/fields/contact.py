@@ -36,6 +36,8 @@ class PostalCodeField(_Code):
 
     name = "postal_code"
     label = "郵便番号"
+    description = "7桁の郵便番号。住所の候補を表示します。"
+    category = "連絡先"
     pattern = re.compile(r"\d{7}")
 
     def parse(self, form, name) -> Parsed:
@@ -78,6 +80,8 @@ class PhoneField(_Code):
 
     name = "phone"
     label = "電話番号"
+    description = "電話番号。ハイフンの有無を問いません。"
+    category = "連絡先"
     pattern = re.compile(r"0\d{9,10}")
 
     def parse(self, form, name) -> Parsed:
@@ -105,6 +109,8 @@ class EmailField(BuiltinField):
 
     name = "email"
     label = "メールアドレス"
+    description = "メールアドレス。"
+    category = "連絡先"
 
     def parse(self, form, name) -> Parsed:
         raw = form_text(form, name)
@@ -130,6 +136,8 @@ class FacilityCodeField(_Code):
 
     name = "facility_code"
     label = "医療機関コード"
+    description = "10桁の医療機関コード。"
+    category = "連絡先"
     pattern = re.compile(r"\d{10}")
 
     def parse(self, form, name) -> Parsed:

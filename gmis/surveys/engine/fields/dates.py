@@ -119,6 +119,8 @@ class DateField(BuiltinField):
 
     name = "date"
     label = "日付"
+    description = "年月日。和暦の入力も読み取ります。"
+    category = "日付・時刻"
     uses = frozenset({"min", "max"})
 
     def check_settings(self) -> list[tuple[str, str]]:
@@ -215,6 +217,8 @@ class TimeField(BuiltinField):
 
     name = "time"
     label = "時刻"
+    description = "時刻(24時間制)。"
+    category = "日付・時刻"
     uses = frozenset({"min", "max"})
 
     def check_settings(self) -> list[tuple[str, str]]:

@@ -27,7 +27,8 @@ _TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d|24:00")
 
 class WeeklyHoursOptions(Schema):
     #: Time ranges a day may have (morning and afternoon: 2).
-    ranges = fields.Integer(load_default=2, validate=whole_number(1, 4))
+    ranges = fields.Integer(load_default=2, validate=whole_number(1, 4), metadata={
+        "label": "1日の時間帯の数", "help": "午前と午後に分かれる場合は2です。"})
 
 
 class WeeklyHoursField(BuiltinField):
@@ -38,6 +39,8 @@ class WeeklyHoursField(BuiltinField):
 
     name = "weekly_hours"
     label = "診療時間(曜日別)"
+    description = "曜日ごとの診療・営業時間(1日に複数の時間帯)。"
+    category = "日付・時刻"
     grouped = True
     options_schema = WeeklyHoursOptions
     days = DAYS

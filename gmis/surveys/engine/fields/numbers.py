@@ -79,6 +79,8 @@ class IntegerField(_Number):
 
     name = "integer"
     label = "整数"
+    description = "患者数・病床数など、0以上の数や個数。"
+    category = "数値"
     stored_as = "integer"
     kind = "整数"
 
@@ -116,6 +118,8 @@ class DecimalField(_Number):
 
     name = "decimal"
     label = "小数"
+    description = "割合・体温など、小数点のある数値。"
+    category = "数値"
 
     @staticmethod
     def _read(raw: Any) -> Decimal | None:

@@ -14,19 +14,24 @@ MAX_INDEX = 999
 
 
 class ItemSchema(SubFieldSchema):
-    help = fields.String(load_default="")
+    help = fields.String(load_default="", metadata={"label": "説明"})
     #: Every entry must fill it in (empty entries are ignored, not refused).
-    required = fields.Boolean(load_default=False)
+    required = fields.Boolean(load_default=False, metadata={"label": "必須"})
 
 
 class RepeatingGroupOptions(Schema):
     items = fields.List(fields.Nested(ItemSchema), required=True, data_key="fields",
                         validate=validate.Length(min=1, max=20,
-                                                 error="fields は1〜20項目で書いてください。"))
-    min_items = fields.Integer(load_default=0, validate=whole_number(0, 100))
-    max_items = fields.Integer(load_default=20, validate=whole_number(1, 100))
+                                                 error="fields は1〜20項目で書いてください。"),
+                        metadata={"label": "1件の項目"})
+    min_items = fields.Integer(load_default=0, validate=whole_number(0, 100),
+                               metadata={"label": "最少件数",
+                                         "help": "1件以上入力されたときに確認します。"})
+    max_items = fields.Integer(load_default=20, validate=whole_number(1, 100), metadata={
+        "label": "最多件数", "help": "CSVの列数もこの件数で決まります。"})
     #: Empty entries the form offers to fill in (without JavaScript, the only way to add).
-    blank_rows = fields.Integer(load_default=1, validate=whole_number(0, 10))
+    blank_rows = fields.Integer(load_default=1, validate=whole_number(0, 10), metadata={
+        "label": "空欄の件数", "help": "入力済みの件の後に表示する空の入力欄の数です。"})
 
 
 class RepeatingGroupField(BuiltinField):
@@ -40,6 +45,10 @@ class RepeatingGroupField(BuiltinField):
 
     name = "repeating_group"
     label = "繰り返し"
+    description = "同じ項目の組を必要な数だけ入力する(転院搬送した患者など)。"
+    category = "表・繰り返し"
+    starting_settings = {"options": {"fields": [{"key": "item_1", "label": "項目1",
+                                                 "type": "text"}]}}
     grouped = True
     options_schema = RepeatingGroupOptions
 

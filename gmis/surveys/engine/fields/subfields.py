@@ -39,20 +39,24 @@ SCALAR_TYPES: dict[str, type[FieldType]] = {t.name: t for t in (
     EmailField, FacilityCodeField,
 )}
 
-key_field = fields.String(required=True, validate=validate.Regexp(KEY_PATTERN, error=KEY_MESSAGE))
+key_field = fields.String(required=True, validate=validate.Regexp(KEY_PATTERN, error=KEY_MESSAGE),
+                          metadata={"label": "キー"})
 
 
 class SubFieldSchema(Schema):
     """What a column or an item may say: a subset of a field's keys."""
 
     key = key_field
-    label = fields.String(required=True, validate=text_length(1, 200))
-    type = fields.String(required=True)
-    unit = fields.String(load_default="")
-    min = fields.Raw(load_default=None)
-    max = fields.Raw(load_default=None)
-    choices = fields.List(fields.Nested(ChoiceSchema), load_default=list)
-    options = fields.Dict(keys=fields.String(), load_default=dict)
+    label = fields.String(required=True, validate=text_length(1, 200),
+                          metadata={"label": "項目名"})
+    type = fields.String(required=True, metadata={"label": "種類", "kind": "field_type"})
+    unit = fields.String(load_default="", metadata={"label": "単位"})
+    min = fields.Raw(load_default=None, metadata={"label": "最小値"})
+    max = fields.Raw(load_default=None, metadata={"label": "最大値"})
+    choices = fields.List(fields.Nested(ChoiceSchema), load_default=list,
+                          metadata={"label": "選択肢"})
+    options = fields.Dict(keys=fields.String(), load_default=dict,
+                          metadata={"label": "種類ごとの設定", "kind": "mapping"})
 
     @post_load
     def make(self, data, **kwargs) -> FieldDef:

@@ -15,22 +15,25 @@ MISSING_SHOWN = 3
 
 class RowSchema(Schema):
     key = key_field
-    label = fields.String(required=True, validate=text_length(1, 200))
+    label = fields.String(required=True, validate=text_length(1, 200),
+                          metadata={"label": "行の名前"})
 
 
 class ColumnSchema(SubFieldSchema):
     """A column may carry over (a stock) or have a value for a period when nothing
     happened (a week's use), as a field may: a table often holds both."""
 
-    prefill = fields.Boolean(load_default=False)
-    unchanged_value = fields.Raw(load_default=None)
+    prefill = fields.Boolean(load_default=False, metadata={
+        "label": "前回の回答を引き継ぐ", "help": "在庫数など、変わるまで続く数に付けます。"})
+    unchanged_value = fields.Raw(load_default=None, metadata={
+        "label": "変化なしの日の値", "help": "「前回から変更なし」で回答したときの値(例: 0)。"})
 
 
 class TableOptions(Schema):
     rows = fields.List(fields.Nested(RowSchema), required=True, validate=validate.Length(
-        min=1, max=200, error="行(rows)は1〜200行で書いてください。"))
+        min=1, max=200, error="行(rows)は1〜200行で書いてください。"), metadata={"label": "行"})
     columns = fields.List(fields.Nested(ColumnSchema), required=True, validate=validate.Length(
-        min=1, max=30, error="列(columns)は1〜30列で書いてください。"))
+        min=1, max=30, error="列(columns)は1〜30列で書いてください。"), metadata={"label": "列"})
 
 
 class TableField(BuiltinField):
@@ -43,6 +46,11 @@ class TableField(BuiltinField):
 
     name = "table"
     label = "表"
+    description = "行(物資など)×列(在庫数など)のマス目に入力する表。"
+    category = "表・繰り返し"
+    starting_settings = {"options": {
+        "rows": [{"key": "row_1", "label": "行1"}],
+        "columns": [{"key": "column_1", "label": "列1", "type": "integer", "min": 0}]}}
     grouped = True
     options_schema = TableOptions
 

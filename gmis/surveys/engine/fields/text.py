@@ -19,8 +19,10 @@ _ODD_WIDTH = re.compile(r"[\uff01-\uff5e\uff61-\uff9f]+")
 
 
 class TextOptions(Schema):
-    max_length = fields.Integer(load_default=200, validate=whole_number(1, 2000))
-    placeholder = fields.String(load_default="")
+    max_length = fields.Integer(load_default=200, validate=whole_number(1, 2000),
+                                metadata={"label": "最大文字数"})
+    placeholder = fields.String(load_default="", metadata={
+        "label": "入力例", "help": "入力欄に薄く表示する例です。"})
 
 
 class _Text(BuiltinField):
@@ -43,6 +45,8 @@ class TextField(_Text):
 
     name = "text"
     label = "文字(1行)"
+    description = "名前や短い説明など、1行の文字。"
+    category = "文字"
     options_schema = TextOptions
 
     def parse(self, form, name) -> Parsed:
@@ -52,10 +56,13 @@ class TextField(_Text):
 
 
 class LongTextOptions(Schema):
-    max_length = fields.Integer(load_default=2000, validate=whole_number(1, 20000))
+    max_length = fields.Integer(load_default=2000, validate=whole_number(1, 20000),
+                                metadata={"label": "最大文字数"})
     #: Height of the box, in lines.
-    rows = fields.Integer(load_default=5, validate=whole_number(2, 30))
-    placeholder = fields.String(load_default="")
+    rows = fields.Integer(load_default=5, validate=whole_number(2, 30),
+                          metadata={"label": "入力欄の高さ(行)"})
+    placeholder = fields.String(load_default="", metadata={
+        "label": "入力例", "help": "入力欄に薄く表示する例です。"})
 
 
 def normalise_prose(text: str) -> str:
@@ -71,6 +78,8 @@ class LongTextField(_Text):
 
     name = "long_text"
     label = "文章(複数行)"
+    description = "備考や経過など、複数行の文章。"
+    category = "文字"
     options_schema = LongTextOptions
 
     def parse(self, form, name) -> Parsed:
