@@ -237,3 +237,14 @@ def test_a_window_across_the_new_year_within_the_fiscal_year_is_accepted():
     parse_definition(MINIMAL.replace('{kind: daily, due_time: "13:00"}',
                                      "{kind: fiscal_year, window_start: '12-01', "
                                      "window_end: '01-31'}"))
+
+
+def test_a_field_is_internal_unless_it_says_it_is_public():
+    definition = parse_definition(MINIMAL.replace(
+        "{key: vacant, type: integer, label: 空床数}",
+        "{key: vacant, type: integer, label: 空床数, public: true}\n"
+        "      - {key: note, type: text, label: 備考}"))
+    assert [(f.key, f.public) for f in definition.iter_fields()] == [
+        ("vacant", True), ("note", False)]
+    assert any("public" in p for p in problems(MINIMAL.replace(
+        "label: 空床数}", "label: 空床数, public: yes please}")))

@@ -110,6 +110,9 @@ class FieldDef:
     compute: str | None = None
     #: When a prefecture extends this survey, it may not remove or change this field.
     locked: bool = False
+    #: Shown to residents once a report is accepted (the function reports' public search);
+    #: internal otherwise: published nowhere outside the system.
+    public: bool = False
     #: Options particular to the field type (validated by the type's own schema).
     options: dict = field(default_factory=dict)
 
@@ -219,6 +222,9 @@ class FieldSchema(_Strict):
     compute = _expression("計算式", "入力せず、この式で計算する項目になります。")
     locked = fields.Boolean(load_default=False, metadata={
         "label": "固定項目", "help": "都道府県の版で変更・削除できなくします。"})
+    public = fields.Boolean(load_default=False, metadata={
+        "label": "住民に公開する", "help": "受理された回答のうち、この項目を公開の検索画面に"
+                                      "表示します。付けない項目は公開されません。"})
     options = fields.Dict(keys=fields.String(), load_default=dict,
                           metadata={"label": "種類ごとの設定", "kind": "options"})
 

@@ -202,6 +202,7 @@ def field_attributes(type_labels: Mapping[str, str] | None = None) -> tuple:
         ("変化なしの日の値", _attribute("unchanged_value"), _text),
         ("計算式", _attribute("compute"), _text),
         ("固定項目(都道府県による変更不可)", _attribute("locked"), _text),
+        ("住民への公開", _attribute("public"), _text),
         ("種類ごとの設定", _attribute("options"), _text),
     )
 

@@ -31,7 +31,7 @@ from gmis.surveys.engine.registry import FieldTypeRegistry
 LOCKED_ATTRIBUTES = {"type": "種類", "label": "項目名", "required": "必須",
                      "required_if": "必須条件", "visible_if": "表示条件", "min": "最小値",
                      "max": "最大値", "choices": "選択肢", "compute": "計算式",
-                     "options": "種類ごとの設定"}
+                     "options": "種類ごとの設定", "public": "住民への公開"}
 
 
 def checksum(data: dict) -> str:
