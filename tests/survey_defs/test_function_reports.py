@@ -8,11 +8,13 @@ from datetime import date, datetime
 import pytest
 import yaml
 
+from gmis.db import session
 from gmis.japan_time import TOKYO
 from gmis.models import Facility, FacilityType
 from gmis.surveys.engine import periods
 from gmis.surveys.engine.validation import REQUIRED_MESSAGE, evaluate_form
-from gmis.surveys.store import eligibility
+from gmis.surveys.store import eligibility, responses, submission
+from gmis.surveys.store.submission import Action, Result
 from gmis.text import with_check_digit
 from tests.fixtures.surveys import SURVEY_DEFS, cell_inputs, compile_builtin, form_inputs
 
@@ -139,18 +141,16 @@ def test_only_the_years_results_start_afresh(survey):
                      "generic_ratio"}
 
 
-@pytest.mark.parametrize(("facility_type", "refusal"), [
-    (FacilityType.pharmacy, None),
-    (FacilityType.hospital, "病院はこの調査の回答対象ではありません。"),
-    (FacilityType.clinic, "診療所はこの調査の回答対象ではありません。"),
+@pytest.mark.parametrize(("facility_type", "on_behalf", "refusal"), [
+    (FacilityType.pharmacy, False, None),
+    (FacilityType.pharmacy, True, "この調査は、とりまとめ団体による代理回答の対象ではありません。"),
+    (FacilityType.hospital, False, "病院はこの調査の回答対象ではありません。"),
+    (FacilityType.clinic, False, "診療所はこの調査の回答対象ではありません。"),
 ])
-def test_pharmacies_report_themselves(survey, facility_type, refusal):
+def test_pharmacies_report_themselves(survey, facility_type, on_behalf, refusal):
     facility = Facility(facility_type=facility_type, prefecture_code="13", name="テスト")
-    assert eligibility.refusal(survey.definition,
-                               eligibility.for_facility(facility)) == refusal
-    if facility_type == FacilityType.pharmacy:
-        assert eligibility.refusal(survey.definition, eligibility.for_facility(
-            facility, on_behalf=True)) is not None
+    respondent = eligibility.for_facility(facility, on_behalf=on_behalf)
+    assert eligibility.refusal(survey.definition, respondent) == refusal
 
 
 def test_one_report_a_fiscal_year(survey):
@@ -274,3 +274,27 @@ def test_every_required_item_is_asked_on_an_empty_form(survey):
         "certifications", "narcotics_licence", "sterile_preparation", "home_visits",
         "payment_methods", "itemised_receipt", "staff"}
     assert all(messages == [REQUIRED_MESSAGE] for messages in result.errors.values())
+
+
+def test_next_years_report_starts_from_this_one_except_the_results(
+        make_facility, make_user, builtin_survey):
+    """The periodic report is the last one with the changes made: a pharmacy that reported
+    for 令和7年度 opens 令和8年度's report filled in, with only the year's results to count."""
+    survey = builtin_survey("pharmacy_function")
+    user = make_user(facility=make_facility(facility_type=FacilityType.pharmacy))
+    respondent = eligibility.respondent_of(user)
+    reported = datetime(2026, 1, 15, 10, 0, tzinfo=TOKYO)
+    target = responses.open_target(survey, respondent,
+                                   periods.period_for("fiscal_year", reported.date()), reported)
+    outcome = submission.submit(target, {**form_inputs(PHARMACY), "revision": "0"},
+                                Action.SUBMIT, user=user)
+    assert outcome.result == Result.SUBMITTED, outcome.answers.evaluation.errors
+    session.flush()
+
+    next_year = datetime(2027, 1, 12, 9, 0, tzinfo=TOKYO)
+    started = responses.open_target(survey, respondent, periods.period_for(
+        "fiscal_year", next_year.date()), next_year).answers
+    assert started["name"] == "さくら薬局 西新宿店"
+    assert started["staff"]["pharmacist"] == {"full_time": 3, "part_time": 2}
+    assert not {"prescriptions_per_year", "home_visits_per_year", "generic_ratio",
+                "remarks"} & set(started)
