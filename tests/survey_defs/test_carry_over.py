@@ -18,6 +18,7 @@ from tests.fixtures.surveys import (
     supplies_week,
 )
 from tests.survey_defs import test_consultation_centre, test_prefecture_supplies
+from tests.survey_defs.test_function_reports import PHARMACY
 from tests.survey_defs.test_treatment_status import ORDINARY_DAY as TREATMENT_DAY
 
 SUPPLY_ROWS = ("surgical_mask", "n95_mask", "gown", "face_shield", "eye_shield", "gloves")
@@ -67,6 +68,19 @@ CARRY_OVER = {
     }, {
         "consultations", "led_to_care", "after_hours_consultations", "general_consultations",
     }, {}),
+    # A function report stands until it changes; only the year's results are counted anew,
+    # and a pharmacy in its first year leaves them empty.
+    "pharmacy_function": (PHARMACY, {
+        "pharmacy_code", "name", "name_kana", "name_english", "founder_name", "manager_name",
+        "postal_code", "address", "phone", "fax", "website", "opening_hours",
+        "night_holiday_opening", "night_holiday_hours", "out_of_hours_support",
+        "out_of_hours_phone", "contact_name", "contact_email", "access", "parking",
+        "parking_spaces", "barrier_free", "languages", "other_languages",
+        "health_support_pharmacy", "certifications", "narcotics_licence",
+        "narcotics_licence_number", "sterile_preparation", "pharmacy_services", "home_visits",
+        "home_visit_services", "home_visit_area", "payment_methods", "itemised_receipt",
+        "staff", "pharmacist_qualifications",
+    }, set(), {}),
 }
 CASES = [pytest.param(key, *case, id=key) for key, case in CARRY_OVER.items()]
 
