@@ -475,3 +475,36 @@ def test_sample_answers_to_a_choice_are_chosen_and_the_preview_goes_section_by_s
     assert 'name="go" value="section_2">次へ' in first and ">前へ<" not in first
     moved = post(national, draft_id, "/preview", {"go": "section_2", "section": "section_1"})
     assert 'name="go" value="section_1">前へ' in moved.get_data(as_text=True)
+
+
+def test_an_items_own_settings_survive_a_save_of_its_group(national):
+    """A repeating group's item with options of its own ({max_length, placeholder}, shown as
+    a mapping in one input) is the same after its group's settings are saved unchanged."""
+    document = """
+schema_version: 1
+key: staff_list
+title: 職員
+period: {kind: ad_hoc}
+sections:
+  - key: s
+    title: 職員
+    fields:
+      - key: staff
+        type: repeating_group
+        label: 職員
+        options:
+          fields:
+            - key: name
+              label: 氏名
+              type: text
+              options: {max_length: 50, placeholder: "例: 山田 'たろう'"}
+"""
+    started = post_form(national, f"{BUILDER}/upload",
+                        {"file": (io.BytesIO(document.encode()), "staff.yaml")}, page=BUILDER)
+    draft_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    before = draft_of(draft_id).document
+    html = national.get(f"{BUILDER}/{draft_id}?item=field:staff").get_data(as_text=True)
+    sent = national.post(f"{BUILDER}/{draft_id}/fields/staff",
+                         data=form_fields(html, f"{draft_id}/fields/staff"))
+    assert sent.status_code == 303
+    assert load_definition(draft_of(draft_id).document) == load_definition(before)
