@@ -116,7 +116,7 @@ def build_the_survey(page) -> None:
     settled(page)
     expect(page.locator("#builder-logic")).to_contain_text("使う項目: ventilators_used")
     # Tried with a sample answer in the side panel: nothing is stored.
-    page.get_by_label(re.compile("^人工呼吸器を使用していますか")).fill("yes")
+    page.get_by_label(re.compile("^人工呼吸器を使用していますか")).select_option("yes")
     page.get_by_role("button", name="この回答で試す").click()
     expect(page.locator("#trial")).to_contain_text("表示する")
 
