@@ -18,7 +18,8 @@ from tests.fixtures.surveys import (
     supplies_week,
 )
 from tests.survey_defs import test_consultation_centre, test_prefecture_supplies
-from tests.survey_defs.test_function_reports import PHARMACY
+from tests.survey_defs.test_medical_function import DENTAL_REPORT, HOSPITAL_REPORT
+from tests.survey_defs.test_pharmacy_function import PHARMACY
 from tests.survey_defs.test_treatment_status import ORDINARY_DAY as TREATMENT_DAY
 
 SUPPLY_ROWS = ("surgical_mask", "n95_mask", "gown", "face_shield", "eye_shield", "gloves")
@@ -80,6 +81,35 @@ CARRY_OVER = {
         "narcotics_licence_number", "sterile_preparation", "pharmacy_services", "home_visits",
         "home_visit_services", "home_visit_area", "payment_methods", "itemised_receipt",
         "staff", "pharmacist_qualifications",
+    }, set(), {}),
+    # A function report stands until it changes: all of it carries over but what is said to
+    # the prefecture about this one report.
+    "medical_function": (HOSPITAL_REPORT, {
+        "facility_code", "name", "name_kana", "name_en", "founder_type", "founder_name",
+        "administrator_name", "postal_code", "address", "main_phone", "after_hours_phone",
+        "fax", "website", "departments", "departments_other", "consultation_hours",
+        "reception_hours", "night_consultation", "night_hours", "holiday_consultation",
+        "holiday_hours", "appointment", "appointment_methods", "hospital_beds",
+        "clinic_beds", "hospital_designations", "nearest_stations", "access_notes",
+        "parking", "parking_spaces", "parking_fee", "languages", "language_support",
+        "barrier_free", "smoking_policy", "online_consultation", "second_opinion",
+        "specialist_outpatients", "treatments", "equipment", "infection_control",
+        "home_care", "home_care_services", "home_care_area", "payment_methods",
+        "public_expense", "referral_surcharge", "private_rooms", "staff", "specialists",
+        "outpatients_per_day", "average_stay", "ambulance_acceptances", "procedures",
+        "home_deaths", "accreditation", "public_notes", "contact_department",
+        "contact_name", "contact_phone", "contact_email",
+    }, set(), {}),
+    "dental_function": (DENTAL_REPORT, {
+        "facility_code", "name", "name_kana", "founder_name", "administrator_name",
+        "postal_code", "address", "main_phone", "website", "departments",
+        "consultation_hours", "night_consultation", "night_hours", "holiday_consultation",
+        "holiday_hours", "appointment", "nearest_stations", "parking", "parking_spaces",
+        "languages", "barrier_free", "smoking_policy", "dental_treatments",
+        "dental_equipment", "infection_control", "home_visits", "home_visit_places",
+        "home_visit_services", "home_visit_area", "payment_methods", "public_expense",
+        "self_pay_treatments", "staff", "specialists", "home_visit_count", "contact_name",
+        "contact_phone", "contact_email",
     }, set(), {}),
 }
 CASES = [pytest.param(key, *case, id=key) for key, case in CARRY_OVER.items()]
