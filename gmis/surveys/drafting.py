@@ -42,6 +42,7 @@ from gmis.surveys.engine.validation import (
     expression_values,
     input_name,
 )
+from gmis.surveys.publishing import PreviewSection, preview_sections
 
 #: The survey's own settings: everything but its sections and rules (the structure).
 SURVEY_SETTINGS = settings_of(SurveyDefinitionSchema)
@@ -411,22 +412,6 @@ def starting_settings(field_type) -> dict:
 # --- the preview ---------------------------------------------------------------------------
 
 @dataclass
-class PreviewField:
-    field: Any
-    value: Any
-    errors: list[str]
-    required: bool
-    hidden: bool
-    answer: Any = None
-
-
-@dataclass
-class PreviewSection:
-    section: Any
-    fields: list[PreviewField]
-
-
-@dataclass
 class Preview:
     survey: CompiledSurvey
     sections: list[PreviewSection]
@@ -449,21 +434,7 @@ def preview(document: Document, registry: FieldTypeRegistry, form: Mapping[str, 
         result = evaluate(survey, defaults(survey), partial=True)
     else:
         result = evaluate_form(survey, form, partial=False)
-    sections = []
-    for definition in survey.sections:
-        shown = []
-        for compiled in survey.section_fields(definition.key):
-            key = compiled.key
-            value = result.values.get(key)
-            raw = result.raw.get(key)
-            shown.append(PreviewField(
-                compiled,
-                value if compiled.compute is not None else
-                raw if raw is not None else compiled.type.as_input(value),
-                result.errors.get(key, []) if form is not None else [],
-                compiled.definition.required or key in result.required,
-                key not in result.visible, value))
-        sections.append(PreviewSection(definition, shown))
+    sections = preview_sections(survey, result, with_errors=form is not None)
     keys = [s.key for s in survey.sections]
     return Preview(survey, sections, section if section in keys else keys[0],
                    result.errors.get(FORM_ERRORS, []) if form is not None else [],

@@ -29,7 +29,7 @@ from gmis.surveys.engine.definition import SectionDef, parse_bytes
 from gmis.surveys.engine.diff import DefinitionDiff, diff_definitions
 from gmis.surveys.engine.errors import DefinitionError
 from gmis.surveys.engine.source_map import located
-from gmis.surveys.engine.validation import defaults, evaluate
+from gmis.surveys.engine.validation import Evaluation, defaults, evaluate
 from gmis.surveys.runtime import compiled, field_types
 from gmis.surveys.store import versions
 
@@ -259,10 +259,14 @@ def definition_yaml(version: SurveyVersion) -> str:
 @dataclass
 class PreviewField:
     field: CompiledField
-    #: What the control shows (for a computed field: its value).
+    #: What the control shows (for a computed field: its value; else what was typed when
+    #: it could not be read).
     value: Any
     required: bool
     hidden: bool
+    errors: list[str] = field(default_factory=list)
+    #: The clean value, which a computed field shows.
+    answer: Any = None
 
 
 @dataclass
@@ -274,19 +278,29 @@ class PreviewSection:
 def preview(survey: CompiledSurvey, show_all: bool = False) -> list[PreviewSection]:
     """The form as a new respondent first sees it: defaults filled in, fields whose
     visible-if is not yet true hidden (all shown with ``show_all``)."""
-    evaluation = evaluate(survey, defaults(survey), partial=True)
+    return preview_sections(survey, evaluate(survey, defaults(survey), partial=True),
+                            show_all=show_all)
+
+
+def preview_sections(survey: CompiledSurvey, evaluation: Evaluation, *, show_all: bool = False,
+                     with_errors: bool = False) -> list[PreviewSection]:
+    """Each section's fields as ``evaluation`` leaves them (the version page shows a new
+    form; the survey builder's preview what was typed into it, with its messages)."""
     sections = []
     for section in survey.sections:
         shown = PreviewSection(section)
         for compiled_field in survey.section_fields(section.key):
             key = compiled_field.key
             value = evaluation.values.get(key)
+            raw = evaluation.raw.get(key)
             shown.fields.append(PreviewField(
                 field=compiled_field,
                 value=value if compiled_field.compute is not None
-                else compiled_field.type.as_input(value),
+                else raw if raw is not None else compiled_field.type.as_input(value),
                 required=compiled_field.definition.required or key in evaluation.required,
                 hidden=not show_all and key not in evaluation.visible,
+                errors=evaluation.errors.get(key, []) if with_errors else [],
+                answer=value,
             ))
         sections.append(shown)
     return sections
