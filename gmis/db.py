@@ -49,6 +49,22 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
+def postgresql_only(index: sa.Index) -> sa.Index:
+    """An index only PostgreSQL has (a trigram index): not created elsewhere, and not
+    missed there when migrations and models are compared (``included_in_schema``)."""
+    index.info["dialects"] = ("postgresql",)
+    return index.ddl_if(dialect="postgresql")
+
+
+def included_in_schema(dialect: str):
+    """For Alembic's ``include_object``: leaves out what ``postgresql_only`` marked on the
+    databases it is not made for."""
+    def include(obj, name, type_, reflected, compare_to) -> bool:
+        dialects = getattr(obj, "info", {}).get("dialects")
+        return dialects is None or dialect in dialects
+    return include
+
+
 def stored_enum(cls: type[enum.Enum], name: str) -> sa.Enum:
     """An enum column stored as VARCHAR with a CHECK constraint, so that adding a member is a
     small migration."""

@@ -19,6 +19,18 @@ def normalise(value: str | None) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value)).strip()
 
 
+#: Katakana ァ (U+30A1) to ヶ (U+30F6) sit 0x60 above their hiragana.
+_KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+
+
+def search_fold(value: str | None) -> str:
+    """What is typed into a search and what it is matched against, folded alike: NFKC
+    (half-width kana and full-width letters to their usual forms), katakana as hiragana,
+    lower case, without spaces: 「ｻｸﾗ」, 「サクラ」 and 「さくら」 all become 「さくら」."""
+    folded = normalise(value).translate(_KATAKANA_TO_HIRAGANA).lower()
+    return re.sub(r"\s+", "", folded)
+
+
 def normalise_email(value: str | None) -> str:
     """Half-width, without spaces, the domain in lower case (only the domain is
     case-insensitive)."""

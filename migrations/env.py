@@ -3,7 +3,7 @@
 from alembic import context
 
 import gmis.models  # noqa: F401  (registers every table on the metadata)
-from gmis.db import Base, make_engine
+from gmis.db import Base, included_in_schema, make_engine
 
 config = context.config
 target_metadata = Base.metadata
@@ -53,6 +53,7 @@ def _migrate(connection) -> None:
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=True,
         compare_type=True,
+        include_object=included_in_schema(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

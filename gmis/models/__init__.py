@@ -30,6 +30,12 @@ from gmis.facilities.models import (
     aggregator_members,
 )
 from gmis.models.support import AuditEvent, OutboxMessage, OutboxStatus
+from gmis.publication.models import (
+    PublicListing,
+    PublicListingHours,
+    PublicListingTerm,
+    PublicVocabulary,
+)
 from gmis.registration.models import ApplicationStatus, RegistrationApplication
 from gmis.sos.models import SOS_STATUS_LABELS, SosEvent, SosRequest, SosRequestItem, SosStatus
 from gmis.surveys.store.models import (
@@ -37,6 +43,7 @@ from gmis.surveys.store.models import (
     DraftOrigin,
     LatestResponse,
     ReminderBroadcast,
+    ReportWindow,
     ResponseChange,
     ResponseEvent,
     ResponseStatus,
@@ -53,6 +60,11 @@ __all__ = [
     "ANSWERED_STATUSES",
     "DraftOrigin",
     "LatestResponse",
+    "PublicListing",
+    "PublicListingHours",
+    "PublicListingTerm",
+    "PublicVocabulary",
+    "ReportWindow",
     "SOS_STATUS_LABELS",
     "SosEvent",
     "SosRequest",

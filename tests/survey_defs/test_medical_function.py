@@ -169,7 +169,7 @@ def test_only_the_contact_and_notes_to_the_prefecture_are_internal(key, internal
 def test_a_yearly_report_carried_over_from_the_last_one(key):
     survey = compile_builtin(key)
     period = survey.definition.period
-    assert period.kind == "fiscal_year"
+    assert period.kind == "report"
     assert (period.window_start, period.window_end) == (None, None)  # set per prefecture
     # Everything stands until it changes but what is said to the prefecture each time.
     assert {k for k, f in survey.fields.items() if not f.definition.prefill} == (

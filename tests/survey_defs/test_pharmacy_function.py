@@ -113,7 +113,7 @@ def test_every_field_says_whether_it_is_public(key):
 @pytest.mark.parametrize("key", FUNCTION_REPORTS)
 def test_yearly_as_of_january_without_aggregators_and_sections_in_the_categories(key):
     definition = compile_builtin(key).definition
-    assert definition.period.kind == "fiscal_year"
+    assert definition.period.kind == "report"
     # The window is each prefecture's to set, not the definition's.
     assert definition.period.window_start is None and definition.period.window_end is None
     assert list(definition.respondents.roles) == ["facility"]

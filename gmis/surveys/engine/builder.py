@@ -12,7 +12,7 @@ from functools import cached_property
 
 from marshmallow import ValidationError
 
-from gmis.surveys.engine import limits
+from gmis.surveys.engine import limits, publication
 from gmis.surveys.engine.definition import FieldDef, RuleDef, SectionDef, SurveyDefinition
 from gmis.surveys.engine.errors import DefinitionError, Problem
 from gmis.surveys.engine.expressions import (
@@ -194,6 +194,8 @@ def compile_survey(definition: SurveyDefinition, registry: FieldTypeRegistry,
         if expression is not None:
             rules.append(CompiledRule(rule, expression))
     expressions.check_total()
+    problems.extend(publication.problems(definition, {
+        key: f.definition.type for key, f in fields.items()}))
     order = _computed_order(fields, paths, problems)
     if problems:
         raise DefinitionError(source, problems)

@@ -37,14 +37,15 @@ SCHEMA_VERSION = 1
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 KEY_MESSAGE = "キーは英小文字で始まり、英小文字・数字・_ のみ(63文字以内)で書いてください。"
 
-PERIOD_KINDS = ("daily", "weekly", "fiscal_year", "ad_hoc")
+PERIOD_KINDS = ("daily", "weekly", "fiscal_year", "ad_hoc", "report")
 RESPONDENT_ROLES = ("facility", "prefecture", "city")
 FACILITY_TYPES = ("hospital", "clinic", "dental_clinic", "pharmacy", "outpatient_centre")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 #: The Japanese names of the format's fixed values, for the builder's forms and the diff.
 PERIOD_KIND_LABELS = {"daily": "毎日", "weekly": "毎週(月曜始まり)",
-                      "fiscal_year": "年度(4月〜3月)", "ad_hoc": "随時"}
+                      "fiscal_year": "年度(4月〜3月)", "ad_hoc": "随時",
+                      "report": "報告(新規・定期・随時、都道府県が審査して公表)"}
 RESPONDENT_ROLE_LABELS = {"facility": "医療機関等", "prefecture": "都道府県",
                           "city": "保健所設置市・特別区"}
 FACILITY_TYPE_LABELS = {"hospital": "病院", "clinic": "診療所", "dental_clinic": "歯科診療所",
@@ -161,6 +162,28 @@ class PeriodDef:
 
 
 @dataclass(frozen=True)
+class PublicationDef:
+    """公表: which public fields the public search finds an accepted report by. Every
+    public field is shown on the facility's page; these are the ones searched, each named
+    by its field key (``gmis.surveys.engine.publication`` says which types each takes)."""
+
+    name: str
+    kana: str | None = None
+    address: str | None = None
+    postal_code: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    #: Weekly hours fields whose times answer "open now" and "open at".
+    hours: tuple[str, ...] = ()
+    departments: str | None = None
+    #: Conditions and treatments handled, services offered: multiple-choice fields.
+    treatments: tuple[str, ...] = ()
+    languages: str | None = None
+    #: Yes/no fields (a yes is the flag) or multiple-choice fields (each chosen value is).
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SurveyDefinition:
     schema_version: int
     key: str
@@ -170,6 +193,7 @@ class SurveyDefinition:
     period: PeriodDef
     sections: tuple[SectionDef, ...]
     rules: tuple[RuleDef, ...] = ()
+    publication: PublicationDef | None = None
 
     def iter_fields(self):
         for section in self.sections:
@@ -375,6 +399,9 @@ class PeriodSchema(_Strict):
         start, end = data.get("window_start"), data.get("window_end")
         if bool(start) != bool(end):
             raise ValidationError("報告期間は開始と終了の両方を書いてください。", "window_end")
+        if kind == "report" and (data.get("due_time") or data.get("backfill_periods")):
+            raise ValidationError("報告(report)の締切と報告期間は都道府県が設定します。"
+                                  "due_time・backfill_periods は書けません。", "kind")
         if start and kind != "fiscal_year":
             raise ValidationError("報告期間(window_start・window_end)は年度の調査にだけ"
                                   "指定できます。", "window_start")
@@ -390,6 +417,36 @@ class PeriodSchema(_Strict):
     @post_load
     def make(self, data, **kwargs):
         return PeriodDef(**data)
+
+
+def _facet(label: str) -> fields.String:
+    return fields.String(validate=validate.Regexp(KEY_PATTERN, error=KEY_MESSAGE),
+                         metadata={"label": label})
+
+
+def _facets(label: str) -> fields.List:
+    return fields.List(_facet(label), load_default=list, validate=_at_most(20, "項目"),
+                       metadata={"label": label})
+
+
+class PublicationSchema(_Strict):
+    name = fields.String(required=True, validate=validate.Regexp(KEY_PATTERN, error=KEY_MESSAGE),
+                         metadata={"label": "名称の項目"})
+    kana = _facet("フリガナの項目")
+    address = _facet("所在地の項目")
+    postal_code = _facet("郵便番号の項目")
+    phone = _facet("電話番号の項目")
+    website = _facet("ホームページの項目")
+    hours = _facets("曜日別の時間の項目")
+    departments = _facet("診療科目の項目")
+    treatments = _facets("対応できる疾患・治療・サービスの項目")
+    languages = _facet("対応言語の項目")
+    flags = _facets("条件として探せる項目(はい・いいえ、複数選択)")
+
+    @post_load
+    def make(self, data, **kwargs):
+        return PublicationDef(**{**data, **{name: tuple(data[name])
+                                            for name in ("hours", "treatments", "flags")}})
 
 
 class SurveyDefinitionSchema(_Strict):
@@ -410,6 +467,20 @@ class SurveyDefinitionSchema(_Strict):
     rules = fields.List(fields.Nested(RuleSchema), load_default=list,
                         metadata={"builder": "structure"},
                         validate=_at_most(limits.MAX_RULES, "ルール"))
+    publication = fields.Nested(PublicationSchema, load_default=None, metadata={
+        "label": "公表(住民向けの検索)", "kind": "mapping",
+        "help": "報告を受理したとき公表する項目のうち、検索に使う項目のキー(YAMLで書きます)。"})
+
+    @validates_schema
+    def report_kind(self, data, **kwargs):
+        period, respondents = data.get("period"), data.get("respondents")
+        if data.get("publication") is not None and period and period.kind != "report":
+            raise ValidationError("公表(publication)は報告(period.kind: report)の調査にだけ"
+                                  "書けます。", "publication")
+        if period and period.kind == "report" and respondents and \
+                tuple(respondents.roles) != ("facility",):
+            raise ValidationError("報告(report)の回答者は医療機関等(facility)だけです。",
+                                  "respondents.roles")
 
     @validates_schema
     def unique_keys(self, data, **kwargs):

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from gmis.japan_time import TOKYO
 from gmis.surveys.engine.definition import WEEKDAYS, PeriodDef
+from gmis.surveys.engine.reports import ReportKind, parse_report_key, report_key
 
 WEEKDAY_LABELS = "月火水木金土日"
 
@@ -19,7 +20,8 @@ WEEKDAY_LABELS = "月火水木金土日"
 @dataclass(frozen=True)
 class Period:
     kind: str
-    #: Stored with responses: "2026-11-21", "2026-W47", "FY2026", "adhoc-2026-11-21".
+    #: Stored with responses: "2026-11-21", "2026-W47", "FY2026", "adhoc-2026-11-21",
+    #: and a report's ("periodic-FY2026", "new-20261204": ``engine.reports``).
     key: str
     start: date
     end: date
@@ -31,6 +33,11 @@ class Period:
                 return f"{_day(self.start)}"
             case "weekly":
                 return f"{_day(self.start)}〜{_day(self.end)}"
+            case "report":
+                report = parse_report_key(self.key)
+                if report.kind == ReportKind.periodic:
+                    return f"{fiscal_year_label(report.fiscal_year)} {report.kind.label}"
+                return f"{report.kind.label}({_day(self.start)})"
             case _:
                 return fiscal_year_label(self.start.year)
 
@@ -70,6 +77,9 @@ def period_for(kind: str, day: date) -> Period:
             return Period(kind, f"FY{year}", date(year, 4, 1), date(year + 1, 3, 31))
         case "ad_hoc":
             return Period(kind, f"adhoc-{day.isoformat()}", day, day)
+        case "report":
+            # A report survey's period in force: the fiscal year's periodic report.
+            return report_period(report_key(ReportKind.periodic, day).key)
     raise ValueError(f"unknown period kind {kind!r}")
 
 
@@ -84,9 +94,22 @@ def parse_period_key(kind: str, key: str) -> Period | None:
             return period_for(kind, date.fromisocalendar(int(m[1]), int(m[2]), 1))
         if kind == "fiscal_year" and (m := re.fullmatch(r"FY(\d{4})", key)):
             return period_for(kind, date(int(m[1]), 4, 1))
+        if kind == "report":
+            return report_period(key)
     except ValueError:
         return None
     return None
+
+
+def report_period(key: str) -> Period | None:
+    """A report as a period: a periodic report spans its fiscal year, the others their
+    day."""
+    report = parse_report_key(key)
+    if report is None:
+        return None
+    if report.kind == ReportKind.periodic:
+        return Period("report", key, report.day, date(report.day.year + 1, 3, 31))
+    return Period("report", key, report.day, report.day)
 
 
 def today(now: datetime) -> date:
@@ -131,6 +154,10 @@ def current_period(definition: PeriodDef, now: datetime) -> Period:
 
 def answerable(definition: PeriodDef, period: Period, now: datetime) -> str | None:
     """Why ``period`` cannot be answered now (Japanese), or None when it can."""
+    if definition.kind == "report":
+        # The kinds' own rules need the prefecture's window and the reports made:
+        # ``gmis.surveys.store.reports`` applies them.
+        return None if period.start <= today(now) else "まだ始まっていない期間には回答できません。"
     current = current_period(definition, now)
     if period.start > current.start:
         return "まだ始まっていない期間には回答できません。"

@@ -152,6 +152,8 @@ class SurveyResponse(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
+    #: 受理: when a reviewer accepted it (a report: when it became the published one).
+    accepted_at: Mapped[datetime | None]
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     #: Set when an aggregator answered for its member facility.
     answered_on_behalf: Mapped[bool] = mapped_column(default=False)
@@ -215,6 +217,34 @@ class ResponseEvent(Base):
     comment: Mapped[str] = mapped_column(sa.Text, default="")
 
     user: Mapped[User | None] = relationship()
+
+
+class ReportWindow(Base):
+    """定期報告期間: the days a prefecture accepts the periodic reports of one fiscal year
+    for one survey of period kind ``report`` (the prefectures set theirs, each its own)."""
+
+    __tablename__ = "report_windows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id"))
+    prefecture_code: Mapped[str] = mapped_column(sa.ForeignKey("prefectures.code"))
+    #: The fiscal year whose periodic report (as of 1 January) the window takes.
+    fiscal_year: Mapped[int]
+    #: Japan-time days, both included.
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    survey: Mapped[Survey] = relationship()
+    prefecture: Mapped[Prefecture] = relationship()
+    updated_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("survey_id", "prefecture_code", "fiscal_year",
+                            name="uq_report_window"),
+        sa.CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
+    )
 
 
 class SurveyReminder(Base):
