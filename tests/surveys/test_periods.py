@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from gmis.surveys.engine import periods, reports
 from gmis.surveys.engine.definition import PeriodDef
 from gmis.surveys.engine.periods import (
     answerable,
@@ -77,3 +78,29 @@ def test_fiscal_year_window_set_by_the_prefecture():
     in_window = datetime(2027, 1, 10, 3, 0, tzinfo=UTC)
     assert answerable(definition, this_year, in_window) is None
     assert due_at(definition, this_year).date() == date(2027, 3, 31)
+
+
+# --- reports (period kind report) ------------------------------------------------------------
+
+@pytest.mark.parametrize(("key", "label", "start", "end"), [
+    ("periodic-FY2026", "令和8年度 定期報告", date(2026, 4, 1), date(2027, 3, 31)),
+    ("new-20261204", "新規報告(2026年12月4日(金))", date(2026, 12, 4), date(2026, 12, 4)),
+    ("adhoc-20261204-2", "随時報告(2026年12月4日(金))", date(2026, 12, 4), date(2026, 12, 4)),
+])
+def test_a_report_is_a_period_named_by_its_kind(key, label, start, end):
+    period = periods.parse_period_key("report", key)
+    assert (period.label, period.start, period.end) == (label, start, end)
+    assert reports.parse_report_key(key).key == key
+
+
+@pytest.mark.parametrize("key", ["FY2026", "periodic-2026", "new-20261304", "adhoc-20261204-1",
+                                 "adhoc-20261204-10", "new-2026-12-04", "2026-12-04"])
+def test_keys_of_no_report_are_not_read(key):
+    assert periods.parse_period_key("report", key) is None
+
+
+def test_a_periodic_report_belongs_to_the_fiscal_year_of_its_window():
+    # The report as of 1 January 2027 is made in the window of fiscal 2026.
+    assert reports.report_key(reports.ReportKind.periodic, date(2027, 2, 1)).key == \
+        "periodic-FY2026"
+    assert periods.period_for("report", date(2027, 2, 1)).key == "periodic-FY2026"
