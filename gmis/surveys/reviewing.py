@@ -18,6 +18,7 @@ filter that cannot be used as a ``FilterError``.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -44,6 +45,7 @@ from gmis.models import (
 )
 from gmis.refusals import forbidden
 from gmis.surveys import answering, runtime
+from gmis.surveys.engine.periods import report_period
 from gmis.surveys.engine.reports import ReportKind, parse_report_key
 from gmis.surveys.store import responses
 
@@ -317,6 +319,12 @@ class HistoryItem:
     def label(self) -> str:
         return responses.EVENT_LABELS.get(self.action, self.action)
 
+    @property
+    def report_label(self) -> str:
+        """「令和8年度 定期報告」, 「随時報告(2026年12月4日)」."""
+        period = report_period(self.report.period_key)
+        return period.label if period else self.report.period_key
+
 
 def facility_history(user: User, response: SurveyResponse) -> list[HistoryItem]:
     """Every report of the facility to this survey that the user may read (drafts are the
@@ -363,7 +371,7 @@ def _publisher():
     """``gmis.publication.indexing.publish``, imported when first needed: the index is the
     publication capability's, which imports the survey store itself."""
     try:
-        from gmis.publication import indexing
+        indexing = importlib.import_module("gmis.publication.indexing")
     except ModuleNotFoundError as error:
         if error.name != "gmis.publication.indexing":
             raise
