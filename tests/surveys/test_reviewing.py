@@ -23,6 +23,7 @@ from gmis.surveys import reviewing
 from gmis.surveys.review_export import AcceptedFilter, accepted_export, accepted_reports
 from gmis.surveys.reviewing import ReviewFilter
 from tests.fixtures.review import make_report, publish_report_survey
+from tests.fixtures.surveys import HOSPITAL_DAY
 
 LINK = "https://gmis.example.jp/surveys/clinic_report/adhoc-20261201"
 
@@ -66,11 +67,11 @@ def test_the_queue_holds_the_prefectures_submitted_reports_only(
     # A response to a survey of another period kind is no report.
     hospital = make_user()
     daily = builtin_survey("hospital_daily")
-    from tests.fixtures.surveys import HOSPITAL_DAY
     answer_survey(daily, hospital, date(2026, 12, 1), HOSPITAL_DAY)
 
     assert listed(reviewer) == [submitted]
-    assert listed(make_user(role=Role.prefecture, prefecture_code="27"))[0].facility == osaka.facility
+    osaka_reviewer = make_user(role=Role.prefecture, prefecture_code="27")
+    assert [r.facility for r in listed(osaka_reviewer)] == [osaka.facility]
     # National and the secretariat read every prefecture's.
     assert len(listed(make_user(role=Role.national))) == 2
     assert len(listed(make_user(role=Role.national), pref="27")) == 1
