@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.exceptions import NotFound
 
 from gmis.db import session
 from gmis.filters import FilterError
@@ -136,7 +137,7 @@ def test_a_city_reviews_the_reports_of_the_facilities_in_it(
 
     assert listed(city) == [report]
     assert reviewing.may_decide(city, report)
-    with pytest.raises(Exception):  # noqa: B017 - werkzeug's NotFound
+    with pytest.raises(NotFound):
         reviewing.report_in_scope(city, other.id)
 
 
