@@ -228,15 +228,18 @@ _TERM_LABELS = {"departments": "診療科目", "treatments": "疾患・治療・
                 "languages": "対応言語", "flags": "条件"}
 
 
+_POSITION_UNREADABLE = "現在地の位置を読み取れませんでした。もう一度お試しください。"
+
+
 def _position(text: str) -> tuple[float, float]:
     parts = text.split(",")
     try:
         latitude, longitude = (float(part) for part in parts)
     except ValueError:
-        raise SearchRefused("現在地の位置を読み取れませんでした。もう一度お試しください。") from None
+        raise SearchRefused(_POSITION_UNREADABLE) from None
     if not (math.isfinite(latitude) and math.isfinite(longitude)
             and -90 <= latitude <= 90 and -180 <= longitude <= 180):
-        raise SearchRefused("現在地の位置を読み取れませんでした。もう一度お試しください。")
+        raise SearchRefused(_POSITION_UNREADABLE)
     return latitude, longitude
 
 

@@ -9,11 +9,17 @@ import sqlalchemy as sa
 from gmis.db import session
 from gmis.models import FacilityType, ResponseStatus
 from gmis.publication import indexing
-from gmis.publication.models import PublicListing, PublicListingHours, PublicListingTerm, PublicVocabulary
+from gmis.publication.models import (
+    PublicListing,
+    PublicListingHours,
+    PublicListingTerm,
+    PublicVocabulary,
+)
 from gmis.refusals import Refused
 from tests.publication.helpers import accepted_report, compiled_of, every_answer
 
-REPORTS = [("medical_function", FacilityType.hospital), ("dental_function", FacilityType.dental_clinic),
+REPORTS = [("medical_function", FacilityType.hospital),
+           ("dental_function", FacilityType.dental_clinic),
            ("pharmacy_function", FacilityType.pharmacy)]
 
 
@@ -87,3 +93,12 @@ def test_rebuild_publishes_each_facilitys_latest_accepted_report(builtin_survey,
                     period_key="adhoc-20261204")
     assert indexing.rebuild() == (1, 0)
     assert session.scalars(sa.select(PublicListing.name)).all() == ["新しい薬局"]
+
+
+def test_the_rebuild_command(app, builtin_survey, make_facility):
+    survey = builtin_survey("pharmacy_function")
+    facility = make_facility(facility_type=FacilityType.pharmacy)
+    accepted_report(survey, facility, every_answer(compiled_of(survey, facility)))
+    result = app.test_cli_runner().invoke(args=["publication", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "published 1" in result.output

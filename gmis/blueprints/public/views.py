@@ -9,8 +9,8 @@ from gmis.access import public
 from gmis.blueprints.public import bp
 from gmis.clock import utcnow
 from gmis.db import session
-from gmis.pagination import page_number
 from gmis.facilities.models import FACILITY_TYPE_LABELS, Prefecture, SecondaryArea
+from gmis.pagination import page_number
 from gmis.publication import search
 from gmis.surveys.engine.fields.hours import DAYS
 
