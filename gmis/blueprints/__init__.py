@@ -9,8 +9,8 @@ def register_blueprints(app: Flask) -> None:
     from gmis.blueprints.core.views import bp as core
     from gmis.blueprints.facilities import bp as facilities
     from gmis.blueprints.home import bp as home
-    from gmis.blueprints.registration.views import bp as registration
     from gmis.blueprints.public import bp as public
+    from gmis.blueprints.registration.views import bp as registration
     from gmis.blueprints.reports import bp as reports
     from gmis.blueprints.sos import bp as sos
     from gmis.blueprints.survey_admin.views import bp as survey_admin
