@@ -173,7 +173,11 @@ def parse(args: Mapping, page: int = 1) -> Query:
         for value in _values(args, name, _TERM_LABELS[facet]):
             terms.append((facet, _checked(value, 128, _TERM_LABELS[facet])))
 
-    opening = _text(args, "open", 8, "診療日時")
+    # The form offers 「いま」 and 「曜日と時刻」 side by side: both ticked means the chosen time.
+    openings = {_checked(value, 8, "診療日時") for value in _values(args, "open", "診療日時")}
+    opening = "at" if "at" in openings else next(iter(openings), "")
+    if len(openings) > 2 or openings - {"now", "at"}:
+        opening = "?"
     day, time = "", ""
     if opening not in ("", "now", "at"):
         raise SearchRefused("診療日時の指定が正しくありません。")
