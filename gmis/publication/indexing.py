@@ -10,6 +10,7 @@ publishing one report stays a handful of statements.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -180,12 +181,20 @@ def rebuild() -> tuple[int, int]:
 
 # --- what is written -------------------------------------------------------------------------
 
+@lru_cache(maxsize=4096)
+def _postal_city(postal_code: str) -> str:
+    """The city of a postal code; remembered, as Japan Post's bundled data never changes
+    while the process runs and opening it costs more than the rest of a publication."""
+    found = postal.lookup(postal_code)
+    return found.city if found is not None else ""
+
+
 def _municipality(postal_code: str, address: str, prefecture_code: str) -> str:
     """市区町村: from the postal code's area when it is known, else the start of the
     address after the prefecture's name."""
-    found = postal.lookup(postal_code) if postal_code else None
-    if found is not None and found.city:
-        return found.city[:_column_limit(PublicListing.municipality)]
+    city = _postal_city(postal_code) if postal_code else ""
+    if city:
+        return city[:_column_limit(PublicListing.municipality)]
     prefecture = session.get(Prefecture, prefecture_code)
     rest = address.replace(" ", "")
     if prefecture is not None and rest.startswith(prefecture.name):
