@@ -18,7 +18,6 @@ filter that cannot be used as a ``FilterError``.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -43,6 +42,7 @@ from gmis.models import (
     SurveyVersion,
     User,
 )
+from gmis.publication import indexing
 from gmis.refusals import forbidden
 from gmis.surveys import answering, runtime
 from gmis.surveys.engine.periods import report_period
@@ -361,22 +361,8 @@ def accept_report(response: SurveyResponse, user: User) -> bool:
         return False
     response.accepted_at = utcnow()
     session.flush()
-    publish = _publisher()
-    if publish is not None:
-        publish(response)
+    indexing.publish(response)
     return True
-
-
-def _publisher():
-    """``gmis.publication.indexing.publish``, imported when first needed: the index is the
-    publication capability's, which imports the survey store itself."""
-    try:
-        indexing = importlib.import_module("gmis.publication.indexing")
-    except ModuleNotFoundError as error:
-        if error.name != "gmis.publication.indexing":
-            raise
-        return None
-    return indexing.publish
 
 
 def return_report(response: SurveyResponse, user: User, comment: str, link: str) -> bool:

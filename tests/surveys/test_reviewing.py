@@ -19,6 +19,7 @@ from gmis.models import (
     Role,
     SecondaryArea,
 )
+from gmis.publication.models import PublicListing
 from gmis.refusals import Refused
 from gmis.surveys import reviewing
 from gmis.surveys.review_export import AcceptedFilter, accepted_export, accepted_reports
@@ -191,6 +192,10 @@ def test_accepting_makes_it_the_published_report(survey, clinic, reviewer):
     assert [e.action for e in session.scalars(sa.select(ResponseEvent).where(
         ResponseEvent.response_id == report.id))] == ["submitted", "accepted"]
     assert listed(reviewer) == []
+    # It is what residents find now: its public fields, not the internal contact.
+    listing = session.scalars(sa.select(PublicListing)).one()
+    assert (listing.response_id, listing.name) == (report.id, "みどり診療所")
+    assert "厚労 花子" not in str(listing.sections)
     # A second click changes nothing.
     accepted_at = report.accepted_at
     assert not reviewing.accept_report(report, reviewer)
