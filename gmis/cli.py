@@ -91,7 +91,9 @@ def audit_verify(ctx: click.Context, noted: str | None) -> None:
 def init_app(app: Flask) -> None:
     from gmis.demo.cli import demo_cli
     from gmis.facilities.cli import facilities_cli
+    from gmis.publication.cli import publication_cli
     from gmis.surveys.cli import surveys_cli
 
-    for group in (db_cli, mail_cli, audit_cli, facilities_cli, demo_cli, surveys_cli):
+    for group in (db_cli, mail_cli, audit_cli, facilities_cli, demo_cli, surveys_cli,
+                  publication_cli):
         app.cli.add_command(group)

@@ -113,6 +113,10 @@ EXPECTED = {
     "sos.review_export": SOS_REVIEWERS,
     "sos.accept": SOS_REVIEWERS,
     "sos.return_request": SOS_REVIEWERS,
+    "public.index": PUBLIC,
+    "public.search_page": PUBLIC,
+    "public.facility": PUBLIC,
+    "public.print_view": PUBLIC,
 }
 
 
@@ -163,7 +167,7 @@ def sample(make_facility, make_user):
             "user_id": make_user().id, "token": "no-such-token", "number": "x",
             "filename": "css/app.css", "request_id": sos_request.id,
             # A draft of nobody's organisation: a 404 for those who may build surveys.
-            "draft_id": 999_999, "key": "no_such_item"}
+            "draft_id": 999_999, "listing_id": 999_999, "key": "no_such_item"}
 
 
 def _published_survey_version():

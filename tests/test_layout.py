@@ -13,8 +13,8 @@ import pytest
 from tests.fixtures.imports import PACKAGE, imports_of, modules_in
 
 #: The packages of the capabilities (what they know), and the tools beside them.
-CAPABILITIES = ("accounts", "beds", "demo", "facilities", "registration", "reports", "sos",
-                "surveys")
+CAPABILITIES = ("accounts", "beds", "demo", "facilities", "publication", "registration",
+                "reports", "sos", "surveys")
 
 #: The modules of those packages that are bound to the running app on purpose, with why.
 BOUND_TO_THE_APP = {
@@ -26,6 +26,7 @@ BOUND_TO_THE_APP = {
     "surveys/runtime.py": "the field-type registry built when the app starts",
     "surveys/reminders.py": "e-mails with links to the app's pages, sent by a command",
     "demo/cli.py": "a command of the app (flask --app wsgi demo load)",
+    "publication/cli.py": "a command of the app (flask --app wsgi publication rebuild)",
 }
 
 #: Only Werkzeug's password hashing, which has nothing to do with a request.

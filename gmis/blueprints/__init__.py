@@ -9,6 +9,7 @@ def register_blueprints(app: Flask) -> None:
     from gmis.blueprints.core.views import bp as core
     from gmis.blueprints.facilities import bp as facilities
     from gmis.blueprints.home import bp as home
+    from gmis.blueprints.public import bp as public
     from gmis.blueprints.registration.views import bp as registration
     from gmis.blueprints.reports import bp as reports
     from gmis.blueprints.sos import bp as sos
@@ -19,5 +20,5 @@ def register_blueprints(app: Flask) -> None:
     from gmis.blueprints.users.views import bp as users
 
     for blueprint in (core, auth, two_factor, home, facilities, registration, users, survey_admin,
-                      survey_builder, surveys, reports, sos, beds):
+                      survey_builder, surveys, reports, sos, beds, public):
         app.register_blueprint(blueprint)

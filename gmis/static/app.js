@@ -417,4 +417,23 @@ document.addEventListener("htmx:afterSwap", function (event) {
     }
   });
   setUpChoiceFilters();
+// 「現在地から探す」 on the public search: the position is asked for only on this tap.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-near-me]");
+  if (!button) return;
+  const form = button.closest("form");
+  const status = form.querySelector("[data-near-status]");
+  if (!navigator.geolocation) {
+    status.textContent = "この端末では現在地を使えません。郵便番号で探してください。";
+    return;
+  }
+  status.textContent = "現在地を確認しています…";
+  navigator.geolocation.getCurrentPosition((position) => {
+    form.querySelector("#near").value =
+      position.coords.latitude.toFixed(5) + "," + position.coords.longitude.toFixed(5);
+    form.querySelector("#postal").value = "";
+    form.submit();
+  }, () => {
+    status.textContent = "現在地を取得できませんでした。郵便番号で探してください。";
+  }, {timeout: 10000});
 });
