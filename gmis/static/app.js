@@ -417,6 +417,8 @@ document.addEventListener("htmx:afterSwap", function (event) {
     }
   });
   setUpChoiceFilters();
+});
+
 // 「現在地から探す」 on the public search: the position is asked for only on this tap.
 document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-near-me]");
