@@ -68,7 +68,7 @@ def test_a_long_list_is_filtered_on_a_phone_and_what_is_chosen_stays(page, live_
     search.fill("")
     assert len(visible_choices(field)) == 40
 
-    # The filter is not an answer: the page keeps no unsaved mark for it. The answers save.
+    # The choices save (the filter box is not sent) and come back checked and counted.
     page.locator("#survey-form").get_by_role("button", name=re.compile("一時保存")).first.click()
     settled(page)
     page.reload()
@@ -87,7 +87,8 @@ def test_the_script_folds_what_is_typed_as_the_server_folds_searches(page, live_
         search_fold(sample) for sample in samples]
     field = page.locator("#field-treatments")
     field.get_by_label("選択肢を絞り込む").fill("ｶﾞﾝ")
-    assert visible_choices(field) == ["内視鏡によるポリープ・早期がんの切除", "がんの手術", "がん検診"]
+    assert visible_choices(field) == [
+        "内視鏡によるポリープ・早期がんの切除", "がんの手術", "がん検診"]
 
 
 def test_without_javascript_the_whole_list_is_there(browser, live_server):
