@@ -257,3 +257,22 @@ def test_after_set_up_the_bed_view_shows_what_the_answer_status_counts(builtin_s
         SurveyResponse.facility_id))).where(SurveyResponse.survey_id == survey.id))
     summary = beds.area_summary(national, survey, beds.BedFilter(), stale_days=1)
     assert sum(area.reported for area in summary) == answered_ever
+
+
+def test_the_demo_clinic_and_pharmacy_have_a_periodic_report_window_open_today(
+        builtin_survey):
+    from gmis.db import utcnow
+    from gmis.surveys.engine import periods
+    from gmis.surveys.store.models import ReportWindow
+
+    surveys = [builtin_survey(key) for key in ("medical_function", "pharmacy_function")]
+    demo.load(SMALL)
+    today = periods.today(utcnow())
+    for login_id in ("demo-clinic", "demo-pharmacy"):
+        user = session.scalars(sa.select(User).where(User.login_id == login_id)).one()
+        assert user.role == Role.facility
+        for survey in surveys:
+            window = session.scalars(sa.select(ReportWindow).where(
+                ReportWindow.survey_id == survey.id,
+                ReportWindow.prefecture_code == user.facility.prefecture_code)).one()
+            assert window.starts_on <= today <= window.ends_on

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from gmis import audit
 from gmis.accounts.passwords import hash_password
-from gmis.db import session
-from gmis.demo import activity
+from gmis.db import session, utcnow
+from gmis.demo import activity, reporting
 from gmis.demo.generation import DEFAULT_FACILITIES, DEFAULT_SEED, generate
 from gmis.demo.records import DemoData
 from gmis.models import (
@@ -23,6 +23,7 @@ from gmis.models import (
     aggregator_members,
 )
 from gmis.reference import load_reference_data
+from gmis.surveys.engine import periods
 
 DEMO_PASSWORD = "GmisDemo2026"
 #: Its presence means the demo data set has been loaded.
@@ -103,7 +104,8 @@ def load(facility_count: int = DEFAULT_FACILITIES, seed: int = DEFAULT_SEED) -> 
     write(data)
     answers = activity.answer_hospital_daily(seed)
     requests = activity.file_sos_requests()
+    windows = reporting.open_windows(periods.today(utcnow()))
     audit.record("demo.loaded", facilities=len(data.facilities), seed=seed,
-                 daily_answers=answers, sos_requests=requests)
+                 daily_answers=answers, sos_requests=requests, report_windows=windows)
     session.flush()
     return data

@@ -110,7 +110,8 @@ document.addEventListener("click", function (event) {
 }, true);
 
 document.addEventListener("input", function (event) {
-  if (surveyForm(event.target)) {
+  // Only answers count: a filter box above a long list has no name and is not sent.
+  if (surveyForm(event.target) && event.target.name) {
     fillForm.edits += 1;
   }
 });
@@ -321,6 +322,102 @@ function sortableOutline() {
 }
 window.addEventListener("load", sortableOutline);
 document.addEventListener("htmx:afterSettle", sortableOutline);
+
+// --- Long lists of check boxes (fields/multiple_choice/input.html) -----------------------
+// A filter box above a list of many choices (40 departments on a phone are several
+// screens): what is typed is folded as the server folds searches (gmis.text.search_fold:
+// NFKC, katakana as hiragana, lower case, no spaces) and matched against each choice's
+// folded label. Chosen choices always stay in view, and are counted.
+function searchFold(text) {
+  return (text || "").normalize("NFKC").replace(/[\u30a1-\u30f6]/g, function (char) {
+    return String.fromCharCode(char.charCodeAt(0) - 0x60);
+  }).toLowerCase().replace(/\s+/g, "");
+}
+
+function filterChoices(box) {
+  var list = document.getElementById(box.dataset.choiceFilter);
+  if (!list) {
+    return;
+  }
+  var query = searchFold(box.querySelector("input[type=search]").value);
+  var chosen = 0;
+  var shown = 0;
+  var total = 0;
+  list.querySelectorAll("label[data-filter-text]").forEach(function (label) {
+    var checked = label.querySelector("input").checked;
+    var show = checked || !query || label.dataset.filterText.indexOf(query) !== -1;
+    label.hidden = !show;
+    chosen += checked ? 1 : 0;
+    shown += show ? 1 : 0;
+    total += 1;
+  });
+  box.querySelector("[data-chosen-count]").textContent = String(chosen);
+  box.querySelector("[data-shown-count]").textContent = query ? "(" + total + "件中" + shown + "件を表示)" : "";
+  var none = list.querySelector("[data-no-match]");
+  if (none) {
+    none.hidden = shown > 0;
+  }
+}
+
+function setUpChoiceFilters(root) {
+  (root || document).querySelectorAll("[data-choice-filter]").forEach(function (box) {
+    box.hidden = false;
+    filterChoices(box);
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { setUpChoiceFilters(); });
+
+document.addEventListener("input", function (event) {
+  var box = event.target.closest && event.target.closest("[data-choice-filter]");
+  if (box) {
+    filterChoices(box);
+  }
+});
+document.addEventListener("change", function (event) {
+  var box = event.target.closest && event.target.closest("[data-choice-filter]");
+  if (box) {
+    // The filter is not an answer: no field check, no autosave, no unsaved mark.
+    event.stopPropagation();
+    return;
+  }
+  var list = event.target.closest && event.target.closest(".choices.filterable");
+  box = list && document.querySelector('[data-choice-filter="' + list.id + '"]');
+  if (box) {
+    filterChoices(box);
+  }
+}, true);
+// Enter in the filter box must not submit the survey form.
+document.addEventListener("keydown", function (event) {
+  if (event.key === "Enter" && event.target.closest && event.target.closest("[data-choice-filter]")) {
+    event.preventDefault();
+  }
+});
+
+// A check of the field answers with its wrapper, filter box included: keep what was typed
+// in the filter (and the list filtered) across the swap.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var target = event.detail.target;
+  if (!target || !target.querySelectorAll) {
+    return;
+  }
+  var filters = {};
+  target.querySelectorAll("[data-choice-filter] input[type=search]").forEach(function (input) {
+    if (input.value) {
+      filters[input.id] = input.value;
+    }
+  });
+  event.detail.xhr.gmisFilters = filters;
+});
+document.addEventListener("htmx:afterSwap", function (event) {
+  var filters = event.detail.xhr.gmisFilters || {};
+  Object.keys(filters).forEach(function (id) {
+    var input = document.getElementById(id);
+    if (input && !input.value) {
+      input.value = filters[id];
+    }
+  });
+  setUpChoiceFilters();
+});
 
 // 「現在地から探す」 on the public search: the position is asked for only on this tap.
 document.addEventListener("click", (event) => {

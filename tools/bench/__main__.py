@@ -3,10 +3,18 @@
 
 import sys
 
-from tools.bench import daily_reporting, page_weight, sos_pdf, survey_builder, survey_form
+from tools.bench import (
+    daily_reporting,
+    page_weight,
+    public_search,
+    sos_pdf,
+    survey_builder,
+    survey_form,
+)
 
 BENCHMARKS = {"survey_form": survey_form, "survey_builder": survey_builder,
-              "page_weight": page_weight, "sos_pdf": sos_pdf, "daily_reporting": daily_reporting}
+              "page_weight": page_weight, "sos_pdf": sos_pdf, "daily_reporting": daily_reporting,
+              "public_search": public_search}
 
 
 def main(names: list[str]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from gmis.surveys.engine.fields.base import BuiltinField, Parsed, form_list, form_text, text_length
-from gmis.text import normalise
+from gmis.text import normalise, search_fold
 
 NOT_A_CHOICE = "選択肢の中から選んでください。"
 
@@ -84,6 +84,20 @@ class MultipleChoiceField(_Choices):
     starting_settings = {"choices": [{"value": "choice_1", "label": "選択肢1"},
                                      {"value": "choice_2", "label": "選択肢2"}]}
     uses = frozenset({"choices", "min", "max"})
+    #: From this many choices the list gets a filter box (絞り込み) above it: on a phone a
+    #: list of 40 departments is several screens of check boxes.
+    FILTER_FROM = 16
+
+    @property
+    def filterable(self) -> bool:
+        return len(self.definition.choices) >= self.FILTER_FROM
+
+    @staticmethod
+    def filter_text(label: str) -> str:
+        """A choice's label as the filter box matches it: folded as searches are (hiragana,
+        katakana, half- and full-width alike), so the page's script folds only what is
+        typed."""
+        return search_fold(label)
 
     def check_settings(self) -> list[tuple[str, str]]:
         problems = super().check_settings()
