@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
     from gmis.blueprints.facilities import bp as facilities
     from gmis.blueprints.home import bp as home
     from gmis.blueprints.registration.views import bp as registration
+    from gmis.blueprints.reporting import bp as reporting
     from gmis.blueprints.reports import bp as reports
     from gmis.blueprints.sos import bp as sos
     from gmis.blueprints.survey_admin.views import bp as survey_admin
@@ -19,5 +20,5 @@ def register_blueprints(app: Flask) -> None:
     from gmis.blueprints.users.views import bp as users
 
     for blueprint in (core, auth, two_factor, home, facilities, registration, users, survey_admin,
-                      survey_builder, surveys, reports, sos, beds):
+                      survey_builder, surveys, reporting, reports, sos, beds):
         app.register_blueprint(blueprint)
