@@ -163,10 +163,8 @@ def check_submission(survey: Survey, respondent: Respondent, response: SurveyRes
                      period: Period, today: date) -> None:
     """Raise Refused when a draft (never submitted) may no longer be submitted: the rules of
     its kind changed since it was begun (the window closed, another report was accepted)."""
-    if response is None:
-        check_opening(survey, respondent, period, None, today)
-        return
-    if response.status != ResponseStatus.draft:
+    # A report not stored yet was checked as it was opened (``check_opening``), this request.
+    if response is None or response.status != ResponseStatus.draft:
         return
     kind = parse_report_key(period.key).kind
     found = situation(survey, respondent, today)
