@@ -41,7 +41,7 @@ from gmis.surveys.engine.reports import (
     Window,
     parse_report_key,
 )
-from gmis.surveys.store import eligibility, reports
+from gmis.surveys.store import eligibility, reports, responses
 from gmis.surveys.store.eligibility import Respondent
 from gmis.surveys.store.versions import version_in_force
 
@@ -251,9 +251,7 @@ def published_differences(compiled: CompiledSurvey, response: SurveyResponse) ->
         before=response if response.status == ResponseStatus.accepted else None)
     if before is None or before.id == response.id:
         return None
-    from gmis.surveys.store.responses import _differences
-
-    return _differences(compiled, before.answers, response.answers)
+    return responses.differences(compiled, before.answers, response.answers)
 
 
 # --- the prefectures' windows ------------------------------------------------------------

@@ -136,3 +136,17 @@ def test_national_reads_every_prefectures_window(app, survey, make_user):  # noq
         "starts_on": "2027-01-04", "ends_on": "2027-03-31"})
     assert refused.status_code == 403
     assert session.query(ReportWindow).count() == 1
+
+
+def test_an_adhoc_report_lists_what_it_changed(app, monkeypatch, survey,  # noqa: F811
+                                               facility_user):
+    from tests.surveys.test_reports import BEFORE_WINDOW, _open, _submit
+
+    _accepted(survey, facility_user, "new-20261204", BEFORE_WINDOW, beds="19", note="初回")
+    outcome = _submit(_open(survey, facility_user, "adhoc-20261204", BEFORE_WINDOW),
+                      facility_user, beds="18")
+    session.commit()
+    client = client_of(app, facility_user)
+    text = page_text(client.get(f"/responses/{outcome.saved.response.id}").get_data(
+        as_text=True))
+    assert "変更した項目" in text and "病床数 19 18" in text

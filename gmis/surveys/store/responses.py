@@ -509,6 +509,11 @@ def display(compiled: CompiledSurvey, key: str, json_value: Any) -> str:
     return text or "(空欄)"
 
 
+def differences(compiled: CompiledSurvey, theirs: dict, yours: dict) -> list[Difference]:
+    """The answered fields whose stored values differ (e.g. a report from the published one)."""
+    return _differences(compiled, theirs, yours)
+
+
 def _differences(compiled: CompiledSurvey, theirs: dict, yours: dict) -> list[Difference]:
     return [Difference(key, f.definition.label, display(compiled, key, theirs.get(key)),
                        display(compiled, key, yours.get(key)))
