@@ -11,8 +11,9 @@ from gmis.japan_time import TOKYO
 from gmis.models import ReportWindow, Role
 from gmis.surveys.store import reports
 from tests.fixtures.web import client_of, csrf_token, page_text, post_form
-from tests.surveys.test_reports import _accepted  # noqa: F401  (the same rules' helpers)
-from tests.surveys.test_reports import DEFINITION, survey  # noqa: F401
+
+# The store tests' survey (a fixture) and helpers: the pages apply the same rules.
+from tests.surveys.test_reports import _accepted, survey  # noqa: F401
 
 
 def _at(app, monkeypatch, shown: str):
