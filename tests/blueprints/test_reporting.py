@@ -151,3 +151,16 @@ def test_an_adhoc_report_lists_what_it_changed(app, monkeypatch, survey,  # noqa
     text = page_text(client.get(f"/responses/{outcome.saved.response.id}").get_data(
         as_text=True))
     assert "変更した項目" in text and "病床数 19 18" in text
+
+
+def test_the_facility_home_and_the_surveys_list_link_the_report_home(
+        app, monkeypatch, survey, facility_user):  # noqa: F811
+    _at(app, monkeypatch, "2026-12-04T10:00")
+    session.commit()
+    client = client_of(app, facility_user)
+    home = client.get("/home").get_data(as_text=True)
+    assert "機能情報の報告" in home and 'href="/reporting/function_check"' in home
+    assert "新規報告をしてください" in page_text(home)
+    listed = client.get("/surveys").get_data(as_text=True)
+    assert 'href="/reporting/function_check"' in listed
+    assert "/surveys/function_check/periodic-FY2026" not in listed
