@@ -60,6 +60,8 @@ class Permission(enum.StrEnum):
     view_beds = "view_beds"
     #: Turn off another user's two-factor sign-in (a lost phone), so that they enrol again.
     reset_two_factor = "reset_two_factor"
+    #: Set the periodic-report windows (定期報告期間) of one's own prefecture.
+    set_report_windows = "set_report_windows"
 
 
 _EVERY_SIGNED_IN_ROLE = set(Role)
@@ -91,6 +93,7 @@ for _role in (Role.prefecture, Role.city, Role.fire_department, Role.national,
               Role.secretariat):
     ROLE_PERMISSIONS[_role].add(Permission.view_beds)
 ROLE_PERMISSIONS[Role.secretariat].add(Permission.reset_two_factor)
+ROLE_PERMISSIONS[Role.prefecture].add(Permission.set_report_windows)
 
 PUBLIC = "public"
 #: Longest part of a refused path the audit log keeps (the path is the visitor's to choose).

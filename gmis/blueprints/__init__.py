@@ -12,6 +12,7 @@ def register_blueprints(app: Flask) -> None:
     from gmis.blueprints.public import bp as public
     from gmis.blueprints.registration.views import bp as registration
     from gmis.blueprints.report_review import bp as report_review
+    from gmis.blueprints.reporting import bp as reporting
     from gmis.blueprints.reports import bp as reports
     from gmis.blueprints.sos import bp as sos
     from gmis.blueprints.survey_admin.views import bp as survey_admin
@@ -21,5 +22,6 @@ def register_blueprints(app: Flask) -> None:
     from gmis.blueprints.users.views import bp as users
 
     for blueprint in (core, auth, two_factor, home, facilities, registration, users, survey_admin,
-                      survey_builder, surveys, reports, report_review, sos, beds, public):
+                      survey_builder, surveys, report_review, reporting, reports, sos, beds,
+                      public):
         app.register_blueprint(blueprint)

@@ -140,6 +140,8 @@ class ListedSurvey:
     closed: str | None
     #: The survey may be answered further back than the periods listed.
     more: bool = False
+    #: A report survey (period kind ``report``): begun from its report home, not a period.
+    report: bool = False
 
 
 def surveys_in_force(prefecture_code: str, day: date) -> Iterator[tuple[Survey, CompiledSurvey]]:
@@ -165,6 +167,10 @@ def answered_surveys(respondent: Respondent, now: datetime | None = None) -> lis
             continue
         # Only periods a version was in force for (version_for_period): none that ended
         # before the survey began.
+        if definition.period.kind == "report":
+            listed.append(ListedSurvey(survey, definition.title, definition.description, [],
+                                       None, report=True))
+            continue
         began = starts[survey.id]
         open_periods = [p for p in periods.answerable_periods(definition.period, now,
                                                               LISTED_PERIODS)

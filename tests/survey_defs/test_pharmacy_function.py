@@ -278,22 +278,30 @@ def test_every_required_item_is_asked_on_an_empty_form(survey):
 
 def test_next_years_report_starts_from_this_one_except_the_results(
         make_facility, make_user, builtin_survey):
-    """The periodic report is the last one with the changes made: a pharmacy that reported
-    for 令和7年度 opens 令和8年度's report filled in, with only the year's results to count."""
+    """The periodic report is the last accepted one with the changes made: a pharmacy whose
+    new report was accepted in 令和7年度 opens 令和8年度's report filled in, with only the
+    year's results to count."""
+    from gmis.models import ReportWindow
+    from gmis.surveys.engine.reports import ReportKind, report_key
+
     survey = builtin_survey("pharmacy_function")
     user = make_user(facility=make_facility(facility_type=FacilityType.pharmacy))
     respondent = eligibility.respondent_of(user)
     reported = datetime(2026, 1, 15, 10, 0, tzinfo=TOKYO)
-    target = responses.open_target(survey, respondent,
-                                   periods.period_for("fiscal_year", reported.date()), reported)
+    target = responses.open_target(survey, respondent, periods.report_period(
+        report_key(ReportKind.new, reported.date()).key), reported)
     outcome = submission.submit(target, {**form_inputs(PHARMACY), "revision": "0"},
                                 Action.SUBMIT, user=user)
     assert outcome.result == Result.SUBMITTED, outcome.answers.evaluation.errors
+    responses.accept(outcome.saved.response, user)
+    outcome.saved.response.accepted_at = reported
+    session.add(ReportWindow(survey_id=survey.id, prefecture_code="13", fiscal_year=2026,
+                             starts_on=date(2027, 1, 4), ends_on=date(2027, 3, 31)))
     session.flush()
 
     next_year = datetime(2027, 1, 12, 9, 0, tzinfo=TOKYO)
-    started = responses.open_target(survey, respondent, periods.period_for(
-        "fiscal_year", next_year.date()), next_year).answers
+    started = responses.open_target(survey, respondent, periods.report_period(
+        "periodic-FY2026"), next_year).answers
     assert started["name"] == "さくら薬局 西新宿店"
     assert started["staff"]["pharmacist"] == {"full_time": 3, "part_time": 2}
     assert not {"prescriptions_per_year", "home_visits_per_year", "generic_ratio",

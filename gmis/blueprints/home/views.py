@@ -13,7 +13,7 @@ from gmis.models import ApplicationStatus, Facility, FacilityType, RegistrationA
 from gmis.refusals import conflict
 from gmis.reports import matrix, overview
 from gmis.reports.operations import overseen
-from gmis.surveys import reminders
+from gmis.surveys import reminders, reporting
 from gmis.surveys.answering import answered_surveys
 from gmis.surveys.engine import periods
 from gmis.surveys.store import eligibility
@@ -73,8 +73,12 @@ def index():
     elif access.can(user, Permission.answer_surveys):
         respondent = eligibility.respondent_of(user)
         if respondent is not None:
-            context["due"] = [(item, item.periods[0]) for item in answered_surveys(respondent)
+            listed = answered_surveys(respondent)
+            context["due"] = [(item, item.periods[0]) for item in listed
                               if item.periods and item.periods[0].current]
+            # 機能情報の報告: what each report survey asks of the facility now.
+            context["report_homes"] = [reporting.open_home(user, item.survey.key)
+                                       for item in listed if item.report]
     return render_template("home/index.html", **context)
 
 

@@ -24,7 +24,7 @@ from gmis.blueprints.surveys import fill_page
 from gmis.blueprints.surveys.forms import AcceptForm, FillAction, ReturnForm
 from gmis.db import session
 from gmis.models import ResponseStatus, Role
-from gmis.surveys import answering, runtime
+from gmis.surveys import answering, reporting, runtime
 from gmis.surveys.store import eligibility, responses, submission
 from gmis.surveys.store.responses import Conflict
 from gmis.surveys.store.submission import Action, Result
@@ -181,6 +181,8 @@ def _response_page(response, status: int = 200, **forms):
         answers=answering.answers_view(compiled, response), events=events, history=history,
         reviewer=reviewer, answerer=answerer,
         fill_url=_fill_url(user, response), event_labels=responses.EVENT_LABELS,
+        # 変更した項目: a report against the information published before it.
+        published_changes=reporting.published_differences(compiled, response),
         **forms), status
 
 

@@ -33,6 +33,7 @@ from gmis.refusals import conflict, forbidden, invalid, not_found
 from gmis.surveys import runtime
 from gmis.surveys.engine.builder import CompiledSurvey
 from gmis.surveys.engine.periods import Period, answerable, is_late, today
+from gmis.surveys.engine.reports import ReportKind, parse_report_key
 from gmis.surveys.engine.validation import (
     INPUT_TOO_LONG,
     Evaluation,
@@ -45,7 +46,7 @@ from gmis.surveys.engine.validation import (
     read_form,
     too_long,
 )
-from gmis.surveys.store import eligibility, latest
+from gmis.surveys.store import eligibility, latest, reports
 from gmis.surveys.store.eligibility import Respondent
 from gmis.surveys.store.versions import version_for_period
 
@@ -126,9 +127,20 @@ class Target:
         return self.status in (ResponseStatus.submitted, ResponseStatus.returned)
 
     @property
+    def is_report(self) -> bool:
+        """A report (報告) of a survey of period kind ``report``: new, periodic or ad hoc."""
+        return self.period.kind == "report"
+
+    @property
     def previous(self) -> SurveyResponse | None:
         """The respondent's latest response to an earlier period (whatever version): what
-        a new response pre-fills from. Read once per target."""
+        a new response pre-fills from. A report starts from the published one (the latest
+        accepted), never from a draft or a returned report. Read once per target."""
+        if not self._previous and self.is_report:
+            # A new report (新規報告) is the first: it starts from the defaults.
+            new = parse_report_key(self.period.key).kind == ReportKind.new
+            self._previous.append(None if new else reports.latest_accepted(
+                self.survey, self.respondent.key))
         if not self._previous:
             self._previous.append(session.scalars(
                 sa.select(SurveyResponse)
@@ -169,6 +181,8 @@ def open_target(survey: Survey, respondent: Respondent, period: Period,
         reason = answerable(definition.period, period, now or utcnow())
         if reason:
             raise forbidden(reason)
+    if target.is_report:
+        reports.check_opening(survey, respondent, period, response, today(now or utcnow()))
     return target
 
 
@@ -310,6 +324,10 @@ def save(target: Target, answers: Answers, *, user: User, revision: int | None,
     with ``partial=False`` and be free of errors. Raises Conflict or Refused."""
     if submit and not answers.evaluation.ok:
         raise ValueError("a submission with errors cannot be stored")
+    if submit and target.is_report:
+        # The kinds' rules may have changed since the report was opened (its window closed).
+        reports.check_submission(target.survey, target.respondent, target.response,
+                                 target.period, today(utcnow()))
     try:
         return _save(target, answers, user, revision, submit)
     except StaleDataError:
@@ -489,6 +507,11 @@ def display(compiled: CompiledSurvey, key: str, json_value: Any) -> str:
     except (TypeError, ValueError, KeyError, AttributeError, ArithmeticError):
         text = str(json_value)
     return text or "(空欄)"
+
+
+def differences(compiled: CompiledSurvey, theirs: dict, yours: dict) -> list[Difference]:
+    """The answered fields whose stored values differ (e.g. a report from the published one)."""
+    return _differences(compiled, theirs, yours)
 
 
 def _differences(compiled: CompiledSurvey, theirs: dict, yours: dict) -> list[Difference]:
