@@ -276,3 +276,25 @@ def test_the_demo_clinic_and_pharmacy_have_a_periodic_report_window_open_today(
                 ReportWindow.survey_id == survey.id,
                 ReportWindow.prefecture_code == user.facility.prefecture_code)).one()
             assert window.starts_on <= today <= window.ends_on
+
+
+def test_residents_find_the_demo_facilities_and_the_clinic_can_make_its_periodic_report(
+        builtin_survey, client):
+    from gmis.publication.models import PublicListing
+    from gmis.surveys import reporting
+    from gmis.surveys.engine.reports import ReportKind
+
+    for key in ("medical_function", "dental_function", "pharmacy_function"):
+        builtin_survey(key)
+    demo.load(SMALL)
+    listings = session.scalars(sa.select(PublicListing)).all()
+    assert {listing.facility_type.value for listing in listings} == {
+        "hospital", "clinic", "dental_clinic", "pharmacy"}
+    clinic = session.scalars(sa.select(User).where(User.login_id == "demo-clinic")).one()
+    listing = next(x for x in listings if x.facility_id == clinic.facility_id)
+    assert listing.name == clinic.facility.name
+    page = client.get(f"/public/search?q={clinic.facility.name_kana[:3]}")
+    assert clinic.facility.name in page.get_data(as_text=True)
+    # Published already, inside the window: the clinic's periodic report can begin.
+    assert reporting.start(clinic, "medical_function", ReportKind.periodic.value).startswith(
+        "periodic-FY")

@@ -105,7 +105,9 @@ def load(facility_count: int = DEFAULT_FACILITIES, seed: int = DEFAULT_SEED) -> 
     answers = activity.answer_hospital_daily(seed)
     requests = activity.file_sos_requests()
     windows = reporting.open_windows(periods.today(utcnow()))
+    published = reporting.publish_reports(periods.today(utcnow()), seed)
     audit.record("demo.loaded", facilities=len(data.facilities), seed=seed,
-                 daily_answers=answers, sos_requests=requests, report_windows=windows)
+                 daily_answers=answers, sos_requests=requests, report_windows=windows,
+                 published_reports=published)
     session.flush()
     return data
