@@ -119,8 +119,22 @@ def publish_reports(today: date, seed: int) -> int:
             session.flush()
             reviewing.accept_report(outcome.saved.response, reviewer)
             published += 1
+            if facility.id not in own and published % 20 == 0:
+                # A change since, reported and waiting in the prefecture's review queue.
+                _report_change(survey, respondent, compiled, typed, user, now, chance=random.Random(
+                    seed * 104729 + facility.id))
     session.flush()
     return published
+
+
+def _report_change(survey: Survey, respondent, compiled: CompiledSurvey, typed: dict,
+                   user: User, now: datetime, chance: random.Random) -> None:
+    """An ad-hoc report of other departments, treatments and languages, submitted."""
+    period = periods.report_period(report_key(ReportKind.ad_hoc, now.date()).key)
+    target = responses.open_target(survey, respondent, period, now)
+    changed = _choices_of_its_own(compiled, dict(typed), chance)
+    revision = str(target.response.revision) if target.response is not None else "0"
+    submit(target, {**changed, "revision": revision}, Action.SUBMIT, user=user)
 
 
 def _typed_for(compiled: CompiledSurvey, facility: Facility, typed: dict,
@@ -143,6 +157,13 @@ def _typed_for(compiled: CompiledSurvey, facility: Facility, typed: dict,
     for key, field in compiled.fields.items():
         if field.definition.type == "facility_code" and facility.code:
             inputs[input_name(key)] = facility.code
+    return _choices_of_its_own(compiled, inputs, chance)
+
+
+def _choices_of_its_own(compiled: CompiledSurvey, inputs: dict, chance: random.Random) -> dict:
+    """``inputs`` with a few of the departments, treatments and languages the definition
+    searches by, drawn by ``chance``."""
+    publication = compiled.definition.publication
     for facet in ("departments", "treatments", "languages"):
         for key in facet_fields(publication, FACETS_BY_NAME[facet]):
             choices = [choice.value for choice in compiled.fields[key].definition.choices]
