@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
-from flask import Flask, current_app, g, render_template, request, send_from_directory
+from flask import Flask, current_app, g, render_template, request, send_from_directory, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -242,6 +242,14 @@ class StaticFiles:
         name = str(plain.with_stem(f"{plain.stem}.{digest}")) if plain.suffix else filename
         version = self._versions[filename] = _Version(stat.st_mtime_ns, stat.st_size, name)
         return version
+
+
+def correction_link(response) -> str:
+    """The fill page of ``response``, for an e-mail asking to correct it. Links in e-mails
+    use the configured base, never the (forgeable) request host."""
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        return url_for("surveys.fill", survey_key=response.survey.key,
+                       period_key=response.period_key, _external=True)
 
 
 def content_disposition(filename: str, disposition: str = "attachment") -> str:

@@ -46,7 +46,8 @@ def test_a_block_naming_public_fields_of_the_right_types_compiles():
 
 def test_a_missing_field_is_refused_with_its_path():
     assert problems("publication: {name: name, hours: [hours, opening]}") == [
-        ("publication.hours[1]", "公表の「曜日別の時間」に指定した項目キー「opening」がありません。")]
+        ("publication.hours[1]",
+         "公表の「曜日別の時間」に指定した項目キー「opening」がありません。")]
 
 
 def test_a_field_of_another_type_is_refused():

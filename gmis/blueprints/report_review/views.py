@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from gmis import pagination
@@ -21,6 +21,7 @@ from gmis.surveys.engine.reports import ReportKind
 from gmis.surveys.review_export import AcceptedFilter, accepted_export
 from gmis.surveys.reviewing import QUEUE_STATUSES, ReviewFilter
 from gmis.surveys.store import eligibility
+from gmis.web import correction_link
 
 
 def _user():
@@ -73,12 +74,6 @@ def _detail_page(report, status: int = 200, **forms):
         may_decide=reviewing.may_decide(user, report), **forms), status
 
 
-def _correction_link(report) -> str:
-    # Links in e-mails use the configured base, never the (forgeable) request host.
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return url_for("surveys.fill", survey_key=report.survey.key,
-                       period_key=report.period_key, _external=True)
-
 
 @bp.post("/<int:response_id>/accept")
 @allow(Permission.review_responses)
@@ -104,7 +99,7 @@ def return_report(response_id: int):
     form = ReturnReportForm()
     if not form.validate():
         return _detail_page(report, 422, return_form=form)
-    if reviewing.return_report(report, user, form.comment.data, _correction_link(report)):
+    if reviewing.return_report(report, user, form.comment.data, correction_link(report)):
         session.commit()
         flash("差し戻しました。医療機関等にメールで修正を依頼しています。", "success")
     return redirect(url_for("report_review.detail", response_id=response_id), 303)

@@ -9,7 +9,6 @@ from datetime import datetime
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -29,7 +28,7 @@ from gmis.surveys.store import eligibility, responses, submission
 from gmis.surveys.store.responses import Conflict
 from gmis.surveys.store.submission import Action, Result
 from gmis.surveys.store.unchanged import SOURCE_LABELS, action_label, unchanged_day
-from gmis.web import render_error
+from gmis.web import correction_link, render_error
 
 bp = Blueprint("surveys", __name__)
 
@@ -192,12 +191,6 @@ def _fill_url(user, response) -> str:
                    period_key=response.period_key, facility=facility)
 
 
-def _returned_link(response) -> str:
-    # Links in e-mails use the configured base, never the (forgeable) request host.
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return url_for("surveys.fill", survey_key=response.survey.key,
-                       period_key=response.period_key, _external=True)
-
 
 @bp.post("/responses/<int:response_id>/return")
 @allow(Permission.review_responses)
@@ -211,7 +204,7 @@ def return_response(response_id: int):
         return _response_page(response, 422, return_form=form)
     if responses.return_response(response, user, form.comment.data):
         answering.notify_returned(response, form.comment.data.strip(),
-                                  _returned_link(response))
+                                  correction_link(response))
         session.commit()
         flash("差し戻しました。回答者に修正を依頼しています。", "success")
     return redirect(url_for("surveys.response", response_id=response.id), 303)
