@@ -12,6 +12,7 @@ from urllib.parse import quote
 from flask import Flask, current_app, g, render_template, request, send_from_directory, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -50,7 +51,18 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 YEAR_SECONDS = 31_536_000
 
 
+class RowId(IntegerConverter):
+    """``<int:…>`` in every route: a number no row id can be (past PostgreSQL's integer)
+    matches no route, a 404, rather than reaching the database as an overflow."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    # Before any route is added: each binds its converter then.
+    app.url_map.converters["int"] = RowId
     app.before_request(access.enforce)
     app.session_interface = SessionInterface()
     static_files = app.extensions["gmis.static"] = StaticFiles(Path(app.static_folder))
