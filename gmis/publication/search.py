@@ -52,6 +52,9 @@ DAY_LABELS = {day: long for day, _, long in DAYS}
 KM_PER_DEGREE = 111.32
 _TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 _PREFECTURE = re.compile(r"0[1-9]|[1-3]\d|4[0-7]")
+#: Joins the terms one choice of the form stands for (a choice value holding it would be
+#: read as two; values are written in letters, digits and _).
+TERM_JOIN = "|"
 #: The facets of the terms, by parameter name.
 TERM_PARAMETERS = {"department": "departments", "treatment": "treatments",
                    "language": "languages", "flag": "flags"}
@@ -74,7 +77,8 @@ class Query:
     area: int | None = None
     types: tuple[str, ...] = ()
     #: (facet, term) pairs, every one required.
-    terms: tuple[tuple[str, str], ...] = ()
+    #: (facet, the terms one chosen value stands for): a listing has one of them.
+    terms: tuple[tuple[str, tuple[str, ...]], ...] = ()
     #: "now" or "at".
     open: str = ""
     day: str = ""
@@ -171,7 +175,13 @@ def parse(args: Mapping, page: int = 1) -> Query:
     terms = []
     for name, facet in TERM_PARAMETERS.items():
         for value in _values(args, name, _TERM_LABELS[facet]):
-            terms.append((facet, _checked(value, 128, _TERM_LABELS[facet])))
+            # One choice of the form may stand for the same label in several definitions.
+            alike = tuple(_checked(term, 128, _TERM_LABELS[facet])
+                          for term in value.split(TERM_JOIN))
+            if len(alike) > MAX_VALUES:
+                raise SearchRefused(f"{_TERM_LABELS[facet]}の指定が正しくありません。"
+                                    "一覧から選んでください。")
+            terms.append((facet, alike))
 
     # The form offers 「いま」 and 「曜日と時刻」 side by side: both ticked means the chosen time.
     openings = {_checked(value, 8, "診療日時") for value in _values(args, "open", "診療日時")}
@@ -310,10 +320,10 @@ def search(query: Query, now: datetime) -> Result:
     if query.types:
         statement = statement.where(PublicListing.facility_type.in_(
             [FacilityType(value) for value in query.types]))
-    for facet, term in query.terms:
+    for facet, alike in query.terms:
         statement = statement.where(sa.exists().where(
             PublicListingTerm.listing_id == PublicListing.id,
-            PublicListingTerm.facet == facet, PublicListingTerm.term == term))
+            PublicListingTerm.facet == facet, PublicListingTerm.term.in_(alike)))
     local = now.astimezone(TOKYO)
     if query.open == "now":
         statement = statement.where(_open_at(day_of(local.date()),
@@ -387,15 +397,20 @@ def _mark_open(hits: list[Hit], now: datetime) -> None:
 
 
 def vocabulary() -> dict[str, list[tuple[str, str]]]:
-    """The choices of every published version, merged, each term once (its first label)."""
-    merged: dict[str, dict[str, str]] = {}
+    """The choices of every published version, merged: each label once, standing for every
+    term it labels (``TERM_JOIN``-joined), so that 「車椅子で使えるトイレ」 of the medical and
+    the pharmacy report is one choice finding both."""
+    merged: dict[str, dict[str, list[str]]] = {}
     for facets in session.scalars(sa.select(PublicVocabulary.facets)
                                   .order_by(PublicVocabulary.version_id)):
         for facet, pairs in (facets or {}).items():
-            chosen = merged.setdefault(facet, {})
+            by_label = merged.setdefault(facet, {})
             for term, label in pairs:
-                chosen.setdefault(term, label)
-    return {facet: list(pairs.items()) for facet, pairs in merged.items()}
+                alike = by_label.setdefault(label, [])
+                if term not in alike and len(alike) < MAX_VALUES:
+                    alike.append(term)
+    return {facet: [(TERM_JOIN.join(terms), label) for label, terms in by_label.items()]
+            for facet, by_label in merged.items()}
 
 
 def listing(listing_id: int) -> PublicListing | None:

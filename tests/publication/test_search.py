@@ -101,3 +101,19 @@ def test_bad_parameters_are_refused_in_japanese(args):
     with pytest.raises(search.SearchRefused) as refused:
         search.parse(MultiDict(args))
     assert not refused.value.message.isascii()
+
+
+def test_a_condition_two_reports_label_alike_is_one_choice_finding_both(
+        builtin_survey, make_facility, published):
+    medical = builtin_survey("medical_function")
+    clinic = make_facility(facility_type=FacilityType.clinic)
+    answers = every_answer(compiled_of(medical, clinic))
+    indexing.publish(accepted_report(medical, clinic, {
+        **answers, "name": "みなと内科", "barrier_free": ["accessible_toilet"]}))
+    published(name="みなと薬局", barrier_free=["wheelchair_toilet"])
+    choices = [value for value, label in search.vocabulary()["flags"]
+               if label == "車椅子で使えるトイレ"]
+    assert len(choices) == 1 and sorted(choices[0].split("|")) == [
+        "barrier_free.accessible_toilet", "barrier_free.wheelchair_toilet"]
+    assert sorted(found({"flag": choices[0]})) == ["みなと内科", "みなと薬局"]
+    assert found({"flag": "barrier_free.wheelchair_toilet"}) == ["みなと薬局"]
