@@ -26,7 +26,7 @@ from gmis.surveys.engine import periods
 from gmis.surveys.engine.builder import CompiledSurvey
 from gmis.surveys.engine.publication import FACETS_BY_NAME, facet_fields
 from gmis.surveys.engine.reports import ReportKind, report_key
-from gmis.surveys.engine.validation import input_name
+from gmis.surveys.engine.validation import evaluate_form, input_name
 from gmis.surveys.store import eligibility, responses, versions
 from gmis.surveys.store.models import ReportWindow
 from gmis.surveys.store.submission import Action, Result, submit
@@ -135,6 +135,20 @@ def _report_change(survey: Survey, respondent, compiled: CompiledSurvey, typed: 
     changed = _choices_of_its_own(compiled, dict(typed), chance)
     revision = str(target.response.revision) if target.response is not None else "0"
     submit(target, {**changed, "revision": revision}, Action.SUBMIT, user=user)
+
+
+def full_report(compiled: CompiledSurvey, facility: Facility, seed: int = 1) -> dict:
+    """The stored answers of the demo's report of ``compiled`` for ``facility`` (every item
+    a clerk fills), e.g. to time the publication of a whole report."""
+    typed_by_type = yaml.safe_load(TYPED_REPORTS.read_text(encoding="utf-8"))[
+        compiled.definition.key]
+    typed = typed_by_type.get(facility.facility_type.value) or next(iter(typed_by_type.values()))
+    inputs = _typed_for(compiled, facility, typed, random.Random(seed))
+    evaluation = evaluate_form(compiled, inputs, respondent=eligibility.for_facility(
+        facility).expression_context() if compiled.uses_respondent else None)
+    return {key: field.type.to_json(evaluation.values[key])
+            for key, field in compiled.fields.items()
+            if not field.type.is_empty(evaluation.values.get(key))}
 
 
 def _typed_for(compiled: CompiledSurvey, facility: Facility, typed: dict,
